@@ -49,6 +49,7 @@ class RKG(DefinedNamespace):
     area: str
     statedAs: str
     orphanetClass: str
+    orphanetPrevalenceClass: str
     sentence: str
     startOffset: str
     endOffset: str
@@ -56,6 +57,8 @@ class RKG(DefinedNamespace):
     sourcePath: str
     communityCount: str
     matchMethod: str
+    matchedLabel: str
+    mappingSource: str
 
 
 SCHEMA = Namespace("http://schema.org/")

@@ -1,0 +1,202 @@
+"""Extract: turn a cleaned document into a `Record` with a spaCy pipeline of our own components.
+
+    >>> import kg.extract
+    >>> record = kg.extract.extract(open("data/summaries/wilson-disease.txt").read())
+
+The pipeline is `spacy.blank("en")` plus the components in `kg.extract.components`; statistical models are not
+needed. Each minable sentence (see `kg.ingest`) is one spaCy `Doc`, so every find maps back to the sentence's
+offsets in the original file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING
+
+from kg.ingest import Document, SegmentKind, clean
+from kg.records import Condition, Evidence, Mention, Prevalence, Record
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+__all__ = ["extract", "extract_documents", "nlp", "slugify"]
+
+
+@cache
+def nlp() -> Language:
+    """The extraction pipeline, built once per process."""
+    import spacy
+
+    from kg.extract import components
+
+    pipeline = spacy.blank("en")
+    for name in components.PIPE_NAMES:
+        pipeline.add_pipe(name)
+    return pipeline
+
+
+def slugify(label: str) -> str:
+    """A stable identifier from a label: lower-case ASCII letters, digits and hyphens ("Prader-Willi syndrome" ->
+    "prader-willi-syndrome"); other scripts are kept as their code points so any name gives a valid IRI."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode() or label
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if not slug:
+        slug = "-".join(f"u{ord(c):04x}" for c in label.strip()[:24]) or "unnamed"
+    return slug[:80].strip("-")
+
+
+def extract(text: str | Document, source: str = "-") -> Record:
+    """One summary (raw text or an ingested Document) to its Record."""
+    doc = text if isinstance(text, Document) else clean(source, text)
+    return next(extract_documents([doc]))
+
+
+def extract_documents(docs: Iterable[Document], *, batch_size: int = 64) -> Iterator[Record]:
+    """Records for documents, in order. Streams: memory stays flat however many documents come in."""
+    pipeline = nlp()
+    for document in docs:
+        sentences = list(document.sentences())
+        texts = [document.span(s) for s in sentences]
+        parsed = list(pipeline.pipe(texts, batch_size=batch_size))
+        yield _assemble(document, sentences, parsed)
+
+
+# ------------------------------------------------------------------------------------------------------ assembly
+
+def _key(label: str) -> str:
+    from kg.extract.phrases import key
+
+    return key(label)
+
+
+def _names_match(a: str, b: str) -> bool:
+    ka, kb = _key(a), _key(b)
+    if not ka or not kb:
+        return False
+    ka2 = re.sub(r"\b(?:s|disease|syndrome|disorder)\b", "", ka.replace("'", "")).split()
+    kb2 = re.sub(r"\b(?:s|disease|syndrome|disorder)\b", "", kb.replace("'", "")).split()
+    return ka == kb or (bool(ka2) and ka2 == kb2)
+
+
+def _condition(document: Document, names: list[tuple[str, str, Evidence]]) -> tuple[str, Evidence | None]:
+    """The preferred name: the name in the text that matches the file's title, else the subject of the first
+    defining sentence, else the title."""
+    title = document.title
+    if title:
+        for role, name, ev in names:
+            if _names_match(name, title):
+                return _display(name), ev
+    for role, name, ev in names:
+        if role == "SUBJECT":
+            return _display(name), ev
+    if title:
+        return _display(title), None
+    raise _no_condition(document)
+
+
+def _no_condition(document: Document) -> Exception:
+    from kg.errors import InputError
+
+    return InputError(document.source, "no recognisable condition (no defining sentence and no file name to use)")
+
+
+def _display(name: str) -> str:
+    name = re.sub(r"\s+", " ", name.strip(" \"'“”‘’"))
+    return name[:1].upper() + name[1:]
+
+
+def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # type: ignore[type-arg]
+    names: list[tuple[str, str, Evidence]] = []
+    spans: dict[str, list[tuple[str, str | None, Evidence, int, int]]] = {"rkg_risk_factors": [], "rkg_treatment_areas": []}
+    figures: list[tuple[object, Evidence]] = []
+    community: int | None = None
+    first_seen = False
+    for seg, sdoc in zip(sentences, parsed, strict=True):
+        ev = Evidence(sentence=document.span(seg), start=seg.start, end=seg.end)
+        for span in sdoc.spans.get("rkg_names", []):
+            # subjects only count in the opening sentences, where a summary defines its condition
+            if span.label_ == "SUBJECT" and (first_seen or seg.paragraph > 0):
+                continue
+            names.append((span.label_, span.kb_id_, ev))
+        first_seen = True
+        for group in spans:
+            for span in sdoc.spans.get(group, []):
+                spans[group].append((span.kb_id_, span.label_ or None, ev, span.start_char, span.end_char))
+        for fig in sdoc._.rkg_figures or ():
+            figures.append((fig, ev))
+        if community is None and sdoc._.rkg_community is not None:
+            community = sdoc._.rkg_community
+    label, cond_ev = _condition(document, names)
+    synonyms = _synonyms(label, names)
+    name_keys = {_key(label)} | {_key(m.label) for m in synonyms}
+    record_id = slugify(label)
+    return Record(
+        id=record_id,
+        source=document.source,
+        condition=Condition(label=label, evidence=cond_ev),
+        synonyms=tuple(synonyms),
+        risk_factors=tuple(_mentions(spans["rkg_risk_factors"], name_keys)),
+        treatment_areas=tuple(_mentions(spans["rkg_treatment_areas"], name_keys)),
+        prevalence=tuple(_prevalence(figures)),
+        last_updated=document.last_updated,
+        community_count=community,
+    )
+
+
+def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mention]:
+    out: list[Mention] = []
+    seen = {_key(label)}
+    for _role, name, ev in names:
+        k = _key(name)
+        if not k or k in seen or _names_match(name, label) and name.lower() == label.lower():
+            continue
+        seen.add(k)
+        out.append(Mention(label=re.sub(r"\s+", " ", name.strip(" \"'“”‘’")), evidence=ev))
+    return out
+
+
+def _mentions(found: list[tuple[str, str | None, Evidence, int, int]], name_keys: set[str]) -> list[Mention]:
+    """De-duplicated mentions: nested spans in one sentence keep the longest; equal labels keep the first."""
+    by_sentence: dict[int, list[tuple[str, str | None, Evidence, int, int]]] = {}
+    for item in found:
+        by_sentence.setdefault(item[2].start, []).append(item)
+    kept: list[tuple[str, Evidence]] = []
+    for start in sorted(by_sentence):
+        items = sorted(by_sentence[start], key=lambda it: (-(it[4] - it[3]), it[3]))
+        chosen: list[tuple[str, str | None, Evidence, int, int]] = []
+        for it in items:
+            if any(c[3] <= it[3] and it[4] <= c[4] for c in chosen):
+                continue
+            chosen.append(it)
+        for it in sorted(chosen, key=lambda it: it[3]):
+            kept.append((it[0], it[2]))
+    out: list[Mention] = []
+    seen: set[str] = set()
+    for label, ev in kept:
+        k = _key(label)
+        if not k or k in seen or k in name_keys or any(k == n or (len(n) > 3 and k in n.split(" ") and False) for n in name_keys):
+            continue
+        seen.add(k)
+        out.append(Mention(label=label, evidence=ev))
+    return out
+
+
+def _prevalence(figures: list[tuple[object, Evidence]]) -> list[Prevalence]:
+    out: list[Prevalence] = []
+    seen: set[tuple] = set()  # type: ignore[type-arg]
+    for fig, ev in figures:
+        sig = (fig.low, fig.high, fig.count, fig.population)  # type: ignore[attr-defined]
+        if sig in seen:
+            continue
+        seen.add(sig)
+        out.append(
+            Prevalence(
+                text=fig.text, low=fig.low, high=fig.high, population=fig.population,  # type: ignore[attr-defined]
+                count=fig.count, area=fig.area, evidence=ev,  # type: ignore[attr-defined]
+            )
+        )
+    return out

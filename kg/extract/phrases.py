@@ -1,0 +1,107 @@
+"""Minimal noun phrases without a tagger: grow from a head word over its modifiers, trim hedges, split lists, and
+normalise to a label (singular head, lower case except acronyms and gene symbols)."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.extract import lexicon
+
+_ADVERB_EXCEPTIONS = frozenset(
+    "family anomaly assembly supply italy belly jelly ally homily monopoly early-onset only".split()
+)
+_KEEP_S = re.compile(
+    r"(?:ss|us|is|ics|sis|xis|itis|osis|ias|ous|ies?s|diabetes|mellitus|herpes|measles|mumps|rickets|series|"
+    r"species|lupus|aids|nucleus|virus|status|corpus|bronchus|sinus|thesis|alias|atlas|gas|chorea|news)$"
+)
+
+
+def is_boundary(token: Token) -> bool:
+    """A token that cannot sit inside a minimal noun phrase."""
+    low = token.lower_
+    if token.is_punct and low not in ("-", "/", "'"):
+        return True
+    if token.is_space or token.like_url or token.like_email:
+        return True
+    if low in lexicon.words("np-boundaries.txt"):
+        return True
+    return bool(len(low) > 4 and low.endswith("ly") and low not in _ADVERB_EXCEPTIONS and low.isalpha())
+
+
+def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int:
+    """Index of the first token of the phrase ending at `head`, extending over up to `limit` modifiers."""
+    start = head
+    while start - 1 >= floor and head - (start - 1) <= limit:
+        tok = doc[start - 1]
+        if is_boundary(tok) or tok.like_num and not _gene_like(tok.text):
+            break
+        if tok.text in ("'s", "’s"):
+            break
+        start -= 1
+    return start
+
+
+def trim_start(doc: Doc | Span, start: int, end: int) -> int:
+    """Skip leading hedges ("potential", "certain") and boundary words."""
+    trims = lexicon.words("np-trim.txt")
+    while start < end - 1 and (doc[start].lower_ in trims or is_boundary(doc[start])):
+        start += 1
+    return start
+
+
+def _gene_like(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9-]{1,9}|[A-Z]{1,5}\d[A-Z0-9]*|\d{1,2}[pq]\d+(?:\.\d+)?", text))
+
+
+def singular(word: str) -> str:
+    """English singular of a head noun, conservative: unknown forms are returned unchanged."""
+    low = word.lower()
+    if len(low) <= 3 or not low.endswith("s") or _KEEP_S.search(low):
+        return word
+    if low.endswith("ies") and len(low) > 4:
+        return word[:-3] + ("Y" if word[-1].isupper() else "y")
+    if re.search(r"(?:ch|sh|x|ss|zz)es$", low):
+        return word[:-2]
+    if low.endswith("oes"):
+        return word[:-2]
+    return word[:-1]
+
+
+def label_from_tokens(tokens: list[Token] | Span, *, sentence_start: bool = False) -> str:
+    """A normalised label: sentence-initial capital and ordinary words lower-cased, acronyms, gene symbols and
+    proper names kept; the head (last word) made singular."""
+    words = []
+    toks = list(tokens)
+    for i, tok in enumerate(toks):
+        text = tok.text
+        keep = _gene_like(text) or (text[:1].isupper() and not (i == 0 and tok.is_sent_start) and i > 0)
+        keep = keep or (text[:1].isupper() and i == 0 and not tok.is_sent_start and not sentence_start)
+        if any(c.isupper() for c in text[1:]):
+            keep = True
+        words.append(text if keep else text.lower())
+        if i + 1 < len(toks) and not tok.whitespace_:
+            words.append("\0")
+    if words:
+        words[-1] = singular(words[-1])
+    return re.sub(r"\s*\0\s*", "", " ".join(words)).strip()
+
+
+def normalise_label(text: str) -> str:
+    """Normalise free text (e.g. from a cue list) the same way as token labels."""
+    text = re.sub(r"\s+", " ", text.strip(" \t\n,;:.()[]\"'“”‘’"))
+    if not text:
+        return text
+    parts = text.split(" ")
+    out = []
+    for i, w in enumerate(parts):
+        keep = _gene_like(w) or any(c.isupper() for c in w[1:]) or (w[:1].isupper() and i > 0)
+        out.append(w if keep else w.lower())
+    out[-1] = singular(out[-1])
+    return " ".join(out)
+
+
+def key(label: str) -> str:
+    """Comparison key for de-duplication: lower case, alphanumerics only, singular words."""
+    return " ".join(singular(w) for w in re.findall(r"[a-z0-9]+", label.lower()))

@@ -1,0 +1,308 @@
+"""Prevalence figures: find them in a sentence and normalise each to a fraction range of a population.
+
+"1 in 25,000 to 1 in 50,000 live births" -> low 2e-5, high 4e-5, population "live births"; "1-9 per 100,000" ->
+1e-5..9e-5; "fewer than 1 per 1,000,000" -> 0..1e-6; "0.5 per 100,000"; "about 0.3%"; and absolute counts
+("approximately 5,000 people in the United States" -> count 5000, area "United States"). Pure functions over text,
+so they are easy to property-test; `rkg_prevalence` in `kg.extract.components` wraps them for spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD_NUM = {
+    "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "fifty": 50, "hundred": 100,
+}
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "hundred": 1e2, "hundred thousand": 1e5}
+
+# A number: 25,000 / 25 000 / 25000 / 0.5 / one / a million / 1.5 million
+_N = (
+    r"(?:\d{1,3}(?:[,\u00a0\u202f\u2009 ]\d{3})+|\d+(?:\.\d+)?|one|a|an|two|three|four|five|six|seven|eight|nine|ten"
+    r"|twelve|fifteen|twenty|fifty)"
+    r"(?:\s+(?:hundred\s+thousand|thousand|million|billion|hundred))?"
+)
+_TO = r"\s*(?:-|–|—|to|and|or)\s*"
+_POP_WORDS = (
+    r"live[\s-]+births|births|newborns|newborn\s+babies|babies|infants|live-born\s+infants|pregnancies|deliveries|"
+    r"people|persons|individuals|inhabitants|residents|adults|children|kids|boys|girls|males|females|men|women|"
+    r"patients|population|cases|americans|europeans|deaths"
+)
+_POP = (
+    r"(?P<pop>(?:(?:white|black|caucasian|hispanic|asian|european|african|male|female|young|older|adult|live|"
+    r"the\s+general|general|liveborn|live-born|newborn)\s+)?(?:" + _POP_WORDS + r"))\b"
+)
+_APPROX = (
+    r"(?:(?:an\s+)?estimated|approximately|approx\.|about|around|roughly|nearly|almost|some|close\s+to|as\s+many\s+as|"
+    r"as\s+few\s+as|up\s+to|just\s+over|just\s+under|at\s+least|at\s+most|an\s+estimated|somewhere\s+between|"
+    r"between|from|only|perhaps|possibly|probably)\s+"
+)
+_LESS = r"(?P<less>fewer\s+than|less\s+than|under|below|no\s+more\s+than|at\s+most|up\s+to|<)\s*"
+_MORE = r"(?P<more>more\s+than|greater\s+than|over|above|at\s+least|in\s+excess\s+of|>)\s*"
+
+# 1 in A (to|and 1 in B) [POP]
+_ONE_IN = re.compile(
+    r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?"
+    r"(?P<num>" + _N + r")\s+(?:in|out\s+of|of\s+every|in\s+every|per)\s+(?:every\s+)?(?P<a>" + _N + r")"
+    r"(?:" + _TO + r"(?:(?:" + _N + r")\s+(?:in|out\s+of|of\s+every|in\s+every|per)\s+(?:every\s+)?)?(?P<b>" + _N + r"))?"
+    r"(?:\s+(?:" + _POP + r"))?",
+    re.I,
+)
+# X(-Y) (cases) per A [POP]
+_PER = re.compile(
+    r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?"
+    r"(?P<x>" + _N + r")(?:" + _TO + r"(?P<y>" + _N + r"))?\s*(?:new\s+)?(?:cases?|people|persons|individuals|births|"
+    r"newborns|patients|affected\s+(?:people|individuals|persons))?\s*(?:/|per|for\s+every|in\s+every|every)\s*"
+    r"(?P<a>" + _N + r"|million)(?:\s+(?:" + _POP + r"))?",
+    re.I,
+)
+# X% / X percent (of POP)
+_PCT = re.compile(
+    r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?(?P<x>\d+(?:\.\d+)?)(?:" + _TO + r"(?P<y>\d+(?:\.\d+)?))?\s*"
+    r"(?:%|percent\b|per\s+cent\b)(?:\s+of\s+(?:the\s+|all\s+)?" + _POP + r")?",
+    re.I,
+)
+# N people in AREA
+_COUNT = re.compile(
+    r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?(?P<n>\d{1,3}(?:[,\u00a0 ]\d{3})+|\d{3,}|\d+(?:\.\d+)?\s+(?:thousand|million))"
+    r"\s+(?:(?:affected|diagnosed|living|known)\s+)?(?P<pop>people|persons|individuals|patients|children|adults|"
+    r"americans|europeans|men|women|boys|girls|babies|families|cases)\b",
+    re.I,
+)
+_AREA = re.compile(
+    r"\b(?:in|across|throughout|within|of)\s+(?:the\s+)?(?P<area>(?:United\s+States|United\s+Kingdom|US|USA|UK|EU|"
+    r"European\s+Union|Europe|North\s+America|South\s+America|Latin\s+America|Asia|Africa|Australia|Canada|Japan|"
+    r"China|India|England|Scotland|Wales|Ireland|France|Germany|Italy|Spain|the\s+world|worldwide|[A-Z][a-z]+"
+    r"(?:\s+[A-Z][a-z]+)?))\b"
+)
+_NOT_PREVALENCE = re.compile(
+    r"^\s*(?:chance|risk|odds|likelihood|probability|recurrence|of\s+(?:cases|patients|affected|those|people\s+with|"
+    r"children\s+with|individuals\s+with|families|carriers|them|these))\b|^\s*(?:are|is)\s+carriers",
+    re.I,
+)
+_CONTEXT = re.compile(
+    r"prevalen|inciden|frequen|affect|occur|estimat|born|births|diagnos|live\s+with|living\s+with|have\s+(?:the|it|this)|"
+    r"rate|common|rare|seen\s+in|found\s+in|appear|strik|develop|cases|population|worldwide|people",
+    re.I,
+)
+_INCIDENCE = re.compile(r"\b(?:each|every|a|per)\s+year\b|\bannual(?:ly)?\b|\byearly\b|\bincidence\b", re.I)
+_POP_NORMAL = {"population": "people", "the general population": "people", "general population": "people",
+               "cases": None, "persons": "people", "live-born infants": "live births", "liveborn": "live births"}
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A prevalence figure found at text[start:end]."""
+
+    text: str
+    start: int
+    end: int
+    low: float | None
+    high: float | None
+    population: str | None
+    count: int | None = None
+    area: str | None = None
+    incidence: bool = False
+
+
+def number(raw: str) -> float | None:
+    """'25,000' -> 25000.0; 'one' -> 1.0; '1.5 million' -> 1.5e6; None if it is not a number."""
+    raw = raw.strip().lower()
+    m = re.fullmatch(r"(.+?)\s+(hundred\s+thousand|thousand|million|billion|hundred)", raw)
+    scale = 1.0
+    if m:
+        raw, scale = m[1], _SCALE[re.sub(r"\s+", " ", m[2])]
+    if raw in _WORD_NUM:
+        return _WORD_NUM[raw] * scale
+    digits = re.sub(r"[,\u00a0\u202f\u2009 ]", "", raw)
+    try:
+        return float(digits) * scale
+    except ValueError:
+        return None
+
+
+def _population(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    pop = re.sub(r"\s+", " ", raw.lower()).replace("live-births", "live births")
+    if pop in _POP_NORMAL:
+        return _POP_NORMAL[pop]
+    return pop
+
+
+def _following_population(text: str, end: int) -> tuple[str | None, int]:
+    """A population noun shortly after a figure ('... births in the US', '... of newborns')."""
+    m = re.compile(r"\s*(?:of\s+(?:all\s+)?|among\s+(?:all\s+)?)?" + _POP, re.I).match(text, end)
+    if m:
+        return _population(m["pop"]), m.end()
+    return None, end
+
+
+def _bounds(low: float, high: float, less: str | None, more: str | None) -> tuple[float | None, float | None]:
+    if low > high:
+        low, high = high, low
+    if less:
+        return 0.0, high
+    if more:
+        return low, None
+    return low, high
+
+
+def _clip(x: float | None) -> float | None:
+    if x is None:
+        return None
+    return min(max(x, 0.0), 1.0)
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else float(f"{x:.6g}")
+
+
+def find_figures(sentence: str) -> list[Figure]:
+    """Every prevalence figure in one sentence, in text order, overlapping matches resolved longest-first."""
+    found: list[Figure] = []
+    for m in _ONE_IN.finditer(sentence):
+        fig = _one_in(sentence, m)
+        if fig:
+            found.append(fig)
+    for m in _PER.finditer(sentence):
+        fig = _per(sentence, m)
+        if fig:
+            found.append(fig)
+    for m in _PCT.finditer(sentence):
+        fig = _percent(sentence, m)
+        if fig:
+            found.append(fig)
+    for m in _COUNT.finditer(sentence):
+        fig = _count(sentence, m)
+        if fig:
+            found.append(fig)
+    found.sort(key=lambda f: (f.start, -(f.end - f.start)))
+    kept: list[Figure] = []
+    for fig in found:
+        if any(k.start < fig.end and fig.start < k.end for k in kept):
+            continue
+        kept.append(fig)
+    incidence = bool(_INCIDENCE.search(sentence))
+    return [
+        Figure(f.text, f.start, f.end, f.low, f.high, f.population, f.count, f.area, incidence and f.count is None)
+        for f in kept
+    ]
+
+
+def _rejected(sentence: str, end: int) -> bool:
+    return bool(_NOT_PREVALENCE.match(sentence[end : end + 40]))
+
+
+def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
+    num = number(m["num"])
+    a = number(m["a"])
+    b = number(m["b"]) if m["b"] else None
+    if not num or not a or num > a or a < 20 or _rejected(sentence, m.end()):
+        return None
+    if m["num"].lower() in ("a", "an") and not re.search(r"\b(?:in|out of|per)\s", m[0]):
+        return None
+    pop, end = (_population(m["pop"]), m.end()) if m["pop"] else _following_population(sentence, m.end())
+    hi_den, lo_den = a, (b if b else a)
+    if b and b < 20 and a >= 1000:  # "1 in 10 to 20 thousand" style typo guard
+        return None
+    low, high = _bounds(num / max(hi_den, lo_den), num / min(hi_den, lo_den), m["less"], m["more"])
+    return Figure(
+        sentence[m.start() : end].strip(), m.start(), m.start() + len(sentence[m.start() : end].rstrip()),
+        _round(_clip(low)), _round(_clip(high)), pop,
+    ) if _CONTEXT.search(sentence) else None
+
+
+def _per(sentence: str, m: re.Match[str]) -> Figure | None:
+    x = number(m["x"])
+    y = number(m["y"]) if m["y"] else None
+    a = 1e6 if m["a"].lower() == "million" else number(m["a"])
+    if x is None or not a or a < 100 or _rejected(sentence, m.end()):
+        return None
+    if y is not None and y < x:
+        return None
+    pop, end = (_population(m["pop"]), m.end()) if m["pop"] else _following_population(sentence, m.end())
+    low, high = _bounds(x / a, (y if y is not None else x) / a, m["less"], m["more"])
+    if (high or low or 0) > 1:
+        return None
+    text = sentence[m.start() : end].rstrip()
+    return Figure(text.strip(), m.start(), m.start() + len(text), _round(_clip(low)), _round(_clip(high)), pop)
+
+
+def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
+    x = float(m["x"])
+    y = float(m["y"]) if m["y"] else None
+    if _rejected(sentence, m.end()) or x > 100 or (y is not None and (y > 100 or y < x)):
+        return None
+    before = sentence[max(0, m.start() - 60) : m.start()].lower()
+    after = sentence[m.end() : m.end() + 60].lower()
+    # "70 percent of cases result from ..." is a share of patients, not a prevalence.
+    if re.match(r"\s*(?:of\s+(?:the\s+)?(?:cases|patients|affected|those|people\s+with|children\s+with|"
+                r"individuals\s+with|families|carriers|deaths|tumou?rs))", after):
+        return None
+    if not (m["pop"] or re.search(r"prevalen|inciden|affects?|occurs?|frequency|population|of\s+(?:people|births|"
+                                  r"newborns|adults|children)", before + " " + after)):
+        return None
+    if re.search(r"\b(?:chance|risk|odds|likelihood|probability|survival|mortality|respond|response)\b", before + after):
+        return None
+    if m["pop"] and m["pop"].lower() in ("cases", "patients", "deaths"):
+        return None
+    pop = _population(m["pop"]) if m["pop"] else "people"
+    low, high = _bounds(x / 100, (y if y is not None else x) / 100, m["less"], m["more"])
+    text = sentence[m.start() : m.end()].rstrip()
+    return Figure(text.strip(), m.start(), m.start() + len(text), _round(low), _round(high), pop)
+
+
+def _count(sentence: str, m: re.Match[str]) -> Figure | None:
+    n = number(m["n"])
+    if n is None or n < 10 or n != int(n):
+        return None
+    after = sentence[m.end() : m.end() + 80]
+    before = sentence[max(0, m.start() - 80) : m.start()]
+    if re.match(r"\s*(?:with|who|have|has|are|live|living|in|across|worldwide|affected|diagnosed)", after, re.I) is None:
+        return None
+    if re.search(r"\b(?:per|in|out\s+of)\s*$", before, re.I) or re.match(r"\s*(?:per|each\s+year)", after, re.I):
+        return None
+    if re.search(r"DiseaseMaps|connected|joined|registered|signed\s+up|enrolled|participants?|trial", after + before, re.I):
+        return None
+    area = None
+    for am in _AREA.finditer(sentence):
+        cand = re.sub(r"\s+", " ", am["area"])
+        if cand.lower() in ("the world", "worldwide"):
+            cand = "worldwide"
+        if am.start() >= m.end() - 1 and am.start() - m.end() < 60:
+            area = cand
+            break
+        if am.end() <= m.start() and m.start() - am.end() < 80:
+            area = cand
+    if area and area.upper() in ("US", "USA"):
+        area = "United States"
+    if area and area.upper() == "UK":
+        area = "United Kingdom"
+    if area is None and not re.search(r"worldwide|world|globally", sentence, re.I):
+        return None
+    pop = m["pop"].lower()
+    pop = "people" if pop in ("persons", "individuals", "americans", "europeans", "cases") else pop
+    text = sentence[m.start() : m.end()].rstrip()
+    return Figure(text.strip(), m.start(), m.start() + len(text), None, None, pop, int(n), area)
+
+
+def orphanet_class(low: float | None, high: float | None) -> str | None:
+    """The Orphanet prevalence class of a point estimate (the mean of the bounds): '1-9 / 100 000' and so on."""
+    if low is None and high is None:
+        return None
+    value = high if low is None else low if high is None else (low + high) / 2
+    if value is None:
+        return None
+    classes = [
+        (1e-6, "<1 / 1 000 000"),
+        (1e-5, "1-9 / 1 000 000"),
+        (1e-4, "1-9 / 100 000"),
+        (5e-4, "1-5 / 10 000"),
+        (1e-3, "6-9 / 10 000"),
+    ]
+    for limit, name in classes:
+        if value < limit:
+            return name
+    return ">1 / 1000"

@@ -1,0 +1,402 @@
+"""Graph: turn one extracted `Record` into the RDF quads of its own named graph (the model is `docs/model.md`).
+
+Everything a document contributes lives in the named graph `doc:{id}`, including the type and label triples of the
+shared risk-factor and treatment-area nodes it mentions, so replacing that one graph replaces the document's facts
+completely and a flat union of all graphs is still a complete, valid graph. Every fact gets one `rkg:Evidence` node
+per mention: the sentence, its character offsets and the extractor that read it. Nothing here uses blank nodes or
+depends on the order other documents are processed in, so the same record always gives the same quads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg import link
+from kg.records import Evidence, Mention, Prevalence, Record
+from kg.vocab import COND, DOC, EVID, ORDO, PREV, RISK, RKG, SCHEMA, TREAT
+from kg.vocab import DCTERMS as _DCTERMS
+from kg.vocab import PROV as _PROV
+from kg.vocab import RDF as _RDF
+from kg.vocab import RDFS as _RDFS
+from kg.vocab import SKOS as _SKOS
+from kg.vocab import XSD as _XSD
+
+LEXICONS = Path(__file__).resolve().parent.parent / "data" / "lexicons"
+
+
+def _n(iri: object) -> NamedNode:
+    return NamedNode(str(iri))
+
+
+# Terms used on every record, built once.
+A = _n(_RDF.type)
+RDF_SUBJECT, RDF_PREDICATE, RDF_OBJECT, RDF_STATEMENT = (
+    _n(_RDF.subject),
+    _n(_RDF.predicate),
+    _n(_RDF.object),
+    _n(_RDF.Statement),
+)
+RDFS_LABEL = _n(_RDFS.label)
+PREF_LABEL, ALT_LABEL, EXACT_MATCH, CLOSE_MATCH = (
+    _n(_SKOS.prefLabel),
+    _n(_SKOS.altLabel),
+    _n(_SKOS.exactMatch),
+    _n(_SKOS.closeMatch),
+)
+DERIVED_FROM, PROV_ENTITY = _n(_PROV.wasDerivedFrom), _n(_PROV.Entity)
+DC_IDENTIFIER, DC_MODIFIED, DC_TITLE = _n(_DCTERMS.identifier), _n(_DCTERMS.modified), _n(_DCTERMS.title)
+XSD_DATE, XSD_INTEGER = _n(_XSD.date), _n(_XSD.integer)
+MEDICAL_CONDITION, MEDICAL_RISK_FACTOR, RISK_FACTOR_P = (
+    _n(SCHEMA.MedicalCondition),
+    _n(SCHEMA.MedicalRiskFactor),
+    _n(SCHEMA.riskFactor),
+)
+
+RISK_CLASS = {
+    "genetic": RKG.GeneticRiskFactor,
+    "maternal": RKG.MaternalRiskFactor,
+    "environmental": RKG.EnvironmentalRiskFactor,
+    "vascular": RKG.VascularRiskFactor,
+    "other": RKG.OtherRiskFactor,
+}
+TREATMENT_CLASS = {"specialty": RKG.Specialty, "care_model": RKG.CareModel, "intervention": RKG.Intervention}
+PREVALENCE_CLASS = {
+    "point": RKG.PointPrevalence,
+    "birth": RKG.BirthPrevalence,
+    "incidence": RKG.Incidence,
+}
+PREVALENCE_TYPE_LABEL = {"point": "point prevalence", "birth": "birth prevalence", "incidence": "incidence"}
+# The spaCy components (kg/extract) that produce each field, recorded as rkg:extractor on its evidence.
+EXTRACTORS = {
+    "condition": "rkg_condition",
+    "synonyms": "rkg_synonyms",
+    "risk_factors": "rkg_risk_factors",
+    "treatment_areas": "rkg_treatment_areas",
+    "prevalence": "rkg_prevalence",
+    "community_count": "rkg_community",
+    "identifiers": "kg.link",
+}
+_SAFE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def local_id(record_id: str) -> str:
+    """The record id as used in IRIs: itself when it is already a slug, else its slug."""
+    return record_id if _SAFE_ID.fullmatch(record_id) else link.slug(record_id)
+
+
+def document_graph(record_id: str) -> NamedNode:
+    """The named graph (and source-document node) of a record: replace this graph to re-ingest the document."""
+    return _n(DOC[local_id(record_id)])
+
+
+def condition_node(record_id: str) -> NamedNode:
+    return _n(COND[local_id(record_id)])
+
+
+def risk_factor_node(label: str) -> NamedNode:
+    """The shared node of a risk factor; `label` is normalised here, so any wording of it gives the same node."""
+    return _n(RISK[link.slug(link.normalise_label("risk_factor", label))])
+
+
+def treatment_area_node(label: str) -> NamedNode:
+    return _n(TREAT[link.slug(link.normalise_label("treatment_area", label))])
+
+
+def _en(text: str) -> Literal:
+    return Literal(text, language="en")
+
+
+class _Quads:
+    """Collects the quads of one named graph in insertion order, without duplicates."""
+
+    def __init__(self, graph: NamedNode) -> None:
+        self.graph = graph
+        self._quads: dict[Quad, None] = {}
+
+    def add(self, s: NamedNode, p: object, o: NamedNode | Literal) -> None:
+        self._quads[Quad(s, p if isinstance(p, NamedNode) else _n(p), o, self.graph)] = None
+
+    def __iter__(self) -> Iterator[Quad]:
+        return iter(self._quads)
+
+
+def record_quads(record: Record) -> list[Quad]:
+    """All quads of one document, in its named graph `doc:{id}` (see docs/model.md for the model).
+
+    Self-contained: the shared risk-factor/treatment nodes' types and labels are repeated in every document that
+    uses them, so dropping a document's graph removes exactly its contribution.
+    """
+    rid = local_id(record.id)
+    doc = document_graph(record.id)
+    cond = condition_node(record.id)
+    q = _Quads(doc)
+
+    # the source document
+    q.add(doc, A, _n(RKG.SourceDocument))
+    q.add(doc, A, PROV_ENTITY)
+    q.add(doc, RKG.sourcePath, Literal(record.source))
+    q.add(doc, DC_TITLE, _en(record.condition.label))
+    if record.last_updated and _ISO_DATE.fullmatch(record.last_updated):
+        q.add(doc, DC_MODIFIED, Literal(record.last_updated, datatype=XSD_DATE))
+
+    # the condition, its names and identifiers
+    label = record.condition.label.strip()
+    q.add(cond, A, MEDICAL_CONDITION)
+    q.add(cond, A, _n(RKG.RareCondition))
+    q.add(cond, PREF_LABEL, _en(label))
+    q.add(cond, RDFS_LABEL, _en(label))
+    q.add(cond, DERIVED_FROM, doc)
+    ev = _Evidence(q, rid, cond, doc)
+    if record.condition.evidence is not None:
+        ev.add(PREF_LABEL, _en(label), record.condition.evidence, EXTRACTORS["condition"])
+
+    pref_key = link.normalise_label("synonym", label)
+    for m in record.synonyms:
+        alt = re.sub(r"\s+", " ", m.label).strip()
+        if not alt or link.normalise_label("synonym", alt) == pref_key:
+            continue
+        q.add(cond, ALT_LABEL, _en(alt))
+        ev.add(ALT_LABEL, _en(alt), m.evidence, EXTRACTORS["synonyms"])
+
+    _identifiers(record, cond, q, ev)
+
+    # risk factors and treatment areas: shared nodes, one edge, one evidence per mention
+    for m in record.risk_factors:
+        node = _shared(q, "risk_factor", m)
+        if node is not None:
+            q.add(cond, RISK_FACTOR_P, node)
+            ev.add(RISK_FACTOR_P, node, m.evidence, EXTRACTORS["risk_factors"])
+    for m in record.treatment_areas:
+        node = _shared(q, "treatment_area", m)
+        if node is not None:
+            q.add(cond, RKG.treatmentArea, node)
+            ev.add(_n(RKG.treatmentArea), node, m.evidence, EXTRACTORS["treatment_areas"])
+
+    # prevalence figures, numbered in text order
+    ordered = sorted(enumerate(record.prevalence), key=lambda ip: (ip[1].evidence.start, ip[0]))
+    for n, (_, p) in enumerate(ordered, start=1):
+        node = _n(PREV[f"{rid}-{n}"])
+        _prevalence(q, node, p)
+        q.add(cond, RKG.prevalence, node)
+        ev.add(_n(RKG.prevalence), node, p.evidence, EXTRACTORS["prevalence"])
+
+    if record.community_count is not None:
+        count = Literal(str(int(record.community_count)), datatype=XSD_INTEGER)
+        q.add(doc, RKG.communityCount, count)
+        if record.community_evidence is not None:
+            ev.add(
+                _n(RKG.communityCount),
+                count,
+                record.community_evidence,
+                EXTRACTORS["community_count"],
+                subject=doc,
+            )
+    return list(q)
+
+
+def records_quads(records: Iterable[Record]) -> Iterator[Quad]:
+    """The quads of many records, one named graph each."""
+    for record in records:
+        yield from record_quads(record)
+
+
+class _Evidence:
+    """Mints the evidence nodes of one document. The IRI hashes the fact and where it was read, so each mention
+    of a fact has its own stable node, and the same mention always gets the same IRI."""
+
+    def __init__(self, q: _Quads, rid: str, cond: NamedNode, doc: NamedNode) -> None:
+        self.q, self.rid, self.cond, self.doc = q, rid, cond, doc
+
+    def node(
+        self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal, where: str
+    ) -> NamedNode:
+        digest = hashlib.sha1(f"{subject} {predicate} {obj} {where}".encode()).hexdigest()[:12]
+        return _n(EVID[f"{self.rid}-{digest}"])
+
+    def _common(
+        self,
+        node: NamedNode,
+        subject: NamedNode,
+        predicate: NamedNode,
+        obj: NamedNode | Literal,
+        extractor: str,
+    ) -> None:
+        q = self.q
+        q.add(node, A, _n(RKG.Evidence))
+        q.add(node, A, RDF_STATEMENT)
+        q.add(node, A, PROV_ENTITY)
+        q.add(node, RDF_SUBJECT, subject)
+        q.add(node, RDF_PREDICATE, predicate)
+        q.add(node, RDF_OBJECT, obj)
+        q.add(node, RKG.extractor, Literal(extractor))
+        q.add(node, DERIVED_FROM, self.doc)
+        q.add(self.cond, RKG.evidence, node)
+
+    def _sentence(self, node: NamedNode, evidence: Evidence) -> None:
+        self.q.add(node, RKG.sentence, Literal(evidence.sentence))
+        self.q.add(node, RKG.startOffset, Literal(str(int(evidence.start)), datatype=XSD_INTEGER))
+        self.q.add(node, RKG.endOffset, Literal(str(int(evidence.end)), datatype=XSD_INTEGER))
+
+    def add(
+        self,
+        predicate: NamedNode,
+        obj: NamedNode | Literal,
+        evidence: Evidence,
+        extractor: str,
+        subject: NamedNode | None = None,
+    ) -> NamedNode:
+        subject = self.cond if subject is None else subject
+        node = self.node(subject, predicate, obj, f"{evidence.start}:{evidence.end}")
+        self._common(node, subject, predicate, obj, extractor)
+        self._sentence(node, evidence)
+        return node
+
+    def mapping(
+        self, predicate: NamedNode, target: NamedNode, grounding: link.Grounding, evidence: Evidence | None
+    ) -> NamedNode:
+        """Evidence of an identifier link: how it matched, on which name, from which mapping resource."""
+        node = self.node(self.cond, predicate, target, f"{grounding.method}:{grounding.matched}")
+        self._common(node, self.cond, predicate, target, EXTRACTORS["identifiers"])
+        self.q.add(node, RKG.matchMethod, Literal(grounding.method))
+        self.q.add(node, RKG.matchedLabel, Literal(grounding.matched))
+        if grounding.source:
+            self.q.add(node, RKG.mappingSource, Literal(grounding.source))
+        if evidence is not None:
+            self._sentence(node, evidence)
+        return node
+
+
+def _identifiers(record: Record, cond: NamedNode, q: _Quads, ev: _Evidence) -> None:
+    """skos:exactMatch (preferred label matched) or closeMatch (only a synonym matched) for each id on the record.
+
+    The record carries CURIEs only; how each was matched is recomputed with `link.ground`, which is cheap and
+    deterministic. Ids the resources do not explain (given by a curator in the input) are exact, method
+    'provided'.
+    """
+    if not record.condition.ids:
+        return
+    found = {g.curie: g for g in link.ground(record.condition.label, [m.label for m in record.synonyms])}
+    syn_evidence = {m.label: m.evidence for m in record.synonyms}
+    for curie in link.sort_curies(record.condition.ids):
+        try:
+            target = NamedNode(link.curie_iri(curie))
+        except ValueError:
+            continue  # an id of a scheme we do not link (kept in the JSON record, not in the graph)
+        g = found.get(curie) or link.Grounding(curie, str(target), link.PROVIDED, record.condition.label, "")
+        predicate = CLOSE_MATCH if g.method == link.SYNONYM else EXACT_MATCH
+        q.add(cond, predicate, target)
+        q.add(cond, DC_IDENTIFIER, Literal(curie))
+        where = syn_evidence.get(g.matched) if g.method == link.SYNONYM else record.condition.evidence
+        ev.mapping(predicate, target, g, where)
+
+
+def _shared(q: _Quads, kind: str, mention: Mention) -> NamedNode | None:
+    """The shared node of a risk factor / treatment area, with the type and label triples this document needs."""
+    canon = link.normalise_label(kind, mention.label)
+    if not canon:
+        return None
+    cat = link.category(kind, canon)
+    if kind == "risk_factor":
+        node = _n(RISK[link.slug(canon)])
+        q.add(node, A, MEDICAL_RISK_FACTOR)
+        q.add(node, A, _n(RKG.RiskFactor))
+        q.add(node, A, _n(RISK_CLASS[cat]))
+    else:
+        node = _n(TREAT[link.slug(canon)])
+        q.add(node, A, _n(RKG.TreatmentArea))
+        q.add(node, A, _n(TREATMENT_CLASS[cat]))
+    q.add(node, PREF_LABEL, _en(canon))
+    q.add(node, RDFS_LABEL, _en(canon))
+    return node
+
+
+# -------------------------------------------------------------------------------------------------- prevalence
+
+
+@lru_cache(maxsize=1)
+def _prevalence_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(type, pattern) from data/lexicons/link-prevalence-types.tsv, tried in order; 'point' when none matches."""
+    cues = []
+    for row in link._read_tsv(LEXICONS / "link-prevalence-types.tsv", 3):
+        kind, field, pattern = row
+        if kind in PREVALENCE_CLASS and field in ("population", "sentence"):
+            cues.append((f"{kind}:{field}", re.compile(pattern, re.I)))
+    return tuple(cues)
+
+
+def prevalence_type(p: Prevalence) -> str:
+    """'birth', 'incidence' or 'point': birth prevalence counts live births/newborns, incidence new cases per
+    period; anything else is a point prevalence in the population named."""
+    for key, pattern in _prevalence_cues():
+        kind, field = key.split(":")
+        text = (p.population or "") if field == "population" else f"{p.text} {p.evidence.sentence}"
+        if pattern.search(text):
+            return kind
+    return "point"
+
+
+# Orphanet prevalence classes: (lower edge inclusive, label as Orphanet writes it), from the highest.
+_ORPHANET_CLASSES = (
+    (1e-3, ">1 / 1000"),
+    (6e-4, "6-9 / 10 000"),
+    (1e-4, "1-5 / 10 000"),
+    (1e-5, "1-9 / 100 000"),
+    (1e-6, "1-9 / 1 000 000"),
+)
+_EPS = 1e-9
+# The ORDO terms of those classes (Orphanet's prevalence-class individuals).
+ORPHANET_CLASS_TERMS = {
+    ">1 / 1000": "Orphanet_409980",
+    "6-9 / 10 000": "Orphanet_409978",
+    "1-5 / 10 000": "Orphanet_409975",
+    "1-9 / 100 000": "Orphanet_409977",
+    "1-9 / 1 000 000": "Orphanet_409976",
+    "<1 / 1 000 000": "Orphanet_409979",
+}
+
+
+def orphanet_class(low: float | None, high: float | None) -> str | None:
+    """The Orphanet-style prevalence class of a fraction range, from its midpoint; None when the range does not
+    decide one (an open "fewer than 1 in 10,000", or no fraction at all)."""
+    if high is None:
+        if low is not None and low >= 1e-3 * (1 - _EPS):
+            return ">1 / 1000"
+        return None
+    if low is None:
+        low = high
+    if low <= 0:
+        return "<1 / 1 000 000" if high <= 1e-6 * (1 + _EPS) else None
+    mid = (low + high) / 2
+    for edge, name in _ORPHANET_CLASSES:
+        if mid >= edge * (1 - _EPS):
+            return name
+    return "<1 / 1 000 000"
+
+
+def _prevalence(q: _Quads, node: NamedNode, p: Prevalence) -> None:
+    q.add(node, A, _n(RKG.PrevalenceFigure))
+    kind = prevalence_type(p)
+    q.add(node, A, _n(PREVALENCE_CLASS[kind]))
+    q.add(node, RKG.prevalenceType, Literal(PREVALENCE_TYPE_LABEL[kind]))
+    q.add(node, RKG.statedAs, Literal(p.text))
+    if p.low is not None:
+        q.add(node, RKG.lowerBound, Literal(float(p.low)))
+    if p.high is not None:
+        q.add(node, RKG.upperBound, Literal(float(p.high)))
+    if p.population:
+        q.add(node, RKG.population, Literal(p.population))
+    if p.count is not None:
+        q.add(node, RKG.count, Literal(str(int(p.count)), datatype=XSD_INTEGER))
+    if p.area:
+        q.add(node, RKG.area, Literal(p.area))
+    cls = orphanet_class(p.low, p.high)
+    if cls is not None:
+        q.add(node, RKG.orphanetClass, Literal(cls))
+        q.add(node, RKG.orphanetPrevalenceClass, _n(ORDO[ORPHANET_CLASS_TERMS[cls]]))

@@ -1,0 +1,257 @@
+"""The persistent embedded store behind a build (Oxigraph through pyoxigraph), and how a build folder is found.
+
+Layout of a build folder: `BUILD_DIR/store` is a relative symbolic link to a generation folder
+`BUILD_DIR/.store-NNNNN` holding an Oxigraph (RocksDB) database. `write_store` fills a new generation beside the
+current one and swaps the link with one `os.replace`, so a reader sees either the old store or the new one, never a
+half-written one. The previous generation is kept (a running `kg serve` may still read it); older ones are removed.
+
+Each source document's triples live in its named graph `doc:{record.id}` (docs/model.md). The default graph holds
+the set union of every named graph, kept up to date by `replace_documents`, so a query without `GRAPH` sees the same
+triples as the flat `graph.ttl` export, each triple once (Oxigraph's own "default graph as union" option would
+repeat a shared risk factor's label once per document that mentions it, and inflate every count over it).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, parse
+
+from kg.errors import InputError, OutputError
+
+STORE_LINK = "store"
+_GENERATION = re.compile(r"^\.store-(\d{5})$")
+_POINTER_ENV = "XDG_STATE_HOME"
+
+# File suffixes `load_rdf_file` reads, and the parser each one needs.
+RDF_SUFFIXES: dict[str, RdfFormat] = {
+    ".ttl": RdfFormat.TURTLE,
+    ".nt": RdfFormat.N_TRIPLES,
+    ".nq": RdfFormat.N_QUADS,
+    ".trig": RdfFormat.TRIG,
+    ".jsonld": RdfFormat.JSON_LD,
+    ".json": RdfFormat.JSON_LD,
+    ".rdf": RdfFormat.RDF_XML,
+    ".owl": RdfFormat.RDF_XML,
+    ".xml": RdfFormat.RDF_XML,
+    ".n3": RdfFormat.N3,
+}
+
+
+def open_store(path: Path | None) -> Store:
+    """An Oxigraph store: on disk at `path` (created if missing), or in memory when `path` is None."""
+    if path is None:
+        return Store()
+    try:
+        return Store(str(path))
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot open the store ({exc}); is another process writing it?") from exc
+
+
+def replace_documents(store: Store, quads_by_graph: Mapping[NamedNode, Iterable[Quad]]) -> int:
+    """Replace each document's named graph by the given quads, and keep the default graph the union of all graphs.
+
+    A triple leaves the default graph only when no named graph holds it any more, so a risk factor shared with
+    another summary keeps its label. An empty quad list removes the document. Returns the number of quads loaded.
+    """
+    loaded = 0
+    for graph in sorted(quads_by_graph, key=lambda g: g.value):
+        if not isinstance(graph, NamedNode):
+            raise ValueError(f"document graphs must be IRIs, got {graph!r}")
+        quads = list(quads_by_graph[graph])
+        for quad in quads:
+            if quad.graph_name != graph:
+                raise ValueError(f"quad {quad} is not in the graph {graph} it was given for")
+        new_triples = {q.triple for q in quads}
+        old_triples = [q.triple for q in store.quads_for_pattern(None, None, None, graph)]
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+        for triple in old_triples:
+            if triple not in new_triples and not _in_some_named_graph(store, triple):
+                store.remove(Quad(triple.subject, triple.predicate, triple.object, DefaultGraph()))
+        if quads:
+            store.extend(quads)
+            store.extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in new_triples)
+            loaded += len(quads)
+    return loaded
+
+
+def _in_some_named_graph(store: Store, triple: Triple) -> bool:
+    return any(
+        not isinstance(q.graph_name, DefaultGraph)
+        for q in store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None)
+    )
+
+
+def write_store(
+    build_dir: Path, quads_by_graph: Mapping[NamedNode, Iterable[Quad]], *, incremental: bool = False
+) -> Path:
+    """Write the build's store atomically and return the generation folder written.
+
+    `incremental=False` (a full build) starts from an empty store, so documents no longer in the input disappear.
+    `incremental=True` starts from a cheap checkpoint (hard links) of the current store and replaces only the given
+    documents. Either way the live `BUILD_DIR/store` is swapped in one step at the end.
+    """
+    build_dir.mkdir(parents=True, exist_ok=True)
+    link = build_dir / STORE_LINK
+    current = _adopt_plain_store_dir(build_dir)
+    number = max(
+        [_generation_number(p) for p in build_dir.iterdir() if _generation_number(p) is not None] or [0]
+    )
+    final = build_dir / f".store-{number + 1:05d}"
+    tmp = build_dir / f".store-{number + 1:05d}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        if incremental and current is not None:
+            source = Store.read_only(str(current))
+            source.backup(str(tmp))
+            del source
+        store = open_store(tmp)
+        replace_documents(store, quads_by_graph)
+        store.flush()
+        store.optimize()
+        del store
+        gc.collect()  # the RocksDB handle must be closed before its folder is renamed
+        os.rename(tmp, final)
+        tmp_link = build_dir / ".store-link.tmp"
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        os.symlink(final.name, tmp_link)
+        os.replace(tmp_link, link)
+        _fsync_dir(build_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(
+            f"{build_dir}: cannot write the store ({exc}); the previous store is untouched"
+        ) from exc
+    _prune_generations(build_dir, keep={final, current} if current else {final})
+    return final
+
+
+def _generation_number(path: Path) -> int | None:
+    match = _GENERATION.match(path.name)
+    return int(match.group(1)) if match and path.is_dir() and not path.is_symlink() else None
+
+
+def _adopt_plain_store_dir(build_dir: Path) -> Path | None:
+    """The current generation folder; a plain `store/` folder (made by hand or an older build) becomes one."""
+    link = build_dir / STORE_LINK
+    if link.is_symlink():
+        target = link.resolve()
+        return target if target.is_dir() else None
+    if link.is_dir():
+        adopted = build_dir / ".store-00000"
+        os.rename(link, adopted)
+        os.symlink(adopted.name, link)
+        return adopted
+    return None
+
+
+def _prune_generations(build_dir: Path, keep: set[Path]) -> None:
+    keep_resolved = {k.resolve() for k in keep}
+    for path in build_dir.iterdir():
+        if _generation_number(path) is not None and path.resolve() not in keep_resolved:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def store_path(build_dir: Path) -> Path:
+    """The database folder of a build (the link resolved), or the folder itself if it is an Oxigraph database."""
+    link = build_dir / STORE_LINK
+    if link.exists():
+        return link.resolve()
+    if _is_database(build_dir):
+        return build_dir
+    raise InputError(
+        str(build_dir),
+        "no store in this folder; run `kg build` first, or pass --graph an RDF file or build folder",
+    )
+
+
+def _is_database(path: Path) -> bool:
+    return (path / "CURRENT").is_file() and any(path.glob("MANIFEST-*"))
+
+
+def load_store(build_dir: Path, *, writable: bool = False) -> Store:
+    """Open the store of a build folder; read-only unless `writable` (many readers may share one store)."""
+    path = store_path(build_dir)
+    try:
+        return Store(str(path)) if writable else Store.read_only(str(path))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot open the store ({exc}); rebuild it with `kg build`") from exc
+
+
+def load_rdf_file(path: Path) -> Store:
+    """Load an RDF file into an in-memory store. Named graphs (TriG, N-Quads) are kept and also merged into the
+    default graph, so queries without `GRAPH` behave as on a build."""
+    fmt = RDF_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(RDF_SUFFIXES))
+        raise InputError(str(path), f"unknown RDF file type; use one of {known} or a build folder")
+    try:
+        quads = list(parse(path=str(path), format=fmt))
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(str(path), f"cannot read it as {fmt.name} ({exc})") from exc
+    store = Store()
+    store.extend(quads)
+    store.extend(
+        Quad(q.subject, q.predicate, q.object, DefaultGraph())
+        for q in quads
+        if not isinstance(q.graph_name, DefaultGraph)
+    )
+    return store
+
+
+def open_graph(path: Path) -> Store:
+    """What `--graph PATH` names: a build folder (its store, read-only) or an RDF file (loaded into memory)."""
+    if path.is_dir():
+        return load_store(path)
+    if path.is_file():
+        return load_rdf_file(path)
+    raise InputError(
+        str(path), "no such file or folder; pass a build folder (see `kg build --out`) or an RDF file"
+    )
+
+
+def _pointer_file() -> Path:
+    state = os.environ.get(_POINTER_ENV) or str(Path.home() / ".local" / "state")
+    return Path(state) / "rare-kg" / "last-build"
+
+
+def remember_build(build_dir: Path) -> None:
+    """Record the last build folder so `kg query` and `kg serve` find it without --graph (written atomically)."""
+    pointer = _pointer_file()
+    try:
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        tmp = pointer.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(str(build_dir.resolve()) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, pointer)
+    except OSError:
+        pass  # remembering is a convenience; a build must not fail because the state folder is read-only
+
+
+def default_graph_path() -> Path:
+    """The graph `kg query`/`kg serve` use without --graph: the last build recorded by `remember_build` if it
+    still exists, else `./build`."""
+    try:
+        recorded = Path(_pointer_file().read_text(encoding="utf-8").strip())
+    except OSError:
+        recorded = None
+    if recorded is not None and recorded.is_dir():
+        return recorded
+    return Path("build")

@@ -1,0 +1,364 @@
+/* rare-kg network page. Reads the JSON blocks of this page and draws them with vis-network.
+   Summary text is data: it is only ever put on the page as text nodes (textContent), never parsed as HTML. */
+(function () {
+  "use strict";
+
+  function read(id) { return JSON.parse(document.getElementById(id).textContent); }
+  var DATA = read("rkg-data");
+  var S = DATA.strings;
+  var options = read("rkg-options");
+  var nodes = new vis.DataSet(read("rkg-nodes"));
+  var edges = new vis.DataSet(read("rkg-edges"));
+  var physics = options.physics.enabled;
+  var TYPES = {};
+  DATA.legend.forEach(function (t) { TYPES[t.key] = t; });
+
+  var shown = {};
+  var edgeKeep = null; // while a neighbourhood is highlighted: {edgeId: true}
+  var nodeView = new vis.DataView(nodes, { filter: function (n) { return shown[n.group] !== false; } });
+  var edgeView = new vis.DataView(edges, {
+    filter: function (e) {
+      return (edgeKeep === null || edgeKeep[e.id] === true) && nodeView.get(e.from) !== null && nodeView.get(e.to) !== null;
+    }
+  });
+  var container = document.getElementById("network");
+  var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
+
+  // ---------------------------------------------------------------------------------------------- small helpers
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function norm(s) {
+    return String(s).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^0-9a-z]+/g, " ").trim();
+  }
+  function typeLabel(key) { return TYPES[key] ? TYPES[key].label : key; }
+  function label(id) { var d = DATA.nodes[id]; return d ? d.l : String(id); }
+
+  // ---------------------------------------------------------------------------------------------- legend + filters
+  var SVG = "http://www.w3.org/2000/svg";
+  function swatch(shape, color) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    var points = {
+      triangle: "8,1.5 15,14.5 1,14.5",
+      triangleDown: "1,1.5 15,1.5 8,14.5",
+      square: "2,2 14,2 14,14 2,14",
+      diamond: "8,1 15,8 8,15 1,8",
+      star: "8,0.8 10.1,5.6 15.3,6 11.3,9.4 12.6,14.5 8,11.7 3.4,14.5 4.7,9.4 0.7,6 5.9,5.6",
+      hexagon: "4,1.5 12,1.5 15.5,8 12,14.5 4,14.5 0.5,8"
+    }[shape];
+    var shapeEl;
+    if (points) {
+      shapeEl = document.createElementNS(SVG, "polygon");
+      shapeEl.setAttribute("points", points);
+    } else {
+      shapeEl = document.createElementNS(SVG, "circle");
+      shapeEl.setAttribute("cx", "8");
+      shapeEl.setAttribute("cy", "8");
+      shapeEl.setAttribute("r", "6.5");
+    }
+    shapeEl.setAttribute("fill", color);
+    shapeEl.setAttribute("stroke", "#333333");
+    shapeEl.setAttribute("stroke-width", "0.8");
+    svg.appendChild(shapeEl);
+    return svg;
+  }
+
+  var legend = document.getElementById("legend");
+  var boxes = {};
+  DATA.legend.forEach(function (t) {
+    shown[t.key] = true;
+    var row = el("label", null, "legend-item");
+    var box = el("input");
+    box.type = "checkbox";
+    box.checked = true;
+    box.dataset.type = t.key;
+    box.addEventListener("change", function () { setShown(t.key, box.checked); });
+    boxes[t.key] = box;
+    row.appendChild(box);
+    row.appendChild(swatch(t.shape, t.color));
+    row.appendChild(el("span", t.label));
+    row.appendChild(el("span", t.count, "n"));
+    legend.appendChild(row);
+  });
+
+  function setShown(key, on) {
+    shown[key] = on;
+    if (boxes[key]) boxes[key].checked = on;
+    if (selected !== null && nodeView.get(selected) === null) clearHighlight();
+    nodeView.refresh();
+    edgeView.refresh();
+    updateCounts();
+  }
+
+  function updateCounts() {
+    document.getElementById("counts").textContent =
+      nodeView.length + " of " + nodes.length + " nodes and " + edgeView.length + " of " + edges.length + " links shown";
+  }
+
+  // ---------------------------------------------------------------------------------------------- highlight
+  var DIM = 0.15;
+  var NORMAL_FONT = options.nodes.font.color;
+  var DIM_FONT = "rgba(26,26,26,0.15)";
+  var touched = {}; // nodes given their own opacity while highlighting: always set to the current wanted state
+  var selected = null;
+
+  function highlight(id) {
+    var keep = {};
+    keep[id] = true;
+    network.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
+    edgeKeep = {};
+    edges.get({ filter: function (e) { return e.from === id || e.to === id; } })
+      .forEach(function (e) { edgeKeep[e.id] = true; });
+    selected = id;
+    network.setOptions({ nodes: { opacity: DIM, font: { color: DIM_FONT } } });
+    var updates = [];
+    Object.keys(touched).forEach(function (n) {
+      if (!keep[n]) updates.push({ id: n, opacity: DIM, font: { color: DIM_FONT } });
+    });
+    Object.keys(keep).forEach(function (n) {
+      touched[n] = true;
+      updates.push({ id: n, opacity: 1, font: { color: NORMAL_FONT } });
+    });
+    nodes.update(updates);
+    edgeView.refresh();
+    network.selectNodes([id], false);
+    updateCounts();
+  }
+
+  function clearHighlight() {
+    if (selected === null) return;
+    selected = null;
+    edgeKeep = null;
+    network.setOptions({ nodes: { opacity: 1, font: { color: NORMAL_FONT } } });
+    nodes.update(Object.keys(touched).map(function (n) { return { id: n, opacity: 1, font: { color: NORMAL_FONT } }; }));
+    network.unselectAll();
+    edgeView.refresh();
+    updateCounts();
+  }
+
+  // ---------------------------------------------------------------------------------------------- cards (tooltip, details)
+  function quote(ref) {
+    var q = el("blockquote", S[ref[0]]);
+    var where = ref[1] !== null && ref[1] !== undefined ? S[ref[1]] : "unknown source";
+    if (ref[2] !== null && ref[2] !== undefined) where += ", characters " + ref[2] + "–" + ref[3];
+    q.appendChild(el("span", "source: " + where, "src"));
+    return q;
+  }
+  function field(dl, name, values) {
+    if (!values || values.length === 0) return;
+    dl.appendChild(el("dt", name));
+    values.forEach(function (v) {
+      var dd = el("dd");
+      if (v instanceof Node) dd.appendChild(v); else dd.textContent = String(v);
+      dl.appendChild(dd);
+    });
+  }
+
+  function nodeCard(id, full) {
+    var d = DATA.nodes[id];
+    var card = el("div");
+    card.appendChild(el("h2", d.l));
+    card.appendChild(el("div", typeLabel(d.t) + (full ? " · " + id : ""), "kind"));
+    var dl = el("dl");
+    field(dl, "Synonyms", d.syn ? [d.syn.join("; ")] : null);
+    field(dl, "Identifiers", d.ids ? [d.ids.join(", ")] : null);
+    field(dl, "Prevalence", (d.prev || []).map(function (p) {
+      var box = el("div");
+      var extra = [p[1], p[2]].filter(function (x) { return x; }).join(", ");
+      box.appendChild(el("span", p[0] + (extra ? " (" + extra + ")" : "")));
+      (full ? p[3] : p[3].slice(0, 1)).forEach(function (r) { box.appendChild(quote(r)); });
+      return box;
+    }));
+    var facts = edges.get({ filter: function (e) { return e.from === id || e.to === id; } });
+    var limit = full ? 200 : 3;
+    field(dl, full ? "Links (" + facts.length + ")" : "Evidence", facts.slice(0, limit).map(function (e) {
+      var info = DATA.edges[e.id];
+      var other = e.from === id ? e.to : e.from;
+      var box = el("div");
+      box.appendChild(el("span", (e.from === id ? info.r + ": " : label(other) + " → " + info.r) +
+        (e.from === id ? label(other) : "")));
+      (full ? info.ev : info.ev.slice(0, 1)).forEach(function (r) { box.appendChild(quote(r)); });
+      return box;
+    }));
+    if (facts.length > limit) dl.appendChild(el("dd", "… and " + (facts.length - limit) + " more"));
+    field(dl, "Source document", d.src ? [d.src] : null);
+    field(dl, "Last updated", d.upd ? [d.upd] : null);
+    field(dl, "Community", d.comm !== undefined ? [d.comm + " people connected"] : null);
+    card.appendChild(dl);
+    if (full) {
+      var links = el("div", null, "links");
+      network.getConnectedNodes(id).slice(0, 200).forEach(function (n) {
+        var b = el("button", label(n) + " (" + typeLabel(DATA.nodes[n].t) + ")");
+        b.type = "button";
+        b.addEventListener("click", function () { focusNode(n); });
+        links.appendChild(b);
+      });
+      if (links.childNodes.length) {
+        card.appendChild(el("dt", "Go to a neighbour"));
+        card.appendChild(links);
+      }
+    }
+    return card;
+  }
+
+  function edgeCard(eid) {
+    var e = edges.get(eid);
+    var info = DATA.edges[eid];
+    var card = el("div");
+    card.appendChild(el("h2", label(e.from) + " → " + label(e.to)));
+    card.appendChild(el("div", "relation: " + info.r, "kind"));
+    var dl = el("dl");
+    field(dl, "Evidence", info.ev.map(quote));
+    if (info.more) dl.appendChild(el("dd", "… and " + info.more + " more mentions"));
+    card.appendChild(dl);
+    return card;
+  }
+
+  var tooltip = document.getElementById("tooltip");
+  function showTip(card, pointer) {
+    tooltip.replaceChildren(card);
+    tooltip.hidden = false;
+    var x = pointer.DOM.x + 16, y = pointer.DOM.y + 16;
+    var w = tooltip.offsetWidth, h = tooltip.offsetHeight;
+    if (x + w > window.innerWidth - 8) x = Math.max(8, pointer.DOM.x - w - 16);
+    if (y + h > window.innerHeight - 8) y = Math.max(8, window.innerHeight - h - 8);
+    tooltip.style.left = x + "px";
+    tooltip.style.top = y + "px";
+  }
+  function hideTip() { tooltip.hidden = true; tooltip.replaceChildren(); }
+
+  var details = document.getElementById("details");
+  function showDetails(card) {
+    var close = el("button", "close", "close");
+    close.type = "button";
+    close.addEventListener("click", function () { details.hidden = true; clearHighlight(); });
+    details.replaceChildren(close, card);
+    details.hidden = false;
+  }
+
+  network.on("hoverNode", function (p) { showTip(nodeCard(p.node, false), p.pointer); });
+  network.on("hoverEdge", function (p) { if (DATA.edges[p.edge]) showTip(edgeCard(p.edge), p.pointer); });
+  network.on("blurNode", hideTip);
+  network.on("blurEdge", hideTip);
+  network.on("dragStart", hideTip);
+  network.on("zoom", hideTip);
+  network.on("click", function (p) {
+    hideTip();
+    if (p.nodes.length) {
+      highlight(p.nodes[0]);
+      showDetails(nodeCard(p.nodes[0], true));
+    } else if (p.edges.length && DATA.edges[p.edges[0]]) {
+      showDetails(edgeCard(p.edges[0]));
+    } else {
+      clearHighlight();
+      details.hidden = true;
+    }
+  });
+
+  // ---------------------------------------------------------------------------------------------- search
+  var index = []; // [normalised name, node id, 0 = condition / 1 = other, name as written]
+  var names = {};
+  Object.keys(DATA.nodes).forEach(function (id) {
+    var d = DATA.nodes[id];
+    var other = d.t === "condition" ? 0 : 1;
+    index.push([norm(d.l), id, other, d.l]);
+    if (!other) names[d.l] = true;
+    (d.syn || []).forEach(function (s) { index.push([norm(s), id, 0, s]); names[s] = true; });
+  });
+  var datalist = document.getElementById("search-names");
+  Object.keys(names).sort().forEach(function (n) {
+    var o = document.createElement("option");
+    o.value = n;
+    datalist.appendChild(o);
+  });
+
+  /* The best node for a query: exact name, then a name starting with it, then containing it; conditions before
+     other nodes at the same level; then the shortest name. Returns [id, name matched] or null. */
+  function before(a, b) {
+    for (var i = 0; i < a.length; i++) {
+      if (a[i] < b[i]) return true;
+      if (a[i] > b[i]) return false;
+    }
+    return false;
+  }
+  function find(q) {
+    var want = norm(q);
+    if (!want) return null;
+    var best = null, bestKey = null;
+    index.forEach(function (e) {
+      var at = e[0].indexOf(want);
+      if (at < 0) return;
+      var key = [e[0] === want ? 0 : at === 0 ? 1 : 2, e[2], e[0].length, e[0]];
+      if (bestKey === null || before(key, bestKey)) {
+        best = e;
+        bestKey = key;
+      }
+    });
+    return best ? [best[1], best[3]] : null;
+  }
+
+  function focusNode(id) {
+    var d = DATA.nodes[id];
+    if (!d) return false;
+    if (shown[d.t] === false) setShown(d.t, true);
+    highlight(id);
+    showDetails(nodeCard(id, true));
+    network.focus(id, {
+      scale: Math.max(network.getScale(), 1.0),
+      animation: physics ? { duration: 400, easingFunction: "easeInOutQuad" } : false
+    });
+    return true;
+  }
+
+  var status = document.getElementById("search-status");
+  document.getElementById("search").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var q = document.getElementById("search-input").value;
+    var hit = find(q);
+    if (!hit) {
+      status.textContent = q.trim() ? "Nothing is named “" + q.trim() + "”." : "";
+      status.className = "miss";
+      return;
+    }
+    status.className = "";
+    var d = DATA.nodes[hit[0]];
+    status.textContent = "Found " + d.l + (norm(hit[1]) !== norm(d.l) ? " (as “" + hit[1] + "”)" : "") + ".";
+    focusNode(hit[0]);
+  });
+
+  // ---------------------------------------------------------------------------------------------- ready
+  var api = {
+    network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
+    find: find, focusNode: focusNode, highlight: highlight, clearHighlight: clearHighlight, setShown: setShown,
+    ready: false
+  };
+  window.rkg = api;
+
+  function ready() {
+    api.ready = true;
+    document.documentElement.dataset.ready = "true";
+    document.getElementById("loading").hidden = true;
+    updateCounts();
+    if (DATA.focus && DATA.nodes[DATA.focus]) {
+      highlight(DATA.focus);
+      showDetails(nodeCard(DATA.focus, true));
+    }
+  }
+  if (physics) {
+    network.once("stabilizationIterationsDone", function () {
+      network.setOptions({ physics: { enabled: false } });
+      network.once("afterDrawing", ready);
+      network.redraw();
+    });
+  } else {
+    network.once("afterDrawing", ready);
+  }
+  updateCounts();
+})();
