@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-import re
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -117,7 +116,9 @@ def _sparql_checks() -> tuple[_SparqlCheck, ...]:
         prefixes = []
         for decl_owner in shapes.objects(constraint, SH.prefixes):
             for decl in shapes.objects(decl_owner, SH.declare):
-                prefixes.append(f"PREFIX {shapes.value(decl, SH.prefix)}: <{shapes.value(decl, SH.namespace)}>")
+                prefixes.append(
+                    f"PREFIX {shapes.value(decl, SH.prefix)}: <{shapes.value(decl, SH.namespace)}>"
+                )
         body = select.replace("$this", "?this")
         head, sep, rest = body.partition("{")
         for target in targets:
@@ -162,7 +163,9 @@ def _validate_triples(triples: set[ox.Triple]) -> ValidationReport:
         allow_warnings=True,
     )
     if not isinstance(results, Graph):  # pyshacl could not apply the shapes at all
-        raise KgError(f"{SHAPES}: the SHACL shapes could not be applied ({getattr(results, 'message', results)})")
+        raise KgError(
+            f"{SHAPES}: the SHACL shapes could not be applied ({getattr(results, 'message', results)})"
+        )
     found = set(_violations(results, data))
     found.update(_sparql_violations(triples))
     violations = tuple(sorted(found))
@@ -173,8 +176,10 @@ def _sparql_violations(triples: set[ox.Triple]) -> Iterator[Violation]:
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     for check in _sparql_checks():
-        for row in store.query(check.query):
-            bindings = {v.value: row[v.value] for v in row.variables if row[v.value] is not None}
+        solutions = store.query(check.query)
+        names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
+        for row in solutions:  # type: ignore[union-attr]
+            bindings = {n: row[n] for n in names if row[n] is not None}
             message = re.sub(
                 r"\{[?$](\w+)\}",
                 lambda m: _term_text(bindings.get(m.group(1))),
@@ -198,9 +203,8 @@ def _term_text(term: object) -> str:
 
 
 def _violations(results: Graph, data: Graph) -> Iterator[Violation]:
-    shapes = shapes_graph()
+    shapes = _core_shapes()
     for result in results.subjects(RDF.type, SH.ValidationResult):
-        severity = results.value(result, SH.resultSeverity)
         focus = results.value(result, SH.focusNode)
         path = results.value(result, SH.resultPath)
         value = results.value(result, SH.value)
@@ -208,40 +212,36 @@ def _violations(results: Graph, data: Graph) -> Iterator[Violation]:
         if message is None:
             source_shape = results.value(result, SH.sourceShape)
             message = shapes.value(source_shape, SH.message) if source_shape is not None else None
+        severity = results.value(result, SH.resultSeverity)
         yield Violation(
-            focus=_short(focus, data),
-            path=_short(path, data),
+            focus=_short(focus),
+            path=_short(path, results),
             message=str(message) if message is not None else "constraint not met",
-            value=_short(value, data) if value is not None and value != focus else "",
-            severity=_short(severity, data).rpartition(":")[2] if severity is not None else "Violation",
+            value=_short(value) if value is not None and value != focus else "",
+            severity=str(severity).rpartition("#")[2] if severity is not None else "Violation",
         )
 
 
-def _short(term: Node | None, data: Graph) -> str:
+def _short(term: Node | None, context: Graph | None = None) -> str:
     """A term as a person reads it: a prefixed name where a known prefix fits, else its N-Triples form."""
     if term is None:
         return ""
     if isinstance(term, URIRef):
         text = str(term)
-        best = max(((p, ns) for p, ns in PREFIXES.items() if text.startswith(ns)), key=lambda x: len(x[1]),
-                   default=None)
-        if best is not None and _local_ok(text[len(best[1]) :]):
-            return f"{best[0]}:{text[len(best[1]) :]}"
-        if str(term).startswith(str(SH)):
-            return "sh:" + text[len(str(SH)) :]
+        fits = [(p, ns) for p, ns in PREFIXES.items() if text.startswith(ns) and _local_ok(text[len(ns) :])]
+        if fits:
+            prefix, ns = max(fits, key=lambda x: len(x[1]))
+            return f"{prefix}:{text[len(ns) :]}"
         return f"<{text}>"
     if isinstance(term, Literal):
         return term.n3()
-    if isinstance(term, BNode):
-        return "[" + ", ".join(_short(p, data) for p in _path_parts(term, data)) + "]"
-    return str(term)
-
-
-def _path_parts(node: BNode, data: Graph) -> list[Node]:
-    """A complex SHACL path (e.g. an inverse path) shown by its parts."""
-    shapes = shapes_graph()
-    parts = list(shapes.objects(node, None)) or list(data.objects(node, None))
-    return parts
+    if (
+        isinstance(term, BNode) and context is not None
+    ):  # a complex path, e.g. [sh:inversePath rkg:prevalence]
+        inverse = context.value(term, SH.inversePath)
+        if inverse is not None:
+            return f"^{_short(inverse)}"
+    return "[]"
 
 
 def _local_ok(local: str) -> bool:
@@ -251,29 +251,33 @@ def _local_ok(local: str) -> bool:
 # ---------------------------------------------------------------------------------------------- loading graphs
 
 
-def _as_graph(source: Graph | Iterable[ox.Quad | ox.Triple] | str | Path) -> Graph:
-    if isinstance(source, Graph):
-        return source
+def _as_triples(source: Graph | Iterable[ox.Quad | ox.Triple] | str | Path) -> set[ox.Triple]:
+    """The flat set of triples to validate (named graphs merged)."""
     if isinstance(source, str | Path):
-        return _read_file(Path(source))
-    graph = Graph()
-    add = graph.add
+        source = _read_file(Path(source))
+    if isinstance(source, Graph):
+        return {ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in source}  # type: ignore[arg-type]
+    out: set[ox.Triple] = set()
     for item in source:
-        add((_to_rdflib(item.subject), _to_rdflib(item.predicate), _to_rdflib(item.object)))
-    return graph
+        out.add(item.triple if isinstance(item, ox.Quad) else item)
+    return out
 
 
-def _read_file(path: Path) -> Graph:
+def _read_file(path: Path) -> list[ox.Quad]:
     if not path.is_file():
-        raise InputError(str(path), "no such file; give the path of a graph written by kg build (e.g. build/graph.ttl)")
+        raise InputError(str(path), "no such file; give a graph written by kg build (e.g. build/graph.ttl)")
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(str(path), f"unknown RDF format {path.suffix!r}; use .ttl, .trig, .nt, .nq or .jsonld")
+        raise InputError(
+            str(path), f"unknown RDF format {path.suffix!r}; use .ttl, .trig, .nt, .nq or .jsonld"
+        )
     try:
-        quads = ox.parse(path=str(path), format=fmt)
-        return _as_graph(quads)
+        return list(ox.parse(path=str(path), format=fmt))
     except (SyntaxError, ValueError, OSError) as exc:
-        raise InputError(str(path), f"not readable as {fmt.name}: {exc}") from exc
+        raise InputError(str(path), f"not readable as {fmt.name.replace('_', '-')}: {exc}") from exc
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _to_rdflib(term: object) -> Node:
@@ -282,7 +286,23 @@ def _to_rdflib(term: object) -> Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:  # rdflib compares plain and xsd:string literals as different
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     raise TypeError(f"cannot validate RDF-star or unknown term {term!r}")
+
+
+def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot validate term {term!r}")

@@ -106,11 +106,12 @@ def _char_to_tokens(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
 
 _NAME_STOP = re.compile(
     r"\s*(?:,|;|:|\)|\(|\.(?:\s|$)|\s[—–]\s|$|\s+(?:(?:in|on|because|to|for|from|with|among|until)\s|and\s+(?=[a-z]))|\s+(?:is|are|was|were|has|have|refers|describes|remains|affects|"
-    r"which|that|who|because|since|when|where|while|whose|in\s+(?:some|older|many|medical|the)|by\s+(?:some|many|older|"
+    r"which|that|who|because|since|when|where|while|whose|instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+(?:some|older|many|medical|the)|by\s+(?:some|many|older|"
     r"clinicians|doctors)|among|after|for\s+(?:short|its)|now|today|is\s+now|and\s+(?:is|are|was|listed|described|"
     r"sometimes|often|still|once|historically|called|known|termed)))",
     re.I,
 )
+_CONTRAST = re.compile(r"\s*,?\s*(?:instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+contrast\s+to)\b", re.I)
 _SUBJECT = re.compile(
     r"^(?P<name>[A-Z0-9][^,;:()]{1,90}?)\s*(?:\((?P<paren>[^()]{1,120})\)|(?=,|\s(?:is|are|was|were|refers|"
     r"describes|affects|causes|represents|comprises|occurs|belongs|happens|develops|arises|results)\b))"
@@ -183,6 +184,8 @@ class NamesComponent:
                     continue
                 stop = _NAME_STOP.search(rest)
                 chunk = rest[: stop.start()] if stop else rest
+                if stop and _CONTRAST.match(rest[stop.start() :]):
+                    continue  # "doctors call it moyamoya syndrome instead of moyamoya disease": a different name
                 offset = cue.end()
                 before = text[max(0, cue.start() - 30) : cue.start()]
                 if re.search(r"\b(?:protein|enzyme|molecule|substance|gene|test|procedure|drug|medicine|compound|"

@@ -14,15 +14,10 @@
   DATA.legend.forEach(function (t) { TYPES[t.key] = t; });
 
   var shown = {};
-  var edgeKeep = null; // while a neighbourhood is highlighted: {edgeId: true}
-  var nodeView = new vis.DataView(nodes, { filter: function (n) { return shown[n.group] !== false; } });
-  var edgeView = new vis.DataView(edges, {
-    filter: function (e) {
-      return (edgeKeep === null || edgeKeep[e.id] === true) && nodeView.get(e.from) !== null && nodeView.get(e.to) !== null;
-    }
-  });
+  var byType = {};
+  nodes.forEach(function (n) { (byType[n.group] = byType[n.group] || []).push(n.id); });
   var container = document.getElementById("network");
-  var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
+  var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
 
   // ---------------------------------------------------------------------------------------------- small helpers
   function el(tag, text, cls) {
@@ -91,57 +86,68 @@
   function setShown(key, on) {
     shown[key] = on;
     if (boxes[key]) boxes[key].checked = on;
-    if (selected !== null && nodeView.get(selected) === null) clearHighlight();
-    nodeView.refresh();
-    edgeView.refresh();
+    if (selected !== null && !isShown(selected)) clearHighlight();
+    nodes.update((byType[key] || []).map(function (id) { return { id: id, hidden: !on }; }));
     updateCounts();
   }
+  function isShown(id) { var n = nodes.get(id); return n !== null && shown[n.group] !== false; }
 
   function updateCounts() {
+    var n = 0, e = 0;
+    Object.keys(byType).forEach(function (k) { if (shown[k] !== false) n += byType[k].length; });
+    edges.forEach(function (x) { if (isShown(x.from) && isShown(x.to)) e += 1; });
     document.getElementById("counts").textContent =
-      nodeView.length + " of " + nodes.length + " nodes and " + edgeView.length + " of " + edges.length + " links shown";
+      n + " of " + nodes.length + " nodes and " + e + " of " + edges.length + " links shown";
   }
 
   // ---------------------------------------------------------------------------------------------- highlight
-  var DIM = 0.15;
-  var NORMAL_FONT = options.nodes.font.color;
-  var DIM_FONT = "rgba(26,26,26,0.15)";
-  var touched = {}; // nodes given their own opacity while highlighting: always set to the current wanted state
+  /* A highlighted neighbourhood is drawn over a veil after vis-network has drawn everything: the cost is the size
+     of the neighbourhood, not of the graph, so a click stays instant on large pages. Uses vis-network's internal
+     node/edge objects (network.body), which is safe because the vendored version is pinned. */
   var selected = null;
+  var litNodes = [];
+  var litEdges = [];
 
   function highlight(id) {
-    var keep = {};
-    keep[id] = true;
-    network.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
-    edgeKeep = {};
-    edges.get({ filter: function (e) { return e.from === id || e.to === id; } })
-      .forEach(function (e) { edgeKeep[e.id] = true; });
     selected = id;
-    network.setOptions({ nodes: { opacity: DIM, font: { color: DIM_FONT } } });
-    var updates = [];
-    Object.keys(touched).forEach(function (n) {
-      if (!keep[n]) updates.push({ id: n, opacity: DIM, font: { color: DIM_FONT } });
-    });
-    Object.keys(keep).forEach(function (n) {
-      touched[n] = true;
-      updates.push({ id: n, opacity: 1, font: { color: NORMAL_FONT } });
-    });
-    nodes.update(updates);
-    edgeView.refresh();
+    litNodes = [id].concat(network.getConnectedNodes(id));
+    litEdges = network.getConnectedEdges(id);
     network.selectNodes([id], false);
-    updateCounts();
+    network.redraw();
   }
 
   function clearHighlight() {
     if (selected === null) return;
     selected = null;
-    edgeKeep = null;
-    network.setOptions({ nodes: { opacity: 1, font: { color: NORMAL_FONT } } });
-    nodes.update(Object.keys(touched).map(function (n) { return { id: n, opacity: 1, font: { color: NORMAL_FONT } }; }));
+    litNodes = [];
+    litEdges = [];
     network.unselectAll();
-    edgeView.refresh();
-    updateCounts();
+    network.redraw();
   }
+
+  network.on("afterDrawing", function (ctx) {
+    if (selected === null) return;
+    var body = network.body;
+    var a = network.DOMtoCanvas({ x: 0, y: 0 });
+    var b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+    ctx.save();
+    ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+    ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
+    ctx.restore();
+    var edgesLit = litEdges.map(function (e) { return body.edges[e]; }).filter(function (e) {
+      return e && e.connected && isShown(e.fromId) && isShown(e.toId);
+    });
+    edgesLit.forEach(function (e) { e.draw(ctx); });
+    edgesLit.forEach(function (e) { e.drawArrows(ctx); });
+    var labels = [];
+    litNodes.forEach(function (id) {
+      var n = body.nodes[id];
+      if (!n || !isShown(id)) return;
+      var drawn = n.draw(ctx);
+      if (drawn && drawn.drawExternalLabel) labels.push(drawn.drawExternalLabel);
+    });
+    labels.forEach(function (f) { f(); });
+  });
 
   // ---------------------------------------------------------------------------------------------- cards (tooltip, details)
   function quote(ref) {
@@ -335,8 +341,9 @@
 
   // ---------------------------------------------------------------------------------------------- ready
   var api = {
-    network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
+    network: network, nodes: nodes, edges: edges,
     find: find, focusNode: focusNode, highlight: highlight, clearHighlight: clearHighlight, setShown: setShown,
+    isShown: isShown,
     ready: false
   };
   window.rkg = api;

@@ -1,0 +1,86 @@
+"""`kg.build` end to end on real summaries: outputs, byte-stability, skipped inputs, duplicates, the CLI face."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.cli import main
+from kg.errors import InputError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "summaries"
+SAMPLE = ["wilson-disease.txt", "marfan-syndrome.txt", "anencephaly.txt"]
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in SAMPLE:
+        shutil.copy(DATA / name, folder / name)
+    return folder
+
+
+def test_build_writes_every_output_and_counts(corpus: Path, tmp_path: Path) -> None:
+    result = build([corpus], tmp_path / "out", html=False)
+    assert result.counts["documents"] == 3 and not result.problems
+    for name in ("graph.ttl", "graph.trig", "graph.nt", "graph.jsonld", "records.jsonl"):
+        assert (tmp_path / "out" / name).stat().st_size > 0, name
+    lines = (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["anencephaly", "marfan-syndrome", "wilson-disease"]
+    assert result.counts["triples"] > 100
+    assert "documents 3" in result.summary()
+
+
+def test_same_input_gives_the_same_bytes(corpus: Path, tmp_path: Path) -> None:
+    build([corpus], tmp_path / "a", store=False, html=False)
+    # a different path order and a second run must not change a byte
+    build(sorted(corpus.iterdir(), reverse=True), tmp_path / "b", store=False, html=False)
+    for name in ("graph.ttl", "graph.trig", "graph.nt", "graph.jsonld"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_unreadable_inputs_are_skipped_with_a_reason(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "latin.txt").write_bytes("Caf\xe9 syndrome is rare.".encode("latin-1"))
+    result = build([corpus], tmp_path / "out", store=False, html=False)
+    assert result.counts["documents"] == 3
+    reasons = {Path(p.source).name: p.reason for p in result.problems}
+    assert "empty" in reasons["empty.txt"]
+    assert "UTF-8" in reasons["latin.txt"] and "--encoding" in reasons["latin.txt"]
+    with pytest.raises(InputError, match="empty.txt"):
+        build([corpus], tmp_path / "strict", store=False, html=False, strict=True)
+
+
+def test_a_second_file_for_the_same_condition_is_reported(corpus: Path, tmp_path: Path) -> None:
+    shutil.copy(corpus / "wilson-disease.txt", corpus / "wilson-copy.txt")
+    result = build([corpus], tmp_path / "out", store=False, html=False)
+    assert result.counts["documents"] == 3
+    assert any("same condition" in p.reason for p in result.problems)
+
+
+def test_cli_extract_prints_json_lines_and_exit_status(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(corpus / "wilson-disease.txt")]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["condition"]["label"] == "Wilson disease"
+    (corpus / "blank.txt").write_text("   \n", encoding="utf-8")
+    assert main(["extract", str(corpus)]) == 1
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 3
+    assert "blank.txt" in captured.err and "empty" in captured.err
+    assert main(["extract", "--strict", str(corpus)]) == 2
+
+
+def test_cli_build_prints_a_summary(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(corpus), "--out", str(tmp_path / "out"), "--no-store", "--no-html"]) == 0
+    out = capsys.readouterr().out
+    assert "documents 3" in out and "triples" in out
+
+
+def test_cli_usage_errors_exit_64(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 64
+    assert main(["no-such-command"]) == 64
