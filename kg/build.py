@@ -115,8 +115,13 @@ def build(
         if progress:
             progress(done + len(result.problems), total)
         if record.id in seen_ids:
-            problem(InputError(record.source, f"describes the same condition as {seen_ids[record.id]} "
-                                              f"({record.condition.label}); skipped: merge the two files or remove one"))
+            problem(
+                InputError(
+                    record.source,
+                    f"describes the same condition as {seen_ids[record.id]} "
+                    f"({record.condition.label}); skipped: merge the two files or remove one",
+                )
+            )
             continue
         seen_ids[record.id] = record.source
         result.records.append(record)
@@ -135,12 +140,16 @@ def build(
 
         report = run_validation(all_quads)
         if not report.conforms:
-            raise ValidationFailed(f"the built graph breaks the SHACL shapes (nothing was written):\n{report.text}")
+            raise ValidationFailed(
+                f"the built graph breaks the SHACL shapes (nothing was written):\n{report.text}"
+            )
     result.files.update(write_outputs(all_quads, out_dir))
     result.counts["triples"] = len({q.triple for q in all_quads})
     result.counts["graphs"] = len(by_graph)
     records_path = out_dir / "records.jsonl"
-    lines = "".join(json.dumps(r.to_json(), ensure_ascii=False, sort_keys=False) + "\n" for r in result.records)
+    lines = "".join(
+        json.dumps(r.to_json(), ensure_ascii=False, sort_keys=False) + "\n" for r in result.records
+    )
     write_atomic(records_path, lambda f: f.write(lines.encode("utf-8")))
     result.files["records"] = records_path
     if store:
@@ -149,9 +158,9 @@ def build(
         write_store(out_dir, by_graph)  # type: ignore[arg-type]
         result.files["store"] = out_dir / "store"
     if html:
-        from kg.outputs.viz import write_html
-
         from pyoxigraph import Dataset
+
+        from kg.outputs.viz import write_html
 
         write_html(Dataset(all_quads), out_dir / "graph.html")
         result.files["html"] = out_dir / "graph.html"

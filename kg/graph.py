@@ -1,10 +1,12 @@
-"""Graph: turn one extracted `Record` into the RDF quads of its own named graph (the model is `docs/model.md`).
+"""Graph: turn one extracted `Record` into the RDF quads of its own named graph (the model is
+`docs/model.md`).
 
-Everything a document contributes lives in the named graph `doc:{id}`, including the type and label triples of the
-shared risk-factor and treatment-area nodes it mentions, so replacing that one graph replaces the document's facts
-completely and a flat union of all graphs is still a complete, valid graph. Every fact gets one `rkg:Evidence` node
-per mention: the sentence, its character offsets and the extractor that read it. Nothing here uses blank nodes or
-depends on the order other documents are processed in, so the same record always gives the same quads.
+Everything a document contributes lives in the named graph `doc:{id}`, including the type and label triples of
+the shared risk-factor and treatment-area nodes it mentions, so replacing that one graph replaces the
+document's facts completely and a flat union of all graphs is still a complete, valid graph. Every fact gets
+one `rkg:Evidence` node per mention: the sentence, its character offsets and the extractor that read it.
+Nothing here uses blank nodes or depends on the order other documents are processed in, so the same record
+always gives the same quads.
 """
 
 from __future__ import annotations
@@ -74,8 +76,8 @@ PREVALENCE_CLASS = {
 PREVALENCE_TYPE_LABEL = {"point": "point prevalence", "birth": "birth prevalence", "incidence": "incidence"}
 # The spaCy components (kg/extract) that produce each field, recorded as rkg:extractor on its evidence.
 EXTRACTORS = {
-    "condition": "rkg_condition",
-    "synonyms": "rkg_synonyms",
+    "condition": "rkg_names",
+    "synonyms": "rkg_names",
     "risk_factors": "rkg_risk_factors",
     "treatment_areas": "rkg_treatment_areas",
     "prevalence": "rkg_prevalence",
@@ -92,7 +94,7 @@ def local_id(record_id: str) -> str:
 
 
 def document_graph(record_id: str) -> NamedNode:
-    """The named graph (and source-document node) of a record: replace this graph to re-ingest the document."""
+    """The named graph (and document node) of a record: replace this graph to re-ingest the document."""
     return _n(DOC[local_id(record_id)])
 
 
@@ -101,7 +103,7 @@ def condition_node(record_id: str) -> NamedNode:
 
 
 def risk_factor_node(label: str) -> NamedNode:
-    """The shared node of a risk factor; `label` is normalised here, so any wording of it gives the same node."""
+    """The shared node of a risk factor; `label` is normalised here, so any wording gives the same node."""
     return _n(RISK[link.slug(link.normalise_label("risk_factor", label))])
 
 
@@ -130,8 +132,8 @@ class _Quads:
 def record_quads(record: Record) -> list[Quad]:
     """All quads of one document, in its named graph `doc:{id}` (see docs/model.md for the model).
 
-    Self-contained: the shared risk-factor/treatment nodes' types and labels are repeated in every document that
-    uses them, so dropping a document's graph removes exactly its contribution.
+    Self-contained: the shared risk-factor/treatment nodes' types and labels are repeated in every document
+    that uses them, so dropping a document's graph removes exactly its contribution.
     """
     rid = local_id(record.id)
     doc = document_graph(record.id)
@@ -208,15 +210,13 @@ def records_quads(records: Iterable[Record]) -> Iterator[Quad]:
 
 
 class _Evidence:
-    """Mints the evidence nodes of one document. The IRI hashes the fact and where it was read, so each mention
-    of a fact has its own stable node, and the same mention always gets the same IRI."""
+    """Mints the evidence nodes of one document. The IRI hashes the fact and where it was read, so each
+    mention of a fact has its own stable node, and the same mention always gets the same IRI."""
 
     def __init__(self, q: _Quads, rid: str, cond: NamedNode, doc: NamedNode) -> None:
         self.q, self.rid, self.cond, self.doc = q, rid, cond, doc
 
-    def node(
-        self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal, where: str
-    ) -> NamedNode:
+    def node(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal, where: str) -> NamedNode:
         digest = hashlib.sha1(f"{subject} {predicate} {obj} {where}".encode()).hexdigest()[:12]
         return _n(EVID[f"{self.rid}-{digest}"])
 
@@ -274,7 +274,8 @@ class _Evidence:
 
 
 def _identifiers(record: Record, cond: NamedNode, q: _Quads, ev: _Evidence) -> None:
-    """skos:exactMatch (preferred label matched) or closeMatch (only a synonym matched) for each id on the record.
+    """skos:exactMatch (preferred label matched) or closeMatch (only a synonym matched) for each id on the
+    record.
 
     The record carries CURIEs only; how each was matched is recomputed with `link.ground`, which is cheap and
     deterministic. Ids the resources do not explain (given by a curator in the input) are exact, method
@@ -298,7 +299,7 @@ def _identifiers(record: Record, cond: NamedNode, q: _Quads, ev: _Evidence) -> N
 
 
 def _shared(q: _Quads, kind: str, mention: Mention) -> NamedNode | None:
-    """The shared node of a risk factor / treatment area, with the type and label triples this document needs."""
+    """The shared node of a risk factor / treatment area, with the type and label triples it needs."""
     canon = link.normalise_label(kind, mention.label)
     if not canon:
         return None
@@ -317,12 +318,12 @@ def _shared(q: _Quads, kind: str, mention: Mention) -> NamedNode | None:
     return node
 
 
-# -------------------------------------------------------------------------------------------------- prevalence
+# ---------------------------------------------------------------------------------------------- prevalence
 
 
 @lru_cache(maxsize=1)
 def _prevalence_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(type, pattern) from data/lexicons/link-prevalence-types.tsv, tried in order; 'point' when none matches."""
+    """(type, pattern) from data/lexicons/link-prevalence-types.tsv, tried in order ('point' if none)."""
     cues = []
     for row in link._read_tsv(LEXICONS / "link-prevalence-types.tsv", 3):
         kind, field, pattern = row
@@ -363,8 +364,8 @@ ORPHANET_CLASS_TERMS = {
 
 
 def orphanet_class(low: float | None, high: float | None) -> str | None:
-    """The Orphanet-style prevalence class of a fraction range, from its midpoint; None when the range does not
-    decide one (an open "fewer than 1 in 10,000", or no fraction at all)."""
+    """The Orphanet-style prevalence class of a fraction range, from its midpoint; None when the range does
+    not decide one (an open "fewer than 1 in 10,000", or no fraction at all)."""
     if high is None:
         if low is not None and low >= 1e-3 * (1 - _EPS):
             return ">1 / 1000"

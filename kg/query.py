@@ -1,9 +1,9 @@
 """SPARQL over a built graph: run a query with parameters bound as RDF terms, and print the answer.
 
-The engine is Oxigraph (pyoxigraph) for a build folder, an RDF file or a `pyoxigraph.Store`; an rdflib `Graph` or
-`Dataset` is queried with rdflib's own engine (fine for small graphs and tests). Parameters never touch the query
-text: each value is read as one RDF term and handed to the engine (pyoxigraph `substitutions`, SEP-0007; rdflib
-`initBindings`), so a label such as `x" } DROP ALL #` stays a string.
+The engine is Oxigraph (pyoxigraph) for a build folder, an RDF file or a `pyoxigraph.Store`; an rdflib `Graph`
+or `Dataset` is queried with rdflib's own engine (fine for small graphs and tests). Parameters never touch the
+query text: each value is read as one RDF term and handed to the engine (pyoxigraph `substitutions`, SEP-0007;
+rdflib `initBindings`), so a label such as `x" } DROP ALL #` stays a string.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\"{}|^`\\\s]*)>", re.IGNORECASE)
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_LOCAL_NAME = re.compile(r"(?:[\w-](?:[\w.-]*[\w-])?)?")
 _OXI_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 
 
@@ -64,8 +65,8 @@ class QueryError(KgError):
 class QueryResult:
     """A materialised answer. `rows` hold pyoxigraph terms (None = unbound), whichever engine ran the query.
 
-    SELECT: `variables` are the columns. ASK: `boolean`, no rows. CONSTRUCT/DESCRIBE: columns subject, predicate,
-    object, one row per triple.
+    SELECT: `variables` are the columns. ASK: `boolean`, no rows. CONSTRUCT/DESCRIBE: columns subject,
+    predicate, object, one row per triple.
     """
 
     kind: Kind
@@ -78,17 +79,16 @@ class QueryResult:
 
     def as_dicts(self) -> list[dict[str, Term]]:
         """Rows as {variable: term}, unbound variables left out (handy in notebooks and tests)."""
-        return [
-            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows
-        ]
+        return [{v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows]
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Reading queries and parameters
 
 
 def read_query(query: str) -> tuple[str, str]:
-    """`(text, name)` for QUERY given on the command line: a .rq file if it names one, else the query itself."""
+    """`(text, name)` for QUERY given on the command line: a .rq file if it names one, else the query
+    itself."""
     one_line = "\n" not in query and len(query) < 1024
     try:
         is_file = one_line and Path(query).is_file()
@@ -98,12 +98,10 @@ def read_query(query: str) -> tuple[str, str]:
         try:
             return Path(query).read_text(encoding="utf-8"), query
         except FileNotFoundError:
-            raise QueryError(
-                f"{query}: no such query file; pass a .rq file or the query text itself"
-            ) from None
+            raise QueryError(f"{query}: no such query file; pass a .rq file or the query text itself") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise QueryError(f"{query}: cannot read the query file ({exc})") from exc
-    return query, "query"
+    return query, ""
 
 
 def parse_param_args(pairs: Iterable[str]) -> dict[str, str]:
@@ -113,9 +111,7 @@ def parse_param_args(pairs: Iterable[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         name = name.strip().lstrip("?$")
         if not sep or not _VARNAME.match(name):
-            raise QueryError(
-                f"--param {pair!r}: write it as NAME=VALUE, e.g. --param condition=cond:rett-syndrome"
-            )
+            raise QueryError(f"--param {pair!r}: write it as NAME=VALUE, e.g. --param condition=cond:rett-syndrome")
         params[name] = value
     return params
 
@@ -131,9 +127,10 @@ def query_prefixes(query: str) -> dict[str, str]:
 def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
     """Read one parameter value as an RDF term.
 
-    `<iri>`, `http://…`, a prefixed name with a known prefix (`cond:rett-syndrome`), a Turtle literal (`"x"@en`,
-    `"1e-5"^^xsd:double`), a number (`1e-4`) or `true`/`false` are read with a real Turtle parser, which must find
-    exactly one object term; anything else (`Rett syndrome`, `ORPHA:778`, `1-9 / 100 000`) is a plain string.
+    `<iri>`, `http://…`, a prefixed name with a known prefix (`cond:rett-syndrome`), a Turtle literal
+    (`"x"@en`, `"1e-5"^^xsd:double`), a number (`1e-4`) or `true`/`false` are read with a real Turtle parser,
+    which must find exactly one object term; anything else (`Rett syndrome`, `ORPHA:778`, `1-9 / 100 000`) is
+    a plain string.
     """
     text = value.strip()
     if _ABSOLUTE_IRI.match(text):
@@ -144,16 +141,10 @@ def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
         triples = [q.triple for q in parse(document, RdfFormat.TURTLE)]
     except (SyntaxError, ValueError):
         triples = []
-    if (
-        len(triples) == 1
-        and str(triples[0].subject) == "<urn:kg:s>"
-        and not isinstance(triples[0].object, BlankNode)
-    ):
+    if len(triples) == 1 and str(triples[0].subject) == "<urn:kg:s>" and not isinstance(triples[0].object, BlankNode):
         return triples[0].object
     if text.startswith(("<", '"', "'")):
-        raise QueryError(
-            f"parameter value {value!r} is not a valid IRI or literal; check its quotes and brackets"
-        )
+        raise QueryError(f"parameter value {value!r} is not a valid IRI or literal; check its quotes and brackets")
     return Literal(value)
 
 
@@ -167,14 +158,12 @@ def bind_params(query: str, params: Mapping[str, str | Term] | None) -> dict[str
             raise QueryError(f"parameter {name!r} is not a SPARQL variable name")
         if not re.search(rf"[?$]{re.escape(clean)}\b", query):
             found = sorted(set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", query)))
-            raise QueryError(
-                f"parameter {clean!r} is not a variable of the query (its variables: {', '.join(found)})"
-            )
+            raise QueryError(f"parameter {clean!r} is not a variable of the query (its variables: {', '.join(found)})")
         bound[clean] = parse_term(value, prefixes) if isinstance(value, str) else _to_ox(value)
     return bound
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Running
 
 
@@ -186,14 +175,15 @@ def run_query(
     source: Source = None,
     params: Mapping[str, str | Term] | None = None,
     *,
-    name: str = "query",
+    name: str = "",
     default_prefixes: Mapping[str, str] | None = PREFIXES,
 ) -> QueryResult:
     """Run `query` over `source` and return every row.
 
-    `source`: a pyoxigraph Store, an rdflib Graph/Dataset, a build folder or RDF file path, or None for the last
-    build. `params` bind variables to RDF terms (strings are read by `parse_term`). `default_prefixes` are usable
-    without a PREFIX line (our vocabulary's); a query's own PREFIX lines win. `name` is used in error messages.
+    `source`: a pyoxigraph Store, an rdflib Graph/Dataset, a build folder or RDF file path, or None for the
+    last build. `params` bind variables to RDF terms (strings are read by `parse_term`). `default_prefixes`
+    are usable without a PREFIX line (our vocabulary's); a query's own PREFIX lines win. `name` is used in
+    error messages.
     """
     bound = bind_params(query, params)
     if isinstance(source, rdflib.Graph):
@@ -231,7 +221,7 @@ def _run_oxigraph(
         raise _syntax_error(query, str(exc), name) from None
     except (RuntimeError, OSError, ValueError) as exc:
         raise _engine_error(str(exc), name) from None
-    raise QueryError(f"{name}: the engine returned an unknown kind of answer")  # pragma: no cover
+    raise QueryError(f"{_at(name)}the engine returned an unknown kind of answer")  # pragma: no cover
 
 
 def _run_rdflib(
@@ -267,9 +257,9 @@ def _run_rdflib(
 def _syntax_error(query: str, oxigraph_message: str, name: str) -> QueryError:
     """A syntax error with a useful line and column.
 
-    Oxigraph's parser reports where it gave up, often the end of the query; rdflib's parser (tried only once the
-    query is known to be bad) points at the offending token. An unknown prefix passes rdflib's grammar, so for it
-    we point at the prefix ourselves.
+    Oxigraph's parser reports where it gave up, often the end of the query; rdflib's parser (tried only once
+    the query is known to be bad) points at the offending token. An unknown prefix passes rdflib's grammar, so
+    for it we point at the prefix ourselves.
     """
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
@@ -302,10 +292,15 @@ def _syntax_error(query: str, oxigraph_message: str, name: str) -> QueryError:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     caret = " " * (max(column, 1) - 1) + "^"
     return QueryError(
-        f"{name}: syntax error at line {line}, column {column}: {detail}\n  {text}\n  {caret}",
+        f"{_at(name)}syntax error at line {line}, column {column}: {detail}\n  {text}\n  {caret}",
         line=line,
         column=column,
     )
+
+
+def _at(name: str) -> str:
+    """The message prefix naming the query file, if the query came from one."""
+    return f"{name}: " if name else ""
 
 
 def _engine_error(message: str, name: str) -> QueryError:
@@ -313,12 +308,12 @@ def _engine_error(message: str, name: str) -> QueryError:
     if projection:
         var = projection.group(1)
         return QueryError(
-            f"{name}: parameter {var!r} must be a column of the query; add ?{var} to its SELECT clause"
+            f"{_at(name)}parameter {var!r} must be a column of the query; add ?{var} to its SELECT clause"
         )
-    return QueryError(f"{name}: the query failed: {message}")
+    return QueryError(f"{_at(name)}the query failed: {message}")
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Term conversions between rdflib and pyoxigraph
 
 
@@ -345,28 +340,22 @@ def _to_rdflib(term: Term) -> rdflib.term.Identifier:
         if term.language:
             return rdflib.Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        return rdflib.Literal(
-            term.value, datatype=None if datatype == XSD_STRING else rdflib.URIRef(datatype)
-        )
+        return rdflib.Literal(term.value, datatype=None if datatype == XSD_STRING else rdflib.URIRef(datatype))
     raise QueryError(f"rdflib cannot bind {term!r}")
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Output formats
 
 
-def format_result(
-    result: QueryResult, fmt: str = "table", *, prefixes: Mapping[str, str] | None = None
-) -> str:
+def format_result(result: QueryResult, fmt: str = "table", *, prefixes: Mapping[str, str] | None = None) -> str:
     """The answer as text: `table` for people; `csv`, `tsv`, `json` in the W3C SPARQL 1.1 results formats."""
     out = io.StringIO()
     write_result(result, fmt, out, prefixes=prefixes)
     return out.getvalue()
 
 
-def write_result(
-    result: QueryResult, fmt: str, out: TextIO, *, prefixes: Mapping[str, str] | None = None
-) -> None:
+def write_result(result: QueryResult, fmt: str, out: TextIO, *, prefixes: Mapping[str, str] | None = None) -> None:
     if fmt == "json":
         json.dump(_json_result(result), out, ensure_ascii=False, indent=1)
         out.write("\n")
@@ -426,20 +415,20 @@ def _json_result(result: QueryResult) -> dict[str, Any]:
     if result.kind == "ask":
         return {"head": {}, "boolean": bool(result.boolean)}
     bindings = [
-        {v: _json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
-        for row in result.rows
+        {v: _json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None} for row in result.rows
     ]
     return {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
 
 
 def compact_iri(iri: str, prefixes: Mapping[str, str]) -> str:
-    """`cond:rett-syndrome` for an IRI under a known namespace (the longest that leaves a clean local name), else
+    """`cond:rett-syndrome` for an IRI under a known namespace (the longest that leaves a clean local name),
+    else
     `<iri>`."""
     best: str | None = None
     for prefix, ns in prefixes.items():
-        if ns and iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best])):
-            if re.fullmatch(r"(?:[\w-](?:[\w.-]*[\w-])?)?", iri[len(ns) :]):
-                best = prefix
+        longer = best is None or len(ns) > len(prefixes[best])
+        if ns and iri.startswith(ns) and longer and _LOCAL_NAME.fullmatch(iri[len(ns) :]):
+            best = prefix
     return f"{best}:{iri[len(prefixes[best]) :]}" if best is not None else f"<{iri}>"
 
 

@@ -1,18 +1,19 @@
 """Validate: check a graph against the SHACL shapes in `ontologies/shapes.ttl` and report violations readably.
 
-`kg build` validates what it produced and fails loudly on a violation; `kg validate GRAPH` checks any file. The
-report has one line per violation, naming the node (as a prefixed name), the property and what is wrong, sorted so
-the same graph always gives the same report. Because every constraint is local to one document's named graph,
-large inputs are validated in batches of documents (`validate_documents`), which keeps pyshacl's cost linear.
+`kg build` validates what it produced and fails loudly on a violation; `kg validate GRAPH` checks any file.
+The report has one line per violation, naming the node (as a prefixed name), the property and what is wrong,
+sorted so the same graph always gives the same report. Because every constraint is local to one document's
+named graph, large inputs are validated in batches of documents (`validate_documents`), which keeps pyshacl's
+cost linear.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -102,23 +103,22 @@ class _SparqlCheck:
 
 @lru_cache(maxsize=1)
 def _sparql_checks() -> tuple[_SparqlCheck, ...]:
-    """Each SHACL-SPARQL constraint as one query over the whole graph: `$this` bound by the shape's target class.
+    """Each SHACL-SPARQL constraint as one query over the whole graph: `$this` bound by the shape's target
+    class.
 
-    pyshacl runs such a query once per focus node through rdflib's SPARQL engine, which is quadratic in practice
-    (100 documents: 27 s); Oxigraph runs the rewritten query once in milliseconds.
+    pyshacl runs such a query once per focus node through rdflib's SPARQL engine, which is quadratic in
+    practice (100 documents: 27 s); Oxigraph runs the rewritten query once in milliseconds.
     """
     shapes = shapes_graph()
     checks = []
-    for shape, constraint in sorted(shapes.subject_objects(SH.sparql)):
-        targets = sorted(shapes.objects(shape, SH.targetClass))
+    for shape, constraint in sorted(shapes.subject_objects(SH.sparql), key=lambda so: (str(so[0]), str(so[1]))):
+        targets = sorted(shapes.objects(shape, SH.targetClass), key=str)
         select = str(shapes.value(constraint, SH.select))
         message = str(shapes.value(constraint, SH.message) or shapes.value(shape, SH.message) or "")
         prefixes = []
         for decl_owner in shapes.objects(constraint, SH.prefixes):
             for decl in shapes.objects(decl_owner, SH.declare):
-                prefixes.append(
-                    f"PREFIX {shapes.value(decl, SH.prefix)}: <{shapes.value(decl, SH.namespace)}>"
-                )
+                prefixes.append(f"PREFIX {shapes.value(decl, SH.prefix)}: <{shapes.value(decl, SH.namespace)}>")
         body = select.replace("$this", "?this")
         head, sep, rest = body.partition("{")
         for target in targets:
@@ -128,7 +128,7 @@ def _sparql_checks() -> tuple[_SparqlCheck, ...]:
 
 
 def validate(source: Graph | Iterable[ox.Quad | ox.Triple] | str | Path) -> ValidationReport:
-    """Validate one graph: an rdflib Graph, pyoxigraph quads or triples (named graphs merged), or an RDF file."""
+    """Validate one graph: an rdflib Graph, pyoxigraph quads/triples (graphs merged), or an RDF file."""
     return _validate_triples(_as_triples(source))
 
 
@@ -155,7 +155,7 @@ def _validate_triples(triples: set[ox.Triple]) -> ValidationReport:
     data = Graph()
     for t in triples:
         data.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
-    conforms, results, _ = shacl_validate(
+    _, results, _ = shacl_validate(
         data,
         shacl_graph=_core_shapes(),
         inference="none",
@@ -163,9 +163,7 @@ def _validate_triples(triples: set[ox.Triple]) -> ValidationReport:
         allow_warnings=True,
     )
     if not isinstance(results, Graph):  # pyshacl could not apply the shapes at all
-        raise KgError(
-            f"{SHAPES}: the SHACL shapes could not be applied ({getattr(results, 'message', results)})"
-        )
+        raise KgError(f"{SHAPES}: the SHACL shapes could not be applied ({getattr(results, 'message', results)})")
     found = set(_violations(results, data))
     found.update(_sparql_violations(triples))
     violations = tuple(sorted(found))
@@ -180,11 +178,7 @@ def _sparql_violations(triples: set[ox.Triple]) -> Iterator[Violation]:
         names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
         for row in solutions:  # type: ignore[union-attr]
             bindings = {n: row[n] for n in names if row[n] is not None}
-            message = re.sub(
-                r"\{[?$](\w+)\}",
-                lambda m: _term_text(bindings.get(m.group(1))),
-                check.message,
-            )
+            message = re.sub(r"\{[?$](\w+)\}", partial(_fill, bindings), check.message)
             path = bindings.get("path")
             yield Violation(
                 focus=_short(_to_rdflib(bindings["this"])),
@@ -194,11 +188,16 @@ def _sparql_violations(triples: set[ox.Triple]) -> Iterator[Violation]:
             )
 
 
+def _fill(bindings: dict[str, object], match: re.Match[str]) -> str:
+    return _term_text(bindings.get(match.group(1)))
+
+
 def _term_text(term: object) -> str:
     if term is None:
         return "?"
     if isinstance(term, ox.Literal):
-        return repr(term.value)
+        numeric = term.datatype.value.rpartition("#")[2] in ("integer", "double", "decimal", "float", "long", "int")
+        return term.value if numeric else repr(term.value)
     return _short(_to_rdflib(term))
 
 
@@ -234,10 +233,10 @@ def _short(term: Node | None, context: Graph | None = None) -> str:
             return f"{prefix}:{text[len(ns) :]}"
         return f"<{text}>"
     if isinstance(term, Literal):
+        if term.datatype is not None:
+            return f"{Literal(str(term)).n3()}^^{_short(term.datatype)}"
         return term.n3()
-    if (
-        isinstance(term, BNode) and context is not None
-    ):  # a complex path, e.g. [sh:inversePath rkg:prevalence]
+    if isinstance(term, BNode) and context is not None:  # a complex path, e.g. [sh:inversePath rkg:prevalence]
         inverse = context.value(term, SH.inversePath)
         if inverse is not None:
             return f"^{_short(inverse)}"
@@ -248,7 +247,7 @@ def _local_ok(local: str) -> bool:
     return bool(local) and all(ch.isalnum() or ch in "-_." for ch in local) and not local.endswith(".")
 
 
-# ---------------------------------------------------------------------------------------------- loading graphs
+# ------------------------------------------------------------------------------------------ loading graphs
 
 
 def _as_triples(source: Graph | Iterable[ox.Quad | ox.Triple] | str | Path) -> set[ox.Triple]:
@@ -268,9 +267,7 @@ def _read_file(path: Path) -> list[ox.Quad]:
         raise InputError(str(path), "no such file; give a graph written by kg build (e.g. build/graph.ttl)")
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(
-            str(path), f"unknown RDF format {path.suffix!r}; use .ttl, .trig, .nt, .nq or .jsonld"
-        )
+        raise InputError(str(path), f"unknown RDF format {path.suffix!r}; use .ttl, .trig, .nt, .nq or .jsonld")
     try:
         return list(ox.parse(path=str(path), format=fmt))
     except (SyntaxError, ValueError, OSError) as exc:

@@ -52,7 +52,7 @@ def test_unreadable_inputs_are_skipped_with_a_reason(corpus: Path, tmp_path: Pat
     reasons = {Path(p.source).name: p.reason for p in result.problems}
     assert "empty" in reasons["empty.txt"]
     assert "UTF-8" in reasons["latin.txt"] and "--encoding" in reasons["latin.txt"]
-    with pytest.raises(InputError, match="empty.txt"):
+    with pytest.raises(InputError, match=r"empty\.txt"):
         build([corpus], tmp_path / "strict", store=False, html=False, strict=True)
 
 
@@ -63,7 +63,9 @@ def test_a_second_file_for_the_same_condition_is_reported(corpus: Path, tmp_path
     assert any("same condition" in p.reason for p in result.problems)
 
 
-def test_cli_extract_prints_json_lines_and_exit_status(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_extract_prints_json_lines_and_exit_status(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["extract", str(corpus / "wilson-disease.txt")]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["condition"]["label"] == "Wilson disease"

@@ -26,8 +26,15 @@ def test_top_level_keys_are_exactly_the_contract() -> None:
     data = _record().to_json()
     assert tuple(data) == RECORD_KEYS
     assert RECORD_KEYS == (
-        "id", "source", "condition", "synonyms", "risk_factors", "treatment_areas", "prevalence",
-        "last_updated", "community_count",
+        "id",
+        "source",
+        "condition",
+        "synonyms",
+        "risk_factors",
+        "treatment_areas",
+        "prevalence",
+        "last_updated",
+        "community_count",
     )
     assert set(data["condition"]) == {"label", "ids"}
     assert set(data["synonyms"][0]) == {"label", "evidence"}

@@ -21,11 +21,18 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:
         if total >= 200 and (done % 100 == 0 or done == total) and not args.quiet:
-            print(f"\r  {done}/{total} documents", end="" if done < total else "\n", file=sys.stderr, flush=True)
+            print(
+                f"\r  {done}/{total} documents", end="" if done < total else "\n", file=sys.stderr, flush=True
+            )
 
     result = build(
-        args.paths, args.out, encoding=args.encoding, strict=args.strict,
-        store=not args.no_store, html=not args.no_html, progress=progress,
+        args.paths,
+        args.out,
+        encoding=args.encoding,
+        strict=args.strict,
+        store=not args.no_store,
+        html=not args.no_html,
+        progress=progress,
     )
     for exc in result.problems:
         print(f"kg build: skipped {exc}", file=sys.stderr)

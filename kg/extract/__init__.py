@@ -112,6 +112,7 @@ def _display(name: str) -> str:
 def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # type: ignore[type-arg]
     names: list[tuple[str, str, Evidence]] = []
     spans: dict[str, list[tuple[str, str | None, Evidence, int, int]]] = {"rkg_risk_factors": [], "rkg_treatment_areas": []}
+    denied: dict[str, set[str]] = {"risk": set(), "treatment": set()}
     figures: list[tuple[object, Evidence]] = []
     community: int | None = None
     first_seen = False
@@ -126,6 +127,8 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
         for group in spans:
             for span in sdoc.spans.get(group, []):
                 spans[group].append((span.kb_id_, span.label_ or None, ev, span.start_char, span.end_char))
+        for span in sdoc.spans.get("rkg_denied", []):
+            denied[span.label_].add(_key(span.kb_id_))
         for fig in sdoc._.rkg_figures or ():
             figures.append((fig, ev))
         if community is None and sdoc._.rkg_community is not None:
@@ -133,14 +136,15 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
     label, cond_ev = _condition(document, names)
     synonyms = _synonyms(label, names)
     name_keys = {_key(label)} | {_key(m.label) for m in synonyms}
+    # something the summary denies anywhere ("vaccination has nothing to do with it") is asserted nowhere
     record_id = slugify(label)
     return Record(
         id=record_id,
         source=document.source,
         condition=Condition(label=label, evidence=cond_ev),
         synonyms=tuple(synonyms),
-        risk_factors=tuple(_mentions(spans["rkg_risk_factors"], name_keys)),
-        treatment_areas=tuple(_mentions(spans["rkg_treatment_areas"], name_keys)),
+        risk_factors=tuple(_mentions(spans["rkg_risk_factors"], name_keys, denied["risk"])),
+        treatment_areas=tuple(_mentions(spans["rkg_treatment_areas"], name_keys, denied["treatment"])),
         prevalence=tuple(_prevalence(figures)),
         last_updated=document.last_updated,
         community_count=community,
@@ -159,7 +163,8 @@ def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mentio
     return out
 
 
-def _mentions(found: list[tuple[str, str | None, Evidence, int, int]], name_keys: set[str]) -> list[Mention]:
+def _mentions(found: list[tuple[str, str | None, Evidence, int, int]], name_keys: set[str],
+              denied: set[str] = frozenset()) -> list[Mention]:  # type: ignore[assignment]
     """De-duplicated mentions: nested spans in one sentence keep the longest; equal labels keep the first."""
     by_sentence: dict[int, list[tuple[str, str | None, Evidence, int, int]]] = {}
     for item in found:
@@ -178,7 +183,10 @@ def _mentions(found: list[tuple[str, str | None, Evidence, int, int]], name_keys
     seen: set[str] = set()
     for label, ev in kept:
         k = _key(label)
-        if not k or k in seen or k in name_keys or any(k == n or (len(n) > 3 and k in n.split(" ") and False) for n in name_keys):
+        if k in name_keys and re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", label) and f"{label} gene" in ev.sentence:
+            # a gene that shares the condition's abbreviation ("variants in the NF1 gene")
+            label, k = f"{label} gene variant", _key(f"{label} gene variant")
+        if not k or k in seen or k in name_keys or k in denied:
             continue
         seen.add(k)
         out.append(Mention(label=label, evidence=ev))

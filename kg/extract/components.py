@@ -17,11 +17,11 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from kg.extract import lexicon, negation
+from kg.extract import causal, lexicon, negation
 from kg.extract.phrases import grow_left, is_boundary, key, label_from_tokens, normalise_label, singular, trim_start
 from kg.extract.prevalence import find_figures
 
-for _name in ("rkg_negated", "rkg_clauses", "rkg_community", "rkg_figures"):
+for _name in ("rkg_negated", "rkg_clauses", "rkg_causes", "rkg_community", "rkg_figures"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -29,6 +29,11 @@ for _name in ("rkg_negated", "rkg_clauses", "rkg_community", "rkg_figures"):
 # ------------------------------------------------------------------------------------------------------- clauses
 
 _CLAUSE_SPLIT = re.compile(r";|:|\s[—–]\s|,\s*(?:but|while|whereas|although|though|yet)\b|\b(?:but|whereas|although)\b")
+# Cause regions use finer clauses: a relative clause or a new subject after ", and" starts another one.
+_FINE_SPLIT = re.compile(
+    _CLAUSE_SPLIT.pattern + r"|,\s*(?:which|who|so)\b"
+    r"|,\s*and\s+(?=(?:\S+\s+){0,4}?(?:is|are|was|were|has|have|had|can|may|might|could|will|would|does|do|did)\b)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,15 @@ class Clause:
 
 def _any(names: str, text: str) -> bool:
     return any(p.search(text) for p in lexicon.patterns(names))
+
+
+def clause_bounds(text: str, *, fine: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of the clauses of a sentence."""
+    bounds = [0]
+    for m in (_FINE_SPLIT if fine else _CLAUSE_SPLIT).finditer(text):
+        bounds.append(m.start())
+    bounds.append(len(text))
+    return [(s, e) for s, e in zip(bounds, bounds[1:], strict=False) if text[s:e].strip()]
 
 
 def clauses_of(text: str) -> list[Clause]:
@@ -80,6 +94,7 @@ class ClausesComponent:
     def __call__(self, doc: Doc) -> Doc:
         doc._.rkg_negated = negation.negated_ranges(doc.text)
         doc._.rkg_clauses = clauses_of(doc.text)
+        doc._.rkg_causes = causal.cause_regions(doc.text, clause_bounds(doc.text, fine=True))
         return doc
 
 
@@ -265,11 +280,15 @@ _VARIANT_WORDS = {
     "deletion": "deletion", "deletions": "deletion", "duplication": "duplication", "expansion": "expansion",
     "expansions": "expansion", "fault": "mutation", "faults": "mutation", "copies": "variant", "copy": "variant",
 }
+_KINDS = (
+    r"autosomal(?:[\s-]+(?:recessive|dominant|co-?dominant))|X-linked(?:[\s-]+(?:recessive|dominant))?|Y-linked|"
+    r"mitochondrial|multifactorial|polygenic|digenic|oligogenic|(?<!autosomal\s)(?:recessive|dominant)"
+)
 _INHERITANCE = re.compile(
-    r"\b(?P<kind>autosomal(?:[\s-]+(?:recessive|dominant|co-?dominant))|X-linked(?:[\s-]+(?:recessive|dominant))?|"
-    r"Y-linked|mitochondrial|(?<!autosomal\s)(?:recessive|dominant))\b"
-    r"(?=[^.;]{0,60}?\b(?:inherit\w*|pattern|manner|fashion|way|trait|mode|transmission|passed|condition|disorder|"
-    r"disease)\b|\s+inheritance)",
+    r"\b(?P<kind>" + _KINDS + r")\b(?=[^.;]{0,60}?\b(?:inherit\w*|pattern|manner|fashion|way|trait|mode|transmission|"
+    r"passed|condition|disorder|disease)\b|\s+inheritance)"
+    r"|\b(?:inheritance|pattern|transmission|condition|disorder|disease|it)\s+(?:is|was)\s+(?:\w+\s+)?(?P<kind2>"
+    + _KINDS + r")\b(?=\s*[,.;:]|\s+(?:and|so|in|with|but)\b)",
     re.I,
 )
 _CHROMOSOME = re.compile(
@@ -277,7 +296,8 @@ _CHROMOSOME = re.compile(
     r"(?:the\s+|a\s+|one\s+|part\s+of\s+)?(?:(?P<parent>maternal(?:ly)?(?:\s+inherited)?|paternal(?:ly)?(?:\s+inherited)?|"
     r"father's|mother's)\s+)?(?:copy\s+of\s+)?(?:chromosome\s+(?P<chr>\d{1,2}|X|Y)(?P<band>[pq][\d.]+(?:-[pq]?[\d.]+)?)?"
     r"|(?P<band2>\d{1,2}[pq][\d.]+(?:-[pq]?[\d.]+)?))"
-    r"|\b(?P<band3>\d{1,2}[pq][\d.]+(?:-[pq]?[\d.]+)?)\s+(?P<kind3>micro)?(?:deletion|duplication)",
+    r"|\b(?P<band3>\d{1,2}[pq](?:[\d.]+)?(?:-[pq]?[\d.]+)?)\s+(?P<kind3>micro)?(?:deletion|duplication)"
+    r"|\b(?P<kind4>micro)?(?:deletion|duplication)\b[^.;()]{0,80}?\b(?:band|region)\s+(?P<band4>\d{1,2}[pq][\d.]+)",
     re.I,
 )
 
@@ -319,32 +339,86 @@ _SEX = re.compile(
     r"somewhat\s+)?more\s+often",
     re.I,
 )
+# Single words that name a cause on their own (beyond the risk-terms lexicon): exposures and agents.
+_CAUSE_WORDS = frozenset("""asbestos alcohol tobacco smoking radiation infection infections virus viruses bacteria
+    toxins toxin pesticides solvents chemicals obesity diabetes prematurity stress trauma
+    injury injuries surgery hypoxia malnutrition consanguinity inbreeding autoimmunity inflammation""".split())
+_NAME_HEAD = re.compile(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|complex|type\s+\w+)$", re.I)
+_ADJECTIVE = re.compile(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
+_NUMBERED = frozenset("type types grade stage trisomy chromosome chromosomes factor exon intron".split())
+_NOUN_ING = frozenset("""smoking drinking building bleeding feeding swelling clotting signalling signaling
+    imprinting splicing screening counseling counselling""".split())
+_NOT_PARTICIPLES = frozenset("""red bred seed need feed speed breed bleed creed shed wed bed hundred kindred
+    deed weed steed""".split())
 _ANCESTRY = re.compile(
     r"\b(?:of|with)\s+(?P<who>(?:[A-Z][a-z]+(?:,\s+|\s+and\s+(?:other\s+)?|\s+or\s+|\s+))*[A-Z][a-z]+)\s+"
     r"(?P<kind>ancestry|descent|origin|heritage|background)\b"
 )
+
+def _acronym_of_preceding(doc: Doc, i: int) -> bool:
+    """Is doc[i] an acronym in brackets whose letters start the words before the bracket?"""
+    if i < 2 or doc[i - 1].text != "(":
+        return False
+    sym = doc[i].text.lower()
+    words = [t.lower_ for t in doc[max(0, i - 10) : i - 1] if t.is_alpha]
+    initials = "".join(w[0] for w in words)
+    return len(sym) >= 2 and sym.isalpha() and initials.endswith(sym) or len(sym) >= 3 and sym[0] in initials[-len(sym) - 2 :] \
+        and all(c in initials[-len(sym) - 3 :] for c in sym if c.isalpha()) and sym.isalpha()
+
 
 @Language.factory("rkg_risk_factors")
 def make_risk_factors(nlp: Language, name: str) -> RiskFactorsComponent:
     return RiskFactorsComponent(nlp)
 
 
-_RISK_LIST_CUE = re.compile(
-    r"\b(?:caused\s+by|results?\s+from|resulting\s+from|arises?\s+from|due\s+to|owing\s+to|linked\s+(?:to|with)|tied\s+to|"
-    r"triggered\s+by|exposure\s+to|exposed\s+to|acquired\s+(?:through|from|via)|traced?\s+(?:back\s+)?to|"
-    r"risk\s+factors?\s+(?:include|includes|are|is)|(?:raise|raises|increase|increases)\s+(?:the\s+)?(?:risk|odds|chance)\s+"
-    r"(?:of\s+\w+\s+)?(?:include|includes|are)|interplay\s+(?:of|between)|role\s+of|such\s+as|including|"
-    r"strongest\s+(?:known\s+)?(?:risk\s+factor|cause)\s+is|attributed\s+to|contaminated\s+with)\s+",
+_CONSANGUINITY = re.compile(
+    r"\b(?:parents?|couples?|spouses?)\s+(?:who\s+are|are|were|being)\s+(?:\w+\s+)?(?:blood\s+relatives|related|"
+    r"(?:first\s+|second\s+)?cousins)\b|\b(?:blood-related|related|consanguineous|cousin)\s+(?:parents|marriages?|"
+    r"unions?|couples?)\b|\bmarriages?\s+between\s+(?:\w+\s+)?(?:relatives|cousins)\b",
+    re.I,
+)
+_RELATIVE = re.compile(
+    r"\b(?P<who>(?:an?\s+)?affected\s+(?:parent|father|mother|sibling|brother|sister|twin|relative|family\s+member|"
+    r"close\s+relative|first-degree\s+relative)s?|carrier\s+(?:mother|father|parent)s?|"
+    r"(?:brothers\s+and\s+sisters|siblings)\s+of\s+(?:an?\s+)?affected\s+\w+)"
+    r"|\b(?P<fam>family\s+history|runs?\s+in\s+(?:the\s+)?families|cluster\w*\s+in\s+families|"
+    r"(?:other\s+)?(?:relatives|family\s+members)\s+(?:who\s+are|are)\s+(?:also\s+)?affected)\b",
+    re.I,
+)
+_ANTIBODY = re.compile(
+    r"\b(?:auto)?antibod(?:y|ies)\s+(?:directed\s+)?(?:against|to|targeting|that\s+target|which\s+target)\s+"
+    r"(?:the\s+|a\s+)?(?P<target>[^,;.()]{2,60}?)\s*(?:\((?P<abbr>[A-Za-z0-9-]{2,10})\))?(?=\s*(?:[,;.)]|and\b|or\b|$|"
+    r"\s(?:is|are|was|were|in|on|at|that|which)\b))",
+    re.I,
+)
+_DE_NOVO = re.compile(
+    r"\b(?:arises?|arose|arisen|occurs?|occurred|appears?|appeared|happens?|happened|develops?|developed)\s+"
+    r"(?:\w+\s+)?(?:as\s+a\s+)?(?:new|anew|fresh|afresh|spontaneously|de\s+novo|for\s+the\s+first\s+time)\b",
+    re.I,
+)
+_SUSCEPTIBLE = re.compile(r"\bgenetically\s+(susceptible|predisposed|prone|vulnerable)\b", re.I)
+_AGE = re.compile(
+    r"\b(?:most|majority\s+of|nearly\s+all|almost\s+all|mainly|mostly|usually|typically)\s+(?:\w+\s+){0,3}?"
+    r"(?:patients|cases|children|people|those\s+affected|affected\s+\w+)\s+(?:are|were)\s+(?:\w+\s+)?"
+    r"(?P<dir>under|below|younger|over|older)\s+(?:than\s+)?(?:the\s+age\s+of\s+)?(?P<n>\d+|one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy)\b"
+    r"|\b(?:risk|incidence|likelihood|frequency)\s+(?:rises|increases|climbs|grows)\s+(?:\w+\s+)?with\s+(?:advancing\s+|increasing\s+)?age\b",
+    re.I,
+)
+_QUANTIFIER_OF = re.compile(
+    r"^(?:a|an|the)?\s*(?:\w+\s+)?(?:mix|mixture|combination|variety|range|number|host|set|array|blend|series|"
+    r"handful|group|cluster|kind|type|sort|form|shortage|lack|loss|excess|build-up|buildup)\s+of\s+",
     re.I,
 )
 
 
 class RiskFactorsComponent:
-    """Risk factors: causes and predispositions, only in clauses that talk about causes and are not negated.
+    """Risk factors: causes and predispositions, only where a sentence names them as causes and not negated.
 
-    Finds lexicon phrases (maternal diabetes, consanguinity), phrases grown from head nouns (... inheritance,
-    ... predisposition, ... exposure), gene variants ("mutations in the ATP7B gene" -> "ATP7B gene mutation"),
-    inheritance patterns, chromosome changes, and items listed after causal cues ("caused by A, B or C").
+    Structural finders work in any clause about genetics or causes: inheritance patterns, chromosome changes, gene
+    symbols near variant words, consanguinity, affected relatives, sex and ancestry, autoantibodies. Open-class
+    phrases (lexicon terms, phrases grown from head nouns, items listed after a cue) count only inside a cause
+    region (`kg.extract.causal`): "caused by A, B or C", "X raises the risk", "the defect has been tied to Y".
     """
 
     def __init__(self, nlp: Language) -> None:
@@ -352,45 +426,204 @@ class RiskFactorsComponent:
         self.heads = lexicon.table("risk-heads.tsv")
         self.matcher = _phrase_matcher(nlp, list(self.terms))
         self.not_genes = {w.upper() for w in lexicon.words("not-genes.txt")}
+        self.verbs = lexicon.words("verbs.txt")
+        self.treatment_terms = lexicon.phrases("treatment-terms.tsv")
+        self.stems = re.compile("|".join(f"(?:{p.pattern})" for p in lexicon.patterns("drug-stems.txt")))
+        self.drugs = lexicon.phrases("drugs.txt")
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        if not any(c.causal for c in doc._.rkg_clauses or ()):
+        clauses = doc._.rkg_clauses or []
+        genetic = re.search(r"gene|inherit|mutat|variant|chromosom|dominant|recessive|X-linked|allele|deletion|"
+                            r"duplication|expansion|famil|parent|relative|sibling|antibod|immune|autoimmun|cousin|"
+                            r"males?\b|females?\b|boys|girls|men\b|women|ancestry|descent|origin", text, re.I)
+        regions = doc._.rkg_causes or []
+        if not any(c.causal for c in clauses) and not genetic and not regions:
             return doc
-        cands: list[tuple[int, int, str, str | None]] = []  # token start, end, label, category
+        strong: list[tuple[int, int, str, str | None]] = []  # token start, end, label, category
+        open_: list[tuple[int, int, str, str | None]] = []
         for _mid, s, e in self.matcher(doc):
-            cands.append((s, e, label_from_tokens(doc[s:e]), self.terms.get(doc[s:e].text.lower())
+            open_.append((s, e, label_from_tokens(doc[s:e]), self.terms.get(doc[s:e].text.lower())
                           or self.terms.get(singular(doc[s:e].text.lower()), "other")))
-        for s, e, cat in _grown_phrases(doc, self.heads, need_modifier=set(self.heads) - {"consanguinity", "smoking", "obesity", "hyperglycemia", "hyperglycaemia", "diabetes"}):
+        for s, e, cat in _grown_phrases(doc, self.heads, need_modifier=set(self.heads) - {
+                "consanguinity", "smoking", "obesity", "hyperglycemia", "hyperglycaemia", "diabetes"}):
+            e = self._cut_verbs(doc, s, e)
+            if e <= s:
+                continue
             head = doc[e - 1].lower_
             mods = {t.lower_ for t in doc[s : e - 1]}
             if head in _GENERIC_GENETIC_HEADS and not (mods & _SPECIFIC_GENETIC_MODIFIERS):
                 continue  # "pathogenic variant", "identified variant": the gene finder names the gene instead
             if head in ("factor", "factors") and not (mods & _FACTOR_KINDS):
                 continue  # "best-documented risk factor" is a phrase about a factor, not a factor
-            cands.append((s, e, label_from_tokens(doc[s:e]), cat))
-        cands.extend(self._groups(doc))
-        cands.extend(self._genes(doc))
+            specific = head in _GENERIC_GENETIC_HEADS and bool(mods & _SPECIFIC_GENETIC_MODIFIERS)
+            target = strong if specific or head in ("inheritance", "consanguinity", "disomy", "genotype") else open_
+            target.append((s, e, label_from_tokens(doc[s:e]), cat))
+        strong.extend(self._groups(doc))
+        strong.extend(self._genes(doc))
+        strong.extend(self._family(doc))
         for m in _INHERITANCE.finditer(text):
-            toks = _char_to_tokens(doc, m.start("kind"), m.end("kind"))
+            group = "kind" if m["kind"] else "kind2"
+            toks = _char_to_tokens(doc, m.start(group), m.end(group))
             if toks:
-                kind = re.sub(r"[\s-]+", " ", m["kind"].lower()).replace("x linked", "X-linked").replace(
+                kind = re.sub(r"[\s-]+", " ", m[group].lower()).replace("x linked", "X-linked").replace(
                     "y linked", "Y-linked").replace("co dominant", "codominant")
-                cands.append((toks[0], toks[1], f"{kind} inheritance", "genetic"))
+                strong.append((toks[0], toks[1], f"{kind} inheritance", "genetic"))
         for m in _CHROMOSOME.finditer(text):
-            cands.append(self._chromosome(doc, m))
-        cands.extend(self._listed(doc))
-        for s, e, label, cat in cands:
-            if s is None or e <= s:
-                continue
-            cs, ce = doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)
-            clause = clause_at(doc, cs)
-            if clause is None or not clause.causal or _negated(doc, cs, ce) or _not_entity(label):
-                continue
-            if len(label) < 3 or not re.search(r"[A-Za-z]{3}", label):
-                continue
-            _add(doc, "rkg_risk_factors", s, e, label, cat)
+            strong.append(self._chromosome(doc, m))
+        open_.extend(self._listed(doc, regions))
+        for group, items in (("strong", strong), ("open", open_)):
+            for s, e, label, cat in items:
+                if s is None or e <= s:
+                    continue
+                cs, ce = doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)
+                clause = clause_at(doc, cs)
+                if clause is None or _not_entity(label):
+                    continue
+                if _negated(doc, cs, ce):
+                    if cat != "genetic":  # "no gene therapy for SMN1" does not deny the SMN1 variant
+                        _add(doc, "rkg_denied", s, e, label, role="risk")
+                    continue
+                if group == "open" and not causal.in_regions(regions, cs, ce):
+                    continue
+                if group == "open" and (key(label) in self.treatment_terms or clause.treatment and not clause.causal):
+                    continue  # "the enzyme replacement therapy developed for those forms": care, not a cause
+                if len(label) < 2 or not re.search(r"[A-Za-z]", label):
+                    continue
+                _add(doc, "rkg_risk_factors", s, e, label, cat)
         return doc
+
+    def _cut_verbs(self, doc: Doc, s: int, e: int) -> int:
+        """End of the noun phrase doc[s:e] before a verb that follows its first word."""
+        for i in range(s + 1, e):
+            low = doc[i].lower_
+            if low in self.verbs or (len(low) > 4 and low.endswith("ed") and low.isalpha() and low not in _NOT_PARTICIPLES):
+                return i
+            if len(low) > 5 and low.endswith("ing") and i + 1 < e and low not in _NOUN_ING:
+                return i  # "gene encoding fibrillin-1"
+            prev = doc[i - 1].lower_
+            if doc[i].is_alpha and doc[i].is_lower and prev.isalpha() and len(prev) > 3 and singular(prev) != prev:
+                return i  # a word after a plural noun starts the verb: "asbestos fibres lodge in the pleura"
+        return e
+
+    def _family(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
+        """Consanguinity ("parents who are blood relatives"), affected relatives ("an affected parent", "a carrier
+        mother", "runs in families") and autoantibodies ("antibodies against muscle-specific kinase (MuSK)")."""
+        text = doc.text
+        for m in _CONSANGUINITY.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                yield toks[0], toks[1], "consanguinity", "genetic"
+        for m in _RELATIVE.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            clause = clause_at(doc, m.start())
+            if not toks or clause is None or re.search(r"\btest|screen|diagnos|reveal", text[clause.start:clause.end], re.I):
+                continue
+            if m["fam"] or re.search(r"relative|family", m[0], re.I):
+                yield toks[0], toks[1], "family history", "genetic"
+                continue
+            who = re.sub(r"^(?:an?\s+)", "", m["who"].lower())
+            sib = re.match(r"(?:brothers\s+and\s+sisters|siblings)\s+of", who)
+            label = "affected sibling" if sib else re.sub(r"\s+", " ", who)
+            words = label.split()
+            yield toks[0], toks[1], " ".join([*words[:-1], singular(words[-1])]), "genetic"
+        for m in _DE_NOVO.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                yield toks[0], toks[1], "de novo mutation", "genetic"
+        for m in _SUSCEPTIBLE.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                yield toks[0], toks[1], f"genetic {'predisposition' if m[1].lower().startswith('pre') else 'susceptibility'}", "genetic"
+        for m in _AGE.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                if m["n"]:
+                    yield toks[0], toks[1], f"age {'under' if m['dir'].lower() in ('under', 'below', 'younger') else 'over'} {m['n'].lower()}", "other"
+                else:
+                    yield toks[0], toks[1], "older age", "other"
+        for m in _ANTIBODY.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            clause = clause_at(doc, m.start())
+            if toks and clause is not None and not clause.treatment and not clause.research:
+                target = m["abbr"] or re.sub(r"\s+", " ", m["target"]).strip()
+                yield toks[0], toks[1], f"{target} antibodies", "immune"
+
+    def _listed(self, doc: Doc, regions: list[tuple[int, int]]) -> Iterator[tuple[int, int, str, str | None]]:
+        """Items of the cause regions, each cut to its minimal noun phrase: "caused by A, B or C" -> A, B, C."""
+        text = doc.text
+        for r_start, r_end in regions:
+            chunk = text[r_start:r_end]
+            skip = _QUANTIFIER_OF.match(chunk.lstrip())
+            offset = r_start + (len(chunk) - len(chunk.lstrip())) + (skip.end() if skip else 0)
+            first_item = True
+            for part in re.finditer(r"[^,()]+", text[offset:r_end]):
+                piece_start = offset + part.start()
+                items = re.split(r"\s+(?:and|or|as\s+well\s+as|and/or|plus|together\s+with|along\s+with|such\s+as|"
+                                     r"including|notably|especially|particularly|among\s+them|in\s+particular)\s+",
+                                     part.group())
+                for n_item, item in enumerate(items):
+                    pos = text.find(item, piece_start)
+                    if pos < 0 or not item.strip():
+                        continue
+                    piece_start = pos + len(item)
+                    inner = _QUANTIFIER_OF.match(item)
+                    if inner:
+                        pos += inner.end()
+                        item = item[inner.end() :]
+                    toks = _char_to_tokens(doc, pos, pos + len(item.rstrip()))
+                    if not toks:
+                        continue
+                    s = trim_start(doc, toks[0], toks[1])
+                    e = s
+                    while e < toks[1] and not is_boundary(doc[e]) and e - s < 5:
+                        e += 1
+                    e = self._cut_verbs(doc, s, e)
+                    if e <= s or doc[s].like_num or is_boundary(doc[s]):
+                        continue
+                    head = doc[e - 1].lower_
+                    mods = {t.lower_ for t in doc[s : e - 1]}
+                    if head in _GENERIC_GENETIC_HEADS and not (mods & _SPECIFIC_GENETIC_MODIFIERS):
+                        continue
+                    low = doc[s].lower_
+                    single_first = (first_item and e - s == 1 and doc[s].is_alpha and doc[s].is_lower
+                                    and low not in self.verbs and singular(low) != low and not low.endswith("ing")
+                                    and not _QUANTIFIER_OF.match(low + " of "))  # "caused by prions"
+                    first_item = False
+                    if e - s == 1 and n_item + 1 < len(items) and _ADJECTIVE.search(doc[s].lower_):
+                        # "an infectious or environmental trigger": the adjective shares the next item's head
+                        nxt = re.findall(r"[\w'-]+", items[n_item + 1])
+                        if len(nxt) >= 2 and not is_boundary(doc[s]):
+                            yield s, e, f"{doc[s].lower_} {singular(nxt[-1].lower())}", None
+                        continue
+                    if not (self._cause_like(doc, s, e) or single_first and doc[s].lower_ not in lexicon.words(
+                            "not-heads.txt") and not _ADJECTIVE.search(doc[s].lower_)):
+                        continue
+                    yield s, e, label_from_tokens(doc[s:e]), None
+
+    def _cause_like(self, doc: Doc, s: int, e: int) -> bool:
+        """Could this open-class phrase name a cause? Not a person, amount, kind or body part ("not-heads.txt"),
+        not a verb, and a single word only when it is a term, a name, a symbol or a medicine."""
+        head = doc[e - 1].lower_
+        first = doc[s].lower_
+        proper = any(t.text[:1].isupper() and not _GENE_TOKEN.match(t.text) for t in doc[s : e - 1])
+        if first in self.verbs or head in lexicon.words("not-heads.txt") and not (proper and _DISEASE_WORD.fullmatch(head)):
+            return False  # "Down syndrome" is a name; "the condition" is not
+        if any(t.like_num and not _GENE_TOKEN.match(t.text) and not (j > s and doc[j - 1].lower_ in _NUMBERED)
+               for j, t in enumerate(doc[s:e], start=s)):
+            return False  # "an estimated 100,000", but "type 2", "trisomy 18"
+        if e - s > 1:
+            words = [t.text for t in doc[s:e]]
+            places = all(w[:1].isupper() and not _GENE_TOKEN.match(w) for w in words)
+            return not (places and not _NAME_HEAD.search(" ".join(words)))  # "North America", "East Asia"
+        text = doc[s].text
+        if _DISEASE_WORD.fullmatch(text):
+            return False  # "deficiency" alone
+        return bool(
+            first in self.terms or singular(first) in self.terms or _GENE_TOKEN.match(text) and len(text) > 2
+            or name_like(text) and len(text) > 5 and text.islower() or first in _CAUSE_WORDS
+            or (len(first) > 6 and self.stems.fullmatch(first)) or first in self.drugs
+        )
 
     def _genes(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
         """Gene symbols in a clause about variants: "mutations in the ATP7B gene" -> "ATP7B", "variants in GATA4,
@@ -401,18 +634,25 @@ class RiskFactorsComponent:
         text = doc.text
         for i, tok in enumerate(doc):
             sym = tok.text
-            if not _GENE_TOKEN.match(sym) or sym.upper() in self.not_genes or sym.isdigit():
+            named_gene = i + 1 < len(doc) and doc[i + 1].lower_ == "gene"
+            if _acronym_of_preceding(doc, i):
+                continue  # "acute inflammatory demyelinating polyradiculoneuropathy (AIDP)" is a name, not a gene
+            if not _GENE_TOKEN.match(sym) or sym.upper() in self.not_genes and not named_gene or sym.isdigit():
                 continue
             if not (re.search(r"\d", sym) or len(sym) >= 3) or re.fullmatch(r"[IVX]+", sym):
                 continue
             clause = clause_at(doc, tok.idx)
             if clause is None:
                 continue
-            body = text[clause.start : clause.end].lower()
+            body = text.lower()
             nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
             nxt2 = doc[i + 2].lower_ if i + 2 < len(doc) else ""
+            prev = doc[i - 1].lower_ if i else ""
+            if prev in ("anti", "-", "anti-") or nxt == "-" and not tok.whitespace_:
+                continue  # "anti-TNF antibody", "TGF-beta": part of another name
             if nxt in ("antibodies", "antibody", "autoantibodies"):
-                yield i, i + 2, f"{sym} antibodies", "other"
+                if not clause.treatment:
+                    yield i, i + 2, f"{sym} antibodies", "other"
                 continue
             if not re.search(r"mutat|variant|change|alteration|defect|deletion|duplication|expansion|amplif|copies|"
                              r"copy|fault|gene\b|genes\b|allele|repeat", body):
@@ -423,7 +663,8 @@ class RiskFactorsComponent:
                     kind = "repeat expansion"
                 yield i, i + 1, f"{sym} {kind}", "genetic"
                 continue
-            m = re.search(r"\b(CAG|CGG|GAA|CTG)\s+repeat", text[tok.idx : tok.idx + 40])
+            m = re.search(r"\b(CAG|CGG|GAA|CTG|GGC|CCTG|GGGGCC)\s+(?:triplet\s+|trinucleotide\s+|hexanucleotide\s+)?repeat",
+                          text[clause.start : clause.end])
             if m:
                 yield i, i + 1, f"{sym} {m[1]} repeat expansion", "genetic"
                 continue
@@ -440,6 +681,8 @@ class RiskFactorsComponent:
                 yield toks[0], toks[1], sex, "other"
         for m in _ANCESTRY.finditer(doc.text):
             toks = _char_to_tokens(doc, m.start("who"), m.end("kind"))
+            if re.search(r"\b(?:less|least|rarely|rarer|uncommon|lower|fewer)\b[^.;]{0,50}$", doc.text[: m.start()], re.I):
+                continue  # "less common in people of Asian descent" is not a predisposition
             if toks:
                 who = re.sub(r"^.*(?:,\s+|\s+and\s+(?:other\s+)?|\s+or\s+)", "", m["who"])
                 yield toks[0], toks[1], f"{who} ancestry", "genetic"
@@ -449,55 +692,59 @@ class RiskFactorsComponent:
         toks = _char_to_tokens(doc, m.start(), m.end())
         if not toks:
             return (0, 0, "", None)
-        kind = "microdeletion" if (m["kind"] or m["kind3"]) else ("duplication" if "duplication" in m[0].lower() else "deletion")
+        kind = "microdeletion" if (m["kind"] or m["kind3"] or m["kind4"]) else ("duplication" if "duplication" in m[0].lower() else "deletion")
         parent = ""
         if m["parent"]:
             parent = "maternal " if m["parent"].lower().startswith("m") else "paternal "
-        if m["band3"]:
-            return (toks[0], toks[1], f"{m['band3']} {kind}", "genetic")
+        if m["band3"] or m["band4"]:
+            return (toks[0], toks[1], f"{m['band3'] or m['band4']} {kind}", "genetic")
         where = f"chromosome {m['chr']}{m['band'] or ''}" if m["chr"] else m["band2"]
         return (toks[0], toks[1], f"{parent}{where} {kind}", "genetic")
-
-    def _listed(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
-        """Items listed after a causal cue, each cut to its minimal noun phrase."""
-        text = doc.text
-        for cue in _RISK_LIST_CUE.finditer(text):
-            clause = clause_at(doc, cue.start())
-            if clause is None or not clause.causal:
-                continue
-            end = clause.end
-            segment_start = cue.end()
-            for part in re.finditer(r"[^,]+", text[segment_start:end]):
-                piece_start = segment_start + part.start()
-                for item in re.split(r"\s+(?:and|or|as\s+well\s+as|and/or)\s+", part.group()):
-                    pos = text.find(item, piece_start)
-                    if pos < 0 or not item.strip():
-                        continue
-                    toks = _char_to_tokens(doc, pos, pos + len(item.rstrip()))
-                    if not toks:
-                        continue
-                    s = trim_start(doc, toks[0], toks[1])
-                    e = s
-                    while e < toks[1] and not is_boundary(doc[e]) and e - s < 5:
-                        e += 1
-                    if e > s and not doc[s].like_num:
-                        yield s, e, label_from_tokens(doc[s:e]), None
-                    piece_start = pos + len(item)
-                break_after = re.search(r"\b(?:is|are|was|were|has|have|can|may)\b", text[segment_start:end])
-                if break_after and break_after.start() < part.end():
-                    break
 
 
 # ------------------------------------------------------------------------------------------------ treatment areas
 
 _PROFESSION = re.compile(
-    r"\b(?:(?P<mod>interventional|paediatric|pediatric|metabolic|specialist|neuromuscular|genetic|clinical|"
-    r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular)\s+)?"
-    r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon)s?|specialists?|"
-    r"counsell?ors?)\b",
+    r"\b(?:(?P<mod>interventional|paediatric|pediatric|metabolic|neuromuscular|genetic|clinical|developmental|"
+    r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant)\s+)?"
+    r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist)s?)\b",
     re.I,
 )
-_SPECIALTY = re.compile(r"\b(?:(?:paediatric|pediatric|interventional|thoracic|adult|clinical|medical)\s+)?[a-z]+ology\b", re.I)
+_SPECIALTY = re.compile(
+    r"\b(?:(?:paediatric|pediatric|interventional|thoracic|adult|clinical|medical|developmental|metabolic)\s+)?"
+    r"(?:[a-z]+ology|[a-z]*(?:iatrics|iatry)|genetics|orthopa?edics|obstetrics|dietetics)\b",
+    re.I,
+)
+# Procedures named by their Greek/Latin endings: "splenectomy", "tracheostomy", "pleurodesis", "angioplasty".
+_PROCEDURE = re.compile(
+    r"\b[a-z/-]*(?:ectomy|ectomies|otomy|otomies|ostomy|ostomies|plasty|plasties|pexy|desis|synangiosis|"
+    r"anastomosis|rrhaphy|dialysis|thrombolysis|pheresis)\b",
+    re.I,
+)
+# Drug classes: "antidepressants", "anti-inflammatory drugs", "anticoagulation", "bronchodilators".
+_DRUG_CLASS = re.compile(
+    r"\b(?:anti-?[a-z]+(?:ants?|ics?|ives?|ory|ories|als?|ion|ins?|es)|bronchodilators?|analgesics?|painkillers?|"
+    r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|steroids?|antibiotics?|vaccinations?|vaccines?|"
+    r"anticoagulation|anticoagulants?)\b(?:\s+(?:drugs?|medicines?|medications?|therapy|treatment))?",
+    re.I,
+)
+
+
+def _specialty_of(profession: str) -> str | None:
+    """The specialty a profession practises ("neurologist" -> "neurology", "orthopaedic surgeon" -> "orthopaedic
+    surgery"); None for generic titles ("clinician", "specialist", "physician", "pathologist")."""
+    words = profession.lower().split()
+    head = singular(words[-1])
+    mods = words[:-1]
+    if head in ("clinician", "physician", "specialist", "surgeon", "technician", "pathologist", "radiologist",
+                "epidemiologist", "biologist", "musician", "politician", "statistician") and not (head == "surgeon" and mods):
+        return None
+    for suffix, repl in (("ologist", "ology"), ("iatrist", "iatry"), ("therapist", "therapy"), ("geneticist", "genetics"),
+                         ("surgeon", "surgery"), ("dietitian", "dietetics"), ("dietician", "dietetics"),
+                         ("paediatrician", "paediatrics"), ("pediatrician", "pediatrics")):
+        if head.endswith(suffix):
+            return " ".join([*mods, head[: len(head) - len(suffix)] + repl])
+    return None
 
 
 @Language.factory("rkg_treatment_areas")
@@ -507,10 +754,12 @@ def make_treatment_areas(nlp: Language, name: str) -> TreatmentAreasComponent:
 
 class TreatmentAreasComponent:
     """Treatment areas: specialties (neurology), care models (multidisciplinary supportive care), interventions
-    (enzyme replacement therapy, liver transplantation) and the medicines named for the condition.
+    (enzyme replacement therapy, liver transplantation, splenectomy) and the medicines named for the condition.
 
     Never in a negated scope ("no gene therapy"), never in a clause about research only ("being tested in trials"),
-    and never in a clause about causes unless it also talks about treatment.
+    never where the sentence names it as a cause ("exposure to valproate"), and never in a clause about causes unless
+    it also talks about treatment. Medicines (known by name or INN stem), drug classes and procedures count without a
+    treatment word nearby; other phrases need one. Professions become their specialty ("neurologist" -> neurology).
     """
 
     def __init__(self, nlp: Language) -> None:
@@ -519,47 +768,83 @@ class TreatmentAreasComponent:
         self.drugs = lexicon.phrases("drugs.txt")
         self.matcher = _phrase_matcher(nlp, list(self.terms) + sorted(self.drugs))
         self.stems = re.compile("|".join(f"(?:{p.pattern})" for p in lexicon.patterns("drug-stems.txt")))
+        self.generic = lexicon.words("treatment-generic.txt")
         self.not_specialty = {"biology", "pathophysiology", "physiology", "etiology", "aetiology", "epidemiology",
                               "technology", "methodology", "terminology", "morphology", "ideology", "histology",
-                              "embryology", "ontology", "chronology", "apology", "virology", "pathology", "neurology research"}
+                              "embryology", "ontology", "chronology", "apology", "virology", "pathology", "genetics research",
+                              "psychiatry"}
 
     def __call__(self, doc: Doc) -> Doc:
         cands: list[tuple[int, int, str, str | None]] = []
         for _mid, s, e in self.matcher(doc):
             low = doc[s:e].text.lower()
-            cat = self.terms.get(low) or self.terms.get(singular(low)) or "intervention"
+            cat = self.terms.get(low) or self.terms.get(singular(low)) or "drug"
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
-        for s, e, cat in _grown_phrases(
-            doc, self.heads, need_modifier=set(self.heads) - {"physiotherapy", "chemotherapy", "immunotherapy", "radiotherapy"},
-            limit=3,
-        ):
+        for s, e, cat in _grown_phrases(doc, self.heads, need_modifier=set(self.heads) - _STANDALONE_TREATMENTS,
+                                        limit=3):
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
         cands.extend(self._drugs(doc))
+        for rx, cat in ((_PROCEDURE, "procedure"), (_DRUG_CLASS, "drug")):
+            for m in rx.finditer(doc.text):
+                toks = _char_to_tokens(doc, m.start(), m.end())
+                if toks:
+                    s = trim_start(doc, grow_left(doc, toks[0], limit=2), toks[1]) if cat == "procedure" else toks[0]
+                    cands.append((s, toks[1], label_from_tokens(doc[s : toks[1]]), cat))
         for m in _PROFESSION.finditer(doc.text):
             toks = _char_to_tokens(doc, m.start(), m.end())
-            if toks:
-                cands.append((toks[0], toks[1], label_from_tokens(doc[toks[0]:toks[1]]), "specialty"))
+            specialty = _specialty_of(m[0]) and label_from_tokens(doc[toks[0]:toks[1]]) if toks else None
+            if toks and specialty:
+                cands.append((toks[0], toks[1], specialty, "specialty"))
         for m in _SPECIALTY.finditer(doc.text):
             if m[0].lower().split()[-1] in self.not_specialty:
                 continue
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 cands.append((toks[0], toks[1], label_from_tokens(doc[toks[0]:toks[1]]), "specialty"))
+        causes = doc._.rkg_causes or []
         for s, e, label, cat in cands:
+            s, label = self._trim_generic(doc, s, e, label)
+            if not label:
+                continue
             cs, ce = doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)
             clause = clause_at(doc, cs)
-            if clause is None or _negated(doc, cs, ce) or _not_entity(label):
+            if clause is None or _not_entity(label):
                 continue
+            if _negated(doc, cs, ce):
+                _add(doc, "rkg_denied", s, e, label, role="treatment")
+                continue
+            if causal.in_regions(causes, cs, ce):
+                continue  # "exposure to valproate", "acquired through corneal transplants"
             if clause.research and not clause.treatment:
                 continue
             if clause.research and re.search(r"\btrials?\b|being\s+(?:tested|studied)|under\s+investigation", doc.text[clause.start:clause.end], re.I):
                 continue
-            if clause.causal and not clause.treatment:
+            if clause.causal and not clause.treatment and cat not in ("drug", "procedure"):
                 continue
-            if not clause.treatment and cat != "specialty":
+            if not clause.treatment and cat not in ("specialty", "drug", "procedure"):
                 continue
             _add(doc, "rkg_treatment_areas", s, e, label, cat)
         return doc
+
+    def _trim_generic(self, doc: Doc, s: int, e: int, label: str) -> tuple[int, str]:
+        """Drop generic leading modifiers ("careful surveillance" -> "surveillance") and phrases that are generic
+        through and through ("routine care", "approved drug", "day-to-day management")."""
+        words = label.split()
+        drop = 0
+        while drop < len(words) - 1 and (words[drop].lower() in self.generic or "-" in words[drop] and all(
+                w in self.generic for w in words[drop].lower().split("-"))):
+            drop += 1
+        if drop:
+            words = words[drop:]
+            tok = s
+            while tok < e - 1 and drop:
+                tok += 1
+                if doc[tok - 1].text not in ("-", "/") and doc[tok].text not in ("-", "/"):
+                    drop -= 1
+            s = tok
+        if len(words) == 1 and words[0].lower() in _GENERIC_CARE:
+            return s, ""
+        return s, " ".join(words)
 
     def _drugs(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
         """Medicine names recognised by their INN stem, with a trailing 'alfa'/'beta'/'acid' or a hyphenated
@@ -569,7 +854,8 @@ class TreatmentAreasComponent:
         while i < n:
             tok = doc[i]
             low = tok.lower_
-            if len(low) >= 7 and low.isalpha() and self.stems.fullmatch(low) and low not in _NOT_DRUGS:
+            enzyme_only = low.endswith("ase") and not (i + 1 < n and doc[i + 1].lower_ in ("alfa", "alpha", "beta"))
+            if len(low) >= 7 and low.isalpha() and self.stems.fullmatch(low) and low not in _NOT_DRUGS and not enzyme_only:
                 s, e = i, i + 1
                 while e + 1 < n and doc[e].text == "-" and not doc[e].whitespace_ and doc[e + 1].is_alpha:
                     e += 2
@@ -577,14 +863,19 @@ class TreatmentAreasComponent:
                     e += 1
                 if s > 0 and doc[s - 1].lower_ in ("sodium", "zoledronic", "topical", "oral", "inhaled", "intravenous") and doc[s - 1].lower_ in ("sodium",):
                     s -= 1
-                yield s, e, doc[s:e].text.lower() if not any(c.isupper() for c in doc[s:e].text[1:]) else doc[s:e].text, "intervention"
+                yield s, e, doc[s:e].text.lower() if not any(c.isupper() for c in doc[s:e].text[1:]) else doc[s:e].text, "drug"
                 i = e
                 continue
             i += 1
 
 
+_STANDALONE_TREATMENTS = frozenset("""physiotherapy chemotherapy immunotherapy radiotherapy hydrotherapy
+    immunosuppression rehabilitation anticoagulation humidification oxygen surgery dialysis""".split())
+_GENERIC_CARE = frozenset("""care treatment treatments therapy therapies management support medicine medicines
+    medication medications drug drugs clinic clinics centre centres center centers team teams service services
+    intervention interventions procedure procedures option options approach approaches measure measures""".split())
 _NOT_DRUGS = frozenset(
-    """disease increase decrease release phase database purchase showcase release disease(s) cases increase
+    """glutamate hexanucleotide nucleotide aspartate cholesterol sterol ergosterol disease increase decrease release phase database purchase showcase release disease(s) cases increase
     example sample people ample temple simple triple example couple whereas because otherwise likewise
     expertise exercise premise promise surprise franchise disguise reverse diverse universe immense dense
     response sense expense defense defence license licence pulse false impulse purpose suppose propose oppose

@@ -8,6 +8,7 @@ Cues come from `data/lexicons/negation-cues.txt`, each with a direction:
   the start of their clause; a list subject ("A, B, and C have all been tried without benefit") is followed back
   across its commas, and a clause with no subject of its own ("... but is not available") borrows the previous one.
 - SENTENCE cues ("but none has been approved") refer back to everything named earlier in the sentence.
+- REST cues ("is separate from Y, which ...") hand the rest of the sentence to another condition.
 
 Mentions inside a scope are never asserted as facts. Patterns are compiled once (see `kg.extract.lexicon`).
 """
@@ -104,6 +105,8 @@ def negated_ranges(sentence: str) -> list[tuple[int, int]]:
                 ranges.append((m.start(), _forward_end(sentence, m.end())))
             elif direction == "SENTENCE":
                 ranges.append((0, m.end()))
+            elif direction == "REST":
+                ranges.append((m.start(), len(sentence)))
             else:
                 ranges.append((_backward_start(sentence, m.start()), m.end()))
     return sorted(ranges)

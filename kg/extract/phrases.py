@@ -18,6 +18,12 @@ _KEEP_S = re.compile(
 )
 
 
+_ICS_PLURALS = frozenset(
+    "clinics biologics analgesics anesthetics anaesthetics diuretics narcotics mucolytics thrombolytics topics "
+    "characteristics mosaics antibiotics antiemetics antipsychotics antiepileptics".split()
+)
+
+
 def is_boundary(token: Token) -> bool:
     """A token that cannot sit inside a minimal noun phrase."""
     low = token.lower_
@@ -31,24 +37,43 @@ def is_boundary(token: Token) -> bool:
 
 
 def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int:
-    """Index of the first token of the phrase ending at `head`, extending over up to `limit` modifiers."""
+    """Index of the first token of the phrase ending at `head`, extending over up to `limit` modifiers. A hyphenated
+    compound ("fat-soluble") counts as one modifier and is never cut in half; a verb stops the phrase."""
     start = head
+    verbs = lexicon.words("verbs.txt")
     while start - 1 >= floor and head - (start - 1) <= limit:
         tok = doc[start - 1]
-        if is_boundary(tok) or tok.like_num and not _gene_like(tok.text):
+        if is_boundary(tok) or tok.like_num and not _gene_like(tok.text) or tok.lower_ in verbs:
             break
         if tok.text in ("'s", "’s"):
             break
         start -= 1
+    # finish a hyphenated compound that the limit cut ("- soluble vitamin" -> "fat-soluble vitamin")
+    while start > floor and start < head:
+        joined = doc[start].text in ("-", "/") or doc[start - 1].text in ("-", "/")
+        if not joined or doc[start - 1].whitespace_ or doc[start - 1].is_space:
+            break
+        start -= 1
+    while start < head and doc[start].text in ("-", "/"):
+        start += 1  # a dangling hyphen at the start
     return start
 
 
 def trim_start(doc: Doc | Span, start: int, end: int) -> int:
     """Skip leading hedges ("potential", "certain") and boundary words."""
-    trims = lexicon.words("np-trim.txt")
+    trims = lexicon.words("np-trim.txt") - _GENETIC_KEEP if _genetic_head(doc[end - 1].lower_) else \
+        lexicon.words("np-trim.txt")
     while start < end - 1 and (doc[start].lower_ in trims or is_boundary(doc[start])):
         start += 1
     return start
+
+
+_GENETIC_KEEP = frozenset({"new", "spontaneous", "novel", "recent", "de", "novo"})
+
+
+def _genetic_head(word: str) -> bool:
+    """Heads after which "new"/"spontaneous" mean something ("a new mutation" is a de novo mutation)."""
+    return word.rstrip("s") in ("mutation", "variant", "deletion", "duplication", "change", "alteration")
 
 
 def _gene_like(text: str) -> bool:
@@ -58,6 +83,8 @@ def _gene_like(text: str) -> bool:
 def singular(word: str) -> str:
     """English singular of a head noun, conservative: unknown forms are returned unchanged."""
     low = word.lower()
+    if low.endswith("ics") and (low.startswith("anti") or low in _ICS_PLURALS):
+        return word[:-1]  # "clinics", "antibiotics", "analgesics" are count nouns; "genetics" is not
     if len(low) <= 3 or not low.endswith("s") or _KEEP_S.search(low):
         return word
     if low.endswith("ies") and len(low) > 4:

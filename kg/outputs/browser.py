@@ -89,13 +89,18 @@ def console_errors(driver: Any) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
 
 
-def requests(driver: Any) -> list[str]:
-    """URLs the page asked for (from the DevTools performance log) since the last call, the page itself included."""
+def requests(driver: Any, page: Path | None = None) -> list[str]:
+    """URLs requested (from the DevTools performance log) since the last call; with `page`, only the requests
+    made by that page's document, the page itself included (the browser's own start-up pages are left out)."""
+    uri = Path(page).resolve().as_uri() if page is not None else None
     urls = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
-        if message.get("method") == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
+        if message.get("method") != "Network.requestWillBeSent":
+            continue
+        params = message["params"]
+        if uri is None or params.get("documentURL") == uri:
+            urls.append(params["request"]["url"])
     return urls
 
 

@@ -1,10 +1,10 @@
 """RDF files of a build: Turtle (the flat union), TriG (one named graph per document), N-Triples and JSON-LD.
 
-Quads are deduplicated and sorted before they are written, so the same input always gives the same bytes whatever
-order the documents were processed in (parallel builds finish in any order). pyoxigraph's serialisers are used
-because they are fast and stream; rdflib's Turtle writer is far too slow for 100k documents. Every file is written
-to a temporary file in the output folder, flushed to disk and renamed over the old one, so a crash never leaves a
-half-written graph behind.
+Quads are deduplicated and sorted before they are written, so the same input always gives the same bytes
+whatever order the documents were processed in (parallel builds finish in any order). pyoxigraph's serialisers
+are used because they are fast and stream; rdflib's Turtle writer is far too slow for 100k documents. Every
+file is written to a temporary file in the output folder, flushed to disk and renamed over the old one, so a
+crash never leaves a half-written graph behind.
 """
 
 from __future__ import annotations
@@ -42,9 +42,7 @@ def sorted_triples(quads: Iterable[Quad]) -> list[Triple]:
 def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
     """Each quad once, grouped by named graph, sorted."""
     unique = set(quads)
-    return sorted(
-        unique, key=lambda q: (_key(q.graph_name), _key(q.subject), _key(q.predicate), _key(q.object))
-    )
+    return sorted(unique, key=lambda q: (_key(q.graph_name), _key(q.subject), _key(q.predicate), _key(q.object)))
 
 
 def write_outputs(quads: Iterable[Quad], out_dir: Path) -> dict[str, Path]:
@@ -56,9 +54,7 @@ def write_outputs(quads: Iterable[Quad], out_dir: Path) -> dict[str, Path]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(
-            f"{out_dir}: cannot create the output folder ({exc.strerror}); choose another --out"
-        ) from exc
+        raise OutputError(f"{out_dir}: cannot create the output folder ({exc.strerror}); choose another --out") from exc
     all_quads = sorted_quads(quads)
     triples = sorted_triples(all_quads)
     prefixes = dict(PREFIXES)
@@ -77,14 +73,12 @@ def write_outputs(quads: Iterable[Quad], out_dir: Path) -> dict[str, Path]:
 
 
 def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write through `write(file)` into a temporary file beside `path`, fsync it, then rename it over `path`."""
+    """Write through `write(file)` into a temporary file beside `path`, fsync, then rename it over `path`."""
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise OutputError(
-            f"{path}: cannot write here ({exc.strerror}); check the folder's permissions"
-        ) from exc
+        raise OutputError(f"{path}: cannot write here ({exc.strerror}); check the folder's permissions") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)

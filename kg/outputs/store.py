@@ -1,14 +1,16 @@
-"""The persistent embedded store behind a build (Oxigraph through pyoxigraph), and how a build folder is found.
+"""The persistent embedded store of a build (Oxigraph via pyoxigraph), and how `--graph` finds a graph.
 
 Layout of a build folder: `BUILD_DIR/store` is a relative symbolic link to a generation folder
-`BUILD_DIR/.store-NNNNN` holding an Oxigraph (RocksDB) database. `write_store` fills a new generation beside the
-current one and swaps the link with one `os.replace`, so a reader sees either the old store or the new one, never a
-half-written one. The previous generation is kept (a running `kg serve` may still read it); older ones are removed.
+`BUILD_DIR/.store-NNNNN` holding an Oxigraph (RocksDB) database. `write_store` fills a new generation beside
+the current one and swaps the link with one `os.replace`, so a reader sees either the old store or the new
+one, never a half-written one. The previous generation is kept (a running `kg serve` may still read it); older
+ones are removed.
 
-Each source document's triples live in its named graph `doc:{record.id}` (docs/model.md). The default graph holds
-the set union of every named graph, kept up to date by `replace_documents`, so a query without `GRAPH` sees the same
-triples as the flat `graph.ttl` export, each triple once (Oxigraph's own "default graph as union" option would
-repeat a shared risk factor's label once per document that mentions it, and inflate every count over it).
+Each source document's triples live in its named graph `doc:{record.id}` (docs/model.md). The default graph
+holds the set union of every named graph, kept up to date by `replace_documents`, so a query without `GRAPH`
+sees the same triples as the flat `graph.ttl` export, each triple once (Oxigraph's own "default graph as
+union" option would repeat a shared risk factor's label once per document that mentions it, and inflate every
+count over it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import gc
 import os
 import re
 import shutil
+import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -48,16 +51,24 @@ def open_store(path: Path | None) -> Store:
     if path is None:
         return Store()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         return Store(str(path))
     except OSError as exc:
-        raise OutputError(f"{path}: cannot open the store ({exc}); is another process writing it?") from exc
+        hint = (
+            "another process has it open; stop it (kg serve --writable?)"
+            if "lock" in str(exc).lower()
+            else ("check the folder is writable")
+        )
+        raise OutputError(f"{path}: cannot open the store ({exc}); {hint}") from exc
 
 
 def replace_documents(store: Store, quads_by_graph: Mapping[NamedNode, Iterable[Quad]]) -> int:
-    """Replace each document's named graph by the given quads, and keep the default graph the union of all graphs.
+    """Replace each document's named graph by the given quads, and keep the default graph the union of all
+    graphs.
 
     A triple leaves the default graph only when no named graph holds it any more, so a risk factor shared with
-    another summary keeps its label. An empty quad list removes the document. Returns the number of quads loaded.
+    another summary keeps its label. An empty quad list removes the document. Returns the number of quads
+    loaded.
     """
     loaded = 0
     for graph in sorted(quads_by_graph, key=lambda g: g.value):
@@ -93,29 +104,20 @@ def write_store(
 ) -> Path:
     """Write the build's store atomically and return the generation folder written.
 
-    `incremental=False` (a full build) starts from an empty store, so documents no longer in the input disappear.
-    `incremental=True` starts from a cheap checkpoint (hard links) of the current store and replaces only the given
-    documents. Either way the live `BUILD_DIR/store` is swapped in one step at the end.
+    `incremental=False` (a full build) starts from an empty store, so documents no longer in the input
+    disappear. `incremental=True` starts from a cheap checkpoint (hard links) of the current store and
+    replaces only the given documents. Either way the live `BUILD_DIR/store` is swapped in one step at the
+    end.
     """
     build_dir.mkdir(parents=True, exist_ok=True)
     link = build_dir / STORE_LINK
     current = _adopt_plain_store_dir(build_dir)
-    number = max(
-        [_generation_number(p) for p in build_dir.iterdir() if _generation_number(p) is not None] or [0]
-    )
+    number = max([_generation_number(p) for p in build_dir.iterdir() if _generation_number(p) is not None] or [0])
     final = build_dir / f".store-{number + 1:05d}"
     tmp = build_dir / f".store-{number + 1:05d}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        if incremental and current is not None:
-            source = Store.read_only(str(current))
-            source.backup(str(tmp))
-            del source
-        store = open_store(tmp)
-        replace_documents(store, quads_by_graph)
-        store.flush()
-        store.optimize()
-        del store
+        _fill_database(tmp, quads_by_graph, checkpoint_of=current if incremental else None)
         gc.collect()  # the RocksDB handle must be closed before its folder is renamed
         os.rename(tmp, final)
         tmp_link = build_dir / ".store-link.tmp"
@@ -124,13 +126,35 @@ def write_store(
         os.symlink(final.name, tmp_link)
         os.replace(tmp_link, link)
         _fsync_dir(build_dir)
-    except OSError as exc:
+    except BaseException as exc:
+        traceback.clear_frames(exc.__traceback__)  # release the half-written database before removing it
+        gc.collect()
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(
-            f"{build_dir}: cannot write the store ({exc}); the previous store is untouched"
-        ) from exc
+        if isinstance(exc, OSError):
+            raise OutputError(f"{build_dir}: cannot write the store ({exc}); the previous one is untouched") from exc
+        raise
     _prune_generations(build_dir, keep={final, current} if current else {final})
     return final
+
+
+def _fill_database(
+    path: Path, quads_by_graph: Mapping[NamedNode, Iterable[Quad]], *, checkpoint_of: Path | None
+) -> None:
+    """Create the database at `path` (from a checkpoint of `checkpoint_of` if given) and load the documents.
+    The store is closed when this returns."""
+    if checkpoint_of is not None:
+        source = Store.read_only(str(checkpoint_of))
+        source.backup(str(path))  # hard links: cheap, but blind to writes still in the write-ahead log
+        store = open_store(path)
+        if len(store) != len(source):  # e.g. written by `kg serve --writable` and not flushed: copy instead
+            store.clear()
+            store.bulk_extend(source.quads_for_pattern(None, None, None, None))
+        del source
+    else:
+        store = open_store(path)
+    replace_documents(store, quads_by_graph)
+    store.flush()
+    store.optimize()
 
 
 def _generation_number(path: Path) -> int | None:
@@ -147,6 +171,10 @@ def _adopt_plain_store_dir(build_dir: Path) -> Path | None:
     if link.is_dir():
         adopted = build_dir / ".store-00000"
         os.rename(link, adopted)
+        writable = open_store(adopted)  # replays and flushes its write-ahead log, which read-only opens skip
+        writable.flush()
+        del writable
+        gc.collect()
         os.symlink(adopted.name, link)
         return adopted
     return None
@@ -168,7 +196,8 @@ def _fsync_dir(path: Path) -> None:
 
 
 def store_path(build_dir: Path) -> Path:
-    """The database folder of a build (the link resolved), or the folder itself if it is an Oxigraph database."""
+    """The database folder of a build (the link resolved), or the folder itself if it is an Oxigraph
+    database."""
     link = build_dir / STORE_LINK
     if link.exists():
         return link.resolve()
@@ -193,9 +222,9 @@ def load_store(build_dir: Path, *, writable: bool = False) -> Store:
         raise InputError(str(path), f"cannot open the store ({exc}); rebuild it with `kg build`") from exc
 
 
-def load_rdf_file(path: Path) -> Store:
-    """Load an RDF file into an in-memory store. Named graphs (TriG, N-Quads) are kept and also merged into the
-    default graph, so queries without `GRAPH` behave as on a build."""
+def load_rdf_file(path: Path, store: Store | None = None) -> Store:
+    """Load an RDF file into `store` (a new in-memory one by default). Named graphs (TriG, N-Quads) are kept
+    and also merged into the default graph, so queries without `GRAPH` behave as on a build."""
     fmt = RDF_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         known = ", ".join(sorted(RDF_SUFFIXES))
@@ -204,7 +233,7 @@ def load_rdf_file(path: Path) -> Store:
         quads = list(parse(path=str(path), format=fmt))
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(str(path), f"cannot read it as {fmt.name} ({exc})") from exc
-    store = Store()
+    store = Store() if store is None else store
     store.extend(quads)
     store.extend(
         Quad(q.subject, q.predicate, q.object, DefaultGraph())
@@ -215,14 +244,13 @@ def load_rdf_file(path: Path) -> Store:
 
 
 def open_graph(path: Path) -> Store:
-    """What `--graph PATH` names: a build folder (its store, read-only) or an RDF file (loaded into memory)."""
+    """What `--graph PATH` names: a build folder (its store, read-only) or an RDF file (loaded into
+    memory)."""
     if path.is_dir():
         return load_store(path)
     if path.is_file():
         return load_rdf_file(path)
-    raise InputError(
-        str(path), "no such file or folder; pass a build folder (see `kg build --out`) or an RDF file"
-    )
+    raise InputError(str(path), "no such file or folder; pass a build folder (see `kg build --out`) or an RDF file")
 
 
 def _pointer_file() -> Path:
@@ -231,7 +259,8 @@ def _pointer_file() -> Path:
 
 
 def remember_build(build_dir: Path) -> None:
-    """Record the last build folder so `kg query` and `kg serve` find it without --graph (written atomically)."""
+    """Record the last build folder so `kg query` and `kg serve` find it without --graph (written
+    atomically)."""
     pointer = _pointer_file()
     try:
         pointer.parent.mkdir(parents=True, exist_ok=True)

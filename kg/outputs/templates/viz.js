@@ -13,6 +13,7 @@
   var TYPES = {};
   DATA.legend.forEach(function (t) { TYPES[t.key] = t; });
 
+  var api = { edgeLabels: 0 }; // what the page exposes to tests and scripts, as window.rkg
   var shown = {};
   var byType = {};
   nodes.forEach(function (n) { (byType[n.group] = byType[n.group] || []).push(n.id); });
@@ -125,11 +126,40 @@
     network.redraw();
   }
 
+  /* Edge labels (the relation), painted here rather than by vis-network, which would lay out and draw all of
+     them on every frame: only edges whose middle is on screen, only when zoomed in enough to read them, and none
+     when so many are on screen that they would be noise. */
+  var EDGE_FONT = 10, MIN_LABEL_PX = 8, MAX_LABELS = 400;
+  function paintEdgeLabels(ctx, ids, a, b) {
+    if (EDGE_FONT * network.getScale() < MIN_LABEL_PX) return 0;
+    var body = network.body, todo = [];
+    for (var i = 0; i < ids.length; i++) {
+      var e = body.edges[ids[i]];
+      if (!e || !e.connected || !DATA.edges[ids[i]] || e.from.options.hidden || e.to.options.hidden) continue;
+      var x = (e.from.x + e.to.x) / 2, y = (e.from.y + e.to.y) / 2;
+      if (x < a.x || x > b.x || y < a.y || y > b.y) continue;
+      if (todo.push([DATA.edges[ids[i]].r, x, y]) > MAX_LABELS) return 0;
+    }
+    ctx.save();
+    ctx.font = EDGE_FONT + "px sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#ffffff";
+    ctx.fillStyle = "#555555";
+    todo.forEach(function (l) { ctx.strokeText(l[0], l[1], l[2]); ctx.fillText(l[0], l[1], l[2]); });
+    ctx.restore();
+    return todo.length;
+  }
+
   network.on("afterDrawing", function (ctx) {
-    if (selected === null) return;
     var body = network.body;
     var a = network.DOMtoCanvas({ x: 0, y: 0 });
     var b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+    var r = network.renderer;
+    var moving = (r.dragging && options.interaction.hideEdgesOnDrag) || (r.zooming && options.interaction.hideEdgesOnZoom);
+    api.edgeLabels = moving || selected !== null ? 0 : paintEdgeLabels(ctx, body.edgeIndices, a, b);
+    if (selected === null) return;
     ctx.save();
     ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
     ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
@@ -147,6 +177,7 @@
       if (drawn && drawn.drawExternalLabel) labels.push(drawn.drawExternalLabel);
     });
     labels.forEach(function (f) { f(); });
+    api.edgeLabels = paintEdgeLabels(ctx, litEdges, a, b);
   });
 
   // ---------------------------------------------------------------------------------------------- cards (tooltip, details)
@@ -340,12 +371,12 @@
   });
 
   // ---------------------------------------------------------------------------------------------- ready
-  var api = {
+  Object.assign(api, {
     network: network, nodes: nodes, edges: edges,
     find: find, focusNode: focusNode, highlight: highlight, clearHighlight: clearHighlight, setShown: setShown,
     isShown: isShown,
     ready: false
-  };
+  });
   window.rkg = api;
 
   function ready() {

@@ -1,0 +1,244 @@
+"""KGX TSV export: the node and edge files the Biolink tool chain (KGX, Monarch, Translator) reads.
+
+Layout (KGX format, TSV flavour): `{name}_nodes.tsv` and `{name}_edges.tsv`, a header row, one record per row,
+multi-valued cells joined with `|`. Nodes carry `id` and `category` (Biolink classes, most specific last) plus
+`name`, `synonym`, `xref`, `iri`, `provided_by` and our own columns; edges carry the required `subject`,
+`predicate`, `object`, `knowledge_level`, `agent_type`, the provenance `primary_knowledge_source`, and the
+sentences that support them in `supporting_text` (a Biolink slot for text-mined assertions).
+
+How our model (docs/model.md) maps to Biolink:
+
+- `rkg:RareCondition` -> `biolink:Disease`;
+- risk factors -> `biolink:ExposureEvent` plus, by category, `GenomicBackgroundExposure` (genetic),
+  `DiseaseOrPhenotypicFeatureExposure` (maternal: a mother's condition as an exposure), `EnvironmentalExposure`,
+  `PathologicalProcessExposure` (vascular);
+- treatment areas of every kind -> `biolink:Treatment` (our kind stays in the `rkg_type` column);
+- `cond:X schema:riskFactor risk:Y` -> `risk:Y biolink:predisposes_to_condition cond:X`, and
+  `cond:X rkg:treatmentArea treat:Y` -> `treat:Y biolink:treats_or_applied_or_studied_to_treat cond:X`: Biolink's
+  canonical direction, the reverse of ours (our predicate is kept in `original_predicate`); the treatment
+  predicate is the broad one Biolink asks for text-mined treatment statements.
+
+Prevalence figures are not Biolink nodes; they become columns of the disease node (`prevalence`: the figures as
+written, `orphanet_prevalence_class`). Edges are `knowledge_assertion` by a `text_mining_agent`, from
+`infores:rare-kg`. Text cells lose tabs, newlines and `|` (replaced by spaces), which TSV and KGX's list
+separator cannot carry. Output is sorted, so the same graph gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Quad, Store
+
+from kg.errors import OutputError
+from kg.vocab import PREFIXES, RKG, SCHEMA
+
+BIOLINK_CATEGORY: dict[str, str] = {
+    str(RKG.RareCondition): "biolink:Disease",
+    str(RKG.GeneticRiskFactor): "biolink:GenomicBackgroundExposure",
+    str(RKG.MaternalRiskFactor): "biolink:DiseaseOrPhenotypicFeatureExposure",
+    str(RKG.EnvironmentalRiskFactor): "biolink:EnvironmentalExposure",
+    str(RKG.VascularRiskFactor): "biolink:PathologicalProcessExposure",
+    str(RKG.OtherRiskFactor): "biolink:ExposureEvent",
+    str(RKG.RiskFactor): "biolink:ExposureEvent",
+    str(RKG.TreatmentArea): "biolink:Treatment",
+}
+# Our edge predicate -> (Biolink predicate, whether Biolink's canonical direction is the reverse of ours).
+BIOLINK_PREDICATE: dict[str, tuple[str, bool]] = {
+    str(SCHEMA.riskFactor): ("biolink:predisposes_to_condition", True),
+    str(RKG.treatmentArea): ("biolink:treats_or_applied_or_studied_to_treat", True),
+}
+KNOWLEDGE_SOURCE = "infores:rare-kg"
+NODE_COLUMNS = (
+    "id",
+    "category",
+    "name",
+    "synonym",
+    "xref",
+    "iri",
+    "provided_by",
+    "rkg_type",
+    "prevalence",
+    "orphanet_prevalence_class",
+)
+EDGE_COLUMNS = (
+    "id",
+    "subject",
+    "predicate",
+    "object",
+    "category",
+    "knowledge_level",
+    "agent_type",
+    "primary_knowledge_source",
+    "original_predicate",
+    "publications",
+    "supporting_text",
+)
+
+_NODES_QUERY = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?node ?type ?name ?synonym ?identifier ?stated ?class WHERE {
+  ?node rdf:type ?type .
+  FILTER (?type IN (%s))
+  OPTIONAL { ?node skos:prefLabel ?name }
+  OPTIONAL { ?node skos:altLabel ?synonym }
+  OPTIONAL { ?node dcterms:identifier ?identifier }
+  OPTIONAL {
+    ?node <%s> ?figure .
+    ?figure <%s> ?stated .
+    OPTIONAL { ?figure <%s> ?class }
+  }
+}
+"""
+_EDGES_QUERY = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?s ?p ?o ?sentence ?document WHERE {
+  ?s ?p ?o .
+  FILTER (?p IN (%s))
+  OPTIONAL {
+    ?evidence rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; <%s> ?sentence .
+    OPTIONAL { ?evidence prov:wasDerivedFrom ?document }
+  }
+}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class KgxFiles:
+    nodes: Path
+    edges: Path
+    node_count: int
+    edge_count: int
+
+
+def write_kgx(source: Store | Iterable[Quad], out_dir: Path, *, name: str = "rare-kg") -> KgxFiles:
+    """Write `{name}_nodes.tsv` and `{name}_edges.tsv` into `out_dir` (atomically) from a store or quads.
+
+    A store is read through its default graph (a build's store keeps the union there); quads are taken as they
+    are, whatever their graph.
+    """
+    store = source if isinstance(source, Store) else _union_store(source)
+    nodes = _nodes(store)
+    edges = _edges(store)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nodes_path = out_dir / f"{name}_nodes.tsv"
+    edges_path = out_dir / f"{name}_edges.tsv"
+    _write_tsv(nodes_path, NODE_COLUMNS, nodes)
+    _write_tsv(edges_path, EDGE_COLUMNS, edges)
+    return KgxFiles(nodes_path, edges_path, len(nodes), len(edges))
+
+
+def _union_store(quads: Iterable[Quad]) -> Store:
+    store = Store()
+    store.extend(Quad(q.subject, q.predicate, q.object) for q in quads)
+    return store
+
+
+def curie(iri: str) -> str:
+    """The CURIE of an IRI with our prefixes (longest namespace wins), else the IRI itself."""
+    best = max((p for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda p: len(PREFIXES[p]), default=None)
+    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
+
+
+def clean(text: str) -> str:
+    """A cell value TSV and KGX's `|` lists can carry: tabs, line breaks and pipes become spaces."""
+    return " ".join(text.replace("|", " ").split())
+
+
+def _nodes(store: Store) -> list[list[str]]:
+    types = ", ".join(f"<{iri}>" for iri in BIOLINK_CATEGORY)
+    query = _NODES_QUERY % (types, RKG.prevalence, RKG.statedAs, RKG.orphanetClass)
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in store.query(query):
+        iri = row["node"].value
+        node = found[iri]
+        node["type"].add(row["type"].value)
+        for var in ("name", "synonym", "identifier", "stated", "class"):
+            term = row[var]
+            if isinstance(term, Literal):
+                node[var].add(clean(term.value))
+    rows = []
+    for iri in sorted(found):
+        node = found[iri]
+        categories = sorted({BIOLINK_CATEGORY[t] for t in node["type"]}, key=_category_rank)
+        own_types = sorted(curie(t) for t in node["type"])
+        rows.append(
+            [
+                curie(iri),
+                "|".join(categories),
+                min(node["name"], default=""),
+                "|".join(sorted(node["synonym"])),
+                "|".join(sorted(node["identifier"])),
+                iri,
+                KNOWLEDGE_SOURCE,
+                "|".join(own_types),
+                "|".join(sorted(node["stated"])),
+                "|".join(sorted(node["class"])),
+            ]
+        )
+    return rows
+
+
+def _category_rank(category: str) -> tuple[int, str]:
+    """The generic `ExposureEvent` first, the specific class last (KGX lists broad to narrow)."""
+    return (0 if category == "biolink:ExposureEvent" else 1, category)
+
+
+def _edges(store: Store) -> list[list[str]]:
+    predicates = ", ".join(f"<{iri}>" for iri in BIOLINK_PREDICATE)
+    query = _EDGES_QUERY % (predicates, RKG.sentence)
+    found: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in store.query(query):
+        key = (row["s"].value, row["p"].value, row["o"].value)
+        edge = found[key]
+        if isinstance(row["sentence"], Literal):
+            edge["sentence"].add(clean(row["sentence"].value))
+        if isinstance(row["document"], NamedNode):
+            edge["document"].add(curie(row["document"].value))
+    rows = []
+    for s, p, o in sorted(found):
+        predicate, reverse = BIOLINK_PREDICATE[p]
+        subject, obj = (o, s) if reverse else (s, o)
+        edge = found[(s, p, o)]
+        rows.append(
+            [
+                f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{s} {p} {o}')}",
+                curie(subject),
+                predicate,
+                curie(obj),
+                "biolink:Association",
+                "knowledge_assertion",
+                "text_mining_agent",
+                KNOWLEDGE_SOURCE,
+                curie(p),
+                "|".join(sorted(edge["document"])),
+                "|".join(sorted(edge["sentence"])),
+            ]
+        )
+    return rows
+
+
+def _write_tsv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    # Cells are `clean`ed or come from IRIs/CURIEs, so plain joins need no quoting (KGX readers expect none).
+    data = "".join("\t".join(cells) + "\n" for cells in [list(header), *rows]).encode("utf-8")
+    tmp: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as fh:
+            tmp = fh.name
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise OutputError(f"{path}: cannot write it ({exc}); the previous file is untouched") from exc

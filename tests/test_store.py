@@ -1,0 +1,191 @@
+"""The embedded store: per-document replacement, the union default graph, atomic builds, finding a graph."""
+
+from __future__ import annotations
+
+import gc
+import os
+from pathlib import Path
+
+import pytest
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
+
+from kg.errors import InputError, OutputError
+from kg.outputs import store as store_mod
+from kg.outputs.store import (
+    default_graph_path,
+    load_rdf_file,
+    load_store,
+    open_graph,
+    open_store,
+    remember_build,
+    replace_documents,
+    store_path,
+    write_store,
+)
+from kg.vocab import COND, DOC, RISK, SCHEMA, SKOS
+
+MINI = Path(__file__).parent / "fixtures" / "sparql" / "mini.trig"
+RISK_FACTOR = NamedNode(str(SCHEMA.riskFactor))
+PREF_LABEL = NamedNode(str(SKOS.prefLabel))
+
+
+def doc_quads(doc_id: str, risks: list[str]) -> tuple[NamedNode, list[Quad]]:
+    """A tiny document graph: a condition with risk factors, each risk factor carrying its (shared) label."""
+    graph = NamedNode(str(DOC[doc_id]))
+    cond = NamedNode(str(COND[doc_id]))
+    quads = [Quad(cond, PREF_LABEL, Literal(doc_id, language="en"), graph)]
+    for risk in risks:
+        node = NamedNode(str(RISK[risk]))
+        quads += [Quad(cond, RISK_FACTOR, node, graph), Quad(node, PREF_LABEL, Literal(risk, language="en"), graph)]
+    return graph, quads
+
+
+def triples_in(store: Store, graph: NamedNode | DefaultGraph) -> set[str]:
+    return {str(q.triple) for q in store.quads_for_pattern(None, None, None, graph)}
+
+
+def assert_default_is_union(store: Store) -> None:
+    """The invariant `replace_documents` keeps: default graph == set union of the named graphs."""
+    union: set[str] = set()
+    for graph in store.named_graphs():
+        union |= triples_in(store, graph)
+    assert triples_in(store, DefaultGraph()) == union
+
+
+def test_replace_documents_keeps_one_copy_of_shared_triples_in_the_default_graph() -> None:
+    store = open_store(None)
+    a = doc_quads("a", ["maternal-diabetes", "smoking"])
+    b = doc_quads("b", ["maternal-diabetes"])
+    replace_documents(store, dict([a, b]))
+    assert_default_is_union(store)
+    label = NamedNode(str(RISK["maternal-diabetes"]))
+    # The label lives in both document graphs but is one triple of the union: counts over it are not doubled.
+    assert len(list(store.quads_for_pattern(label, PREF_LABEL, None, DefaultGraph()))) == 1
+    assert len(list(store.quads_for_pattern(label, PREF_LABEL, None, None))) == 3
+
+
+def test_replacing_a_document_leaves_nothing_stale() -> None:
+    store = open_store(None)
+    replace_documents(
+        store, dict([doc_quads("a", ["maternal-diabetes", "smoking"]), doc_quads("b", ["maternal-diabetes"])])
+    )
+    replace_documents(store, dict([doc_quads("a", ["valproate"])]))  # a no longer names either risk factor
+    assert_default_is_union(store)
+    default = triples_in(store, DefaultGraph())
+    assert not any("smoking" in t for t in default), "a's old risk factor must be gone"
+    assert any("maternal-diabetes" in t and "prefLabel" in t for t in default), "b still names it"
+    assert triples_in(store, NamedNode(str(DOC["a"]))) == {str(q.triple) for q in doc_quads("a", ["valproate"])[1]}
+    replace_documents(store, {NamedNode(str(DOC["b"])): []})  # an empty list removes the document
+    assert_default_is_union(store)
+    assert not any("maternal-diabetes" in t for t in triples_in(store, DefaultGraph()))
+    assert NamedNode(str(DOC["b"])) not in set(store.named_graphs())
+
+
+def test_replace_documents_refuses_a_quad_of_another_graph() -> None:
+    _, quads = doc_quads("a", ["smoking"])
+    with pytest.raises(ValueError, match="not in the graph"):
+        replace_documents(open_store(None), {NamedNode(str(DOC["other"])): quads})
+
+
+def test_write_store_swaps_generations_atomically(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    first = write_store(build, dict([doc_quads("a", ["smoking"]), doc_quads("b", ["valproate"])]))
+    assert (build / "store").is_symlink() and store_path(build) == first
+    reader = load_store(build)  # a reader opened before the next build keeps its view
+    second = write_store(build, dict([doc_quads("a", ["alcohol"])]))  # full build: b is gone
+    assert store_path(build) == second != first
+    assert not os.path.isabs(os.readlink(build / "store")), "a relative link survives moving the build folder"
+    assert any("smoking" in t for t in triples_in(reader, DefaultGraph()))
+    del reader
+    gc.collect()
+    fresh = load_store(build)
+    assert {g.value for g in fresh.named_graphs()} == {str(DOC["a"])}
+    assert not any("smoking" in t or "valproate" in t for t in triples_in(fresh, DefaultGraph()))
+    del fresh
+    gc.collect()
+    third = write_store(build, dict([doc_quads("b", ["valproate"])]), incremental=True)
+    generations = sorted(p.name for p in build.iterdir() if p.name.startswith(".store-"))
+    assert generations == [second.name, third.name], "the previous generation is kept, older ones removed"
+    merged = load_store(build)
+    assert {g.value for g in merged.named_graphs()} == {str(DOC["a"]), str(DOC["b"])}
+    assert_default_is_union(merged)
+
+
+def test_a_failed_build_leaves_the_previous_store_in_place(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    first = write_store(build, dict([doc_quads("a", ["smoking"])]))
+    _, quads = doc_quads("b", ["valproate"])
+    with pytest.raises(ValueError):
+        write_store(build, {NamedNode(str(DOC["elsewhere"])): quads})
+    assert store_path(build) == first
+    assert sorted(p.name for p in build.iterdir()) == [first.name, "store"], "no half-written folder is left"
+    assert any("smoking" in t for t in triples_in(load_store(build), DefaultGraph()))
+
+
+def test_a_plain_store_folder_is_adopted_as_a_generation(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    plain = open_store(build / "store")
+    replace_documents(plain, dict([doc_quads("a", ["smoking"])]))
+    del plain
+    gc.collect()
+    write_store(build, dict([doc_quads("b", ["valproate"])]), incremental=True)
+    graphs = {g.value for g in load_store(build).named_graphs()}
+    assert graphs == {str(DOC["a"]), str(DOC["b"])}
+
+
+def test_load_store_is_read_only(tmp_path: Path) -> None:
+    write_store(tmp_path, dict([doc_quads("a", ["smoking"])]))
+    store = load_store(tmp_path)
+    with pytest.raises((OSError, RuntimeError), match="read-write"):
+        store.add(Quad(NamedNode("urn:x:s"), NamedNode("urn:x:p"), NamedNode("urn:x:o")))
+
+
+def test_load_rdf_file_keeps_named_graphs_and_merges_them_into_the_default_graph() -> None:
+    store = load_rdf_file(MINI)
+    assert len(list(store.named_graphs())) == 5
+    assert_default_is_union(store)
+
+
+def test_unreadable_graphs_name_the_file_and_the_fix(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<a> <b> .\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.ttl: cannot read it as Turtle.*line 1"):
+        load_rdf_file(bad)
+    with pytest.raises(InputError, match="unknown RDF file type"):
+        load_rdf_file(tmp_path / "graph.csv")
+    with pytest.raises(InputError, match="run `kg build` first"):
+        open_graph(tmp_path)
+    with pytest.raises(InputError, match="no such file or folder"):
+        open_graph(tmp_path / "missing")
+
+
+def test_open_store_reports_a_locked_database(tmp_path: Path) -> None:
+    holder = open_store(tmp_path / "db")
+    with pytest.raises(OutputError, match="cannot open the store"):
+        open_store(tmp_path / "db")
+    del holder
+
+
+def test_the_last_build_is_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    assert default_graph_path() == Path("build"), "without a record, ./build"
+    elsewhere = tmp_path / "out"
+    elsewhere.mkdir()
+    remember_build(elsewhere)
+    assert default_graph_path() == elsewhere.resolve()
+    elsewhere.rmdir()
+    assert default_graph_path() == Path("build"), "a record of a deleted build is ignored"
+    assert store_mod._pointer_file().parent == tmp_path / "state" / "rare-kg"
+
+
+def test_an_incremental_build_keeps_writes_the_previous_store_had_not_flushed(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    first = write_store(build, dict([doc_quads("a", ["smoking"])]))
+    writer = Store(str(first))  # what `kg serve --writable` does: writes that may sit in the WAL only
+    writer.extend(doc_quads("w", ["alcohol"])[1])
+    del writer
+    gc.collect()
+    write_store(build, dict([doc_quads("b", ["valproate"])]), incremental=True)
+    graphs = {g.value for g in load_store(build).named_graphs()}
+    assert graphs == {str(DOC["a"]), str(DOC["b"]), str(DOC["w"])}
