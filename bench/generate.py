@@ -144,7 +144,7 @@ def _prevalence_sentence(rnd: random.Random, name: str) -> str:
     if form == 2:
         return f"Rare-disease catalogues place {name} in the 1-9 per 100,000 people band."
     if form == 3:
-        return f"It is thought to affect fewer than 1 per 1,000,000 people worldwide."
+        return "It is thought to affect fewer than 1 per 1,000,000 people worldwide."
     if form == 4:
         count = rnd.choice((300, 800, 1_500, 5_000, 12_000))
         return f"Approximately {_num(count)} people in {rnd.choice(_AREAS)} are living with the condition."
@@ -213,7 +213,7 @@ def _causes(rnd: random.Random, name: str, lex: Lexicons) -> list[str]:
         f"{neg.capitalize()} do not cause {name}, despite what some websites claim.",
         f"{neg.capitalize()} have been studied and are not linked to the condition.",
         f"There is no evidence that {neg} play any part.",
-        f"It is not caused by anything the parents did before or during the pregnancy.",
+        "It is not caused by anything the parents did before or during the pregnancy.",
     )))
     return out
 

@@ -1,37 +1,106 @@
 """`kg.build`: summaries in, graph files out. The one function the `kg build` command and a notebook both call.
 
-Stages run left to right: ingest -> extract -> link -> graph -> outputs (RDF files, the embedded store, the network
-page). A file that cannot be read is reported and skipped; everything else is still built. Every output is replaced
-only when it is complete, so an interrupted build leaves the previous outputs as they were.
+Stages run left to right: ingest -> extract -> link -> graph -> validate (per document, in chunks, see
+`kg.parallel`) -> outputs (RDF files, the embedded store, the network page). A file that cannot be read is reported
+and skipped; everything else is still built. Every output is replaced only when it is complete, so an interrupted
+build leaves the previous outputs as they were.
+
+The build streams: the per-document work runs in chunks (in this process, a forked pool or a dask cluster) and
+returns compact bytes, which are spooled to a work folder inside the output folder, so memory stays flat however
+many summaries there are. The sorted outputs come from an external merge: each chunk brings its flat triples as a
+sorted run of N-Triples lines, runs are merged into `graph.nt`, and Turtle and JSON-LD are streamed from it; TriG
+is streamed from the spooled N-Quads, document by document in graph order. The store is bulk-loaded from the same
+spool files. The bytes are those `kg.outputs.rdf.write_outputs` writes for the same quads, whatever the executor.
 """
 
 from __future__ import annotations
 
-import json
+import heapq
+import io
+import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any, overload
 
-from kg.errors import InputError, ValidationFailed
+from kg.errors import InputError, OutputError, ValidationFailed
 from kg.ingest import Document, expand_paths, read_source
 from kg.records import Record
 
 LAST_BUILD_POINTER = Path.home() / ".cache" / "rare-kg" / "last-build"
+RUN_BYTES = 64 * 1024 * 1024  # sorted runs are consolidated in memory up to this size before they are spooled
+REMOTE_BATCH = 200  # documents per request batch to a remote store
+
+
+class RecordsFile(Sequence[Record]):
+    """The records of a build, read back from its `records.jsonl` on demand (a large build does not keep them in
+    memory). They are the JSON contract: evidence that is not part of it (the condition name's) is absent."""
+
+    def __init__(self, path: Path, count: int) -> None:
+        self.path = path
+        self._count = count
+        self._offsets: list[int] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Record]:
+        import json
+
+        with open(self.path, "rb") as fh:
+            for line in fh:
+                yield Record.from_json(json.loads(line))
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Record]: ...
+
+    def __getitem__(self, index: int | slice) -> Record | list[Record]:
+        import json
+
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        if self._offsets is None:
+            self._offsets, pos = [], 0
+            with open(self.path, "rb") as fh:
+                for line in fh:
+                    self._offsets.append(pos)
+                    pos += len(line)
+        with open(self.path, "rb") as fh:
+            fh.seek(self._offsets[index])
+            return Record.from_json(json.loads(fh.readline()))
 
 
 @dataclass
 class BuildResult:
-    """What a build produced: where, how much, and which inputs were skipped (with the reason)."""
+    """What a build produced: where, how much, and which inputs were skipped (with the reason).
+
+    `timings` are wall seconds per stage and `cpu` CPU seconds: the per-document stages (ingest, extract, graph,
+    validate) summed over every worker, the others (sort, turtle, trig, jsonld, store, html, ...) as spent by the
+    building process. `peak_rss` (bytes per stage) is filled when the build was asked to measure memory.
+    """
 
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)
     problems: list[InputError] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
-    records: list[Record] = field(default_factory=list)
+    records: Sequence[Record] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    peak_rss: dict[str, int] = field(default_factory=dict)
+    words: int = 0
+    workers: int = 1
 
     def summary(self) -> str:
         c = self.counts
@@ -76,6 +145,14 @@ def iter_records(
         yield link_record(record) if link else record
 
 
+def default_processes() -> int:
+    """Worker processes `kg build` uses when not told: one per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def build(
     paths: Iterable[str | Path],
     out: str | Path = "build",
@@ -86,87 +163,397 @@ def build(
     html: bool = True,
     validate: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    processes: int | None = None,
+    executor: str | None = None,
+    scheduler: str | None = None,
+    remote: str | None = None,
+    remote_protocol: str | None = None,
+    chunk_docs: int | None = None,
+    measure_memory: bool = False,
 ) -> BuildResult:
     """Build the graph of the summaries under `paths` into the folder `out`.
 
     Writes graph.ttl (flat, byte-stable), graph.trig (one named graph per summary), graph.nt, graph.jsonld,
     records.jsonl (the `kg extract` records), the embedded store (`store/`) and graph.html. With `strict`, the
     first unreadable input raises InputError instead of being skipped.
+
+    Parallelism: `processes` worker processes on this machine (default: one per CPU; 1 runs everything in this
+    process), or `executor="dask"` with `scheduler` the address of a running dask.distributed scheduler. The
+    outputs are byte-identical whichever is used. `remote` is the URL of a SPARQL 1.1 store that also receives one
+    named graph per summary (`remote_protocol` as `kg.outputs.remote.push_documents` takes it).
+    `measure_memory` records peak memory per stage in `BuildResult.peak_rss` (for benchmarks; Linux only).
     """
-    from kg.graph import document_graph, record_quads
-    from kg.outputs.rdf import write_atomic, write_outputs
+    from kg import parallel
 
     started = time.perf_counter()
     out_dir = Path(out)
     result = BuildResult(out_dir=out_dir)
     sources = list(expand_paths(paths))
     total = len(sources)
+    size = max(1, chunk_docs or parallel.CHUNK_DOCS)
+    workers = max(1, processes if processes is not None else default_processes())
+    # a pool pays for itself only when there is more than one chunk of work
+    kind = executor or ("processes" if workers > 1 and total > size else "serial")
+    if kind not in parallel.EXECUTORS:
+        raise parallel.ExecutorError(f"unknown executor {kind!r}; choose one of {', '.join(parallel.EXECUTORS)}")
+    result.workers = workers if kind == "processes" else 1
+    clock = parallel.StageClock(memory=measure_memory)
+    _make_folder(out_dir)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
 
     def problem(exc: InputError) -> None:
         if strict:
             raise exc
         result.problems.append(exc)
 
-    by_graph: dict[object, list[object]] = {}
-    seen_ids: dict[str, str] = {}
-    done = 0
-    for record in iter_records(sources, encoding=encoding, on_problem=problem):
-        done += 1
-        if progress:
-            progress(done + len(result.problems), total)
-        if record.id in seen_ids:
-            problem(
-                InputError(
-                    record.source,
-                    f"describes the same condition as {seen_ids[record.id]} "
-                    f"({record.condition.label}); skipped: merge the two files or remove one",
-                )
-            )
-            continue
-        seen_ids[record.id] = record.source
-        result.records.append(record)
-        by_graph[document_graph(record.id)] = record_quads(record)
-        c = result.counts
-        c["documents"] += 1
-        c["conditions"] += 1
-        c["synonyms"] += len(record.synonyms)
-        c["risk_factors"] += len(record.risk_factors)
-        c["treatment_areas"] += len(record.treatment_areas)
-        c["prevalence"] += len(record.prevalence)
+    def tasks() -> Iterator[parallel.Task]:
+        for index, start in enumerate(range(0, total, size)):
+            chunk = sources[start : start + size]
+            with clock.stage("read"):
+                # a cluster's workers may not see our files: send the bytes; local workers read the files
+                items = tuple(parallel.read_item(s) if kind == "dask" else parallel.Item(s) for s in chunk)
+            yield parallel.Task(index, items, encoding=encoding, validate=validate,
+                                measure_memory=measure_memory)
 
-    all_quads = [q for quads in by_graph.values() for q in quads]
-    if validate:
-        from kg.validate import validate_documents as run_validation
-
-        report = run_validation(all_quads)
-        if not report.conforms:
-            raise ValidationFailed(
-                f"the built graph breaks the SHACL shapes (nothing was written):\n{report.text}"
-            )
-    result.files.update(write_outputs(all_quads, out_dir))
-    result.counts["triples"] = len({q.triple for q in all_quads})
-    result.counts["graphs"] = len(by_graph)
-    records_path = out_dir / "records.jsonl"
-    lines = "".join(
-        json.dumps(r.to_json(), ensure_ascii=False, sort_keys=False) + "\n" for r in result.records
-    )
-    write_atomic(records_path, lambda f: f.write(lines.encode("utf-8")))
-    result.files["records"] = records_path
-    if store:
-        from kg.outputs.store import write_store
-
-        write_store(out_dir, by_graph)  # type: ignore[arg-type]
-        result.files["store"] = out_dir / "store"
-    if html:
-        from pyoxigraph import Dataset
-
-        from kg.outputs.viz import write_html
-
-        write_html(Dataset(all_quads), out_dir / "graph.html")
-        result.files["html"] = out_dir / "graph.html"
+    spool = _Spool(work)
+    try:
+        seen_ids: dict[str, str] = {}
+        failed: list[Any] = []
+        done = 0
+        for chunk in parallel.map_chunks(tasks(), executor=kind, processes=workers, scheduler=scheduler):
+            clock.add(chunk)
+            with clock.stage("collect"):
+                kept = []
+                for doc in chunk.docs:
+                    done += 1
+                    if progress:
+                        progress(done, total)
+                    if doc.problem is not None:
+                        problem(doc.input_error())
+                        continue
+                    if doc.id in seen_ids:
+                        problem(InputError(doc.source, f"describes the same condition as {seen_ids[doc.id]} "
+                                                       f"({doc.label}); skipped: merge the two files or remove one"))
+                        continue
+                    seen_ids[doc.id] = doc.source
+                    kept.append(doc)
+                    if doc.report is not None:
+                        failed.append(doc.report)
+                    spool.add(doc)
+                    result.words += doc.words
+                    c = result.counts
+                    c["documents"] += 1
+                    c["conditions"] += 1
+                    c["synonyms"] += doc.counts[0]
+                    c["risk_factors"] += doc.counts[1]
+                    c["treatment_areas"] += doc.counts[2]
+                    c["prevalence"] += doc.counts[3]
+                dropped = len(kept) < sum(1 for d in chunk.docs if d.problem is None)
+                spool.add_run(parallel.flat_run(kept) if dropped else chunk.ntriples)
+        if failed:
+            report = failed[0]
+            for other in failed[1:]:
+                report = report.merge(other)
+            raise ValidationFailed(f"the built graph breaks the SHACL shapes (nothing was written):\n{report.text}")
+        result.counts["graphs"] = len(seen_ids)
+        _write_files(spool, out_dir, result, clock)
+        if store:
+            with clock.stage("store"):
+                _write_store_bulk(out_dir, spool.quads_path, spool.triples_path)
+            result.files["store"] = out_dir / "store"
+        if remote:
+            with clock.stage("remote"):
+                _push_remote(spool, remote, remote_protocol)
+            result.files["remote"] = Path(remote)
+        if html:
+            with clock.stage("html"):
+                _write_html(out_dir, spool, store)
+            result.files["html"] = out_dir / "graph.html"
+    finally:
+        spool.abandon()
+        shutil.rmtree(work, ignore_errors=True)
     _remember(out_dir)
+    result.timings = dict(clock.seconds)
+    result.cpu = dict(clock.cpu)
+    result.peak_rss = dict(clock.peak)
     result.seconds = time.perf_counter() - started
     return result
+
+
+# ------------------------------------------------------------------------------------------------------ spooling
+
+
+class _Spool:
+    """Where a build keeps what the workers returned until the outputs are written: the kept documents' quads
+    (N-Quads, one sorted block per document, with an index), their records (JSON Lines), and the flat triples as
+    sorted runs of N-Triples lines."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.quads_path = work / "quads.nq"
+        self.runs_path = work / "runs.nt"
+        self.triples_path = work / "graph.nt"
+        self.records_path = work / "records.jsonl"
+        self._quads = open(self.quads_path, "wb")  # noqa: SIM115 - closed in close()
+        self._records = open(self.records_path, "wb")  # noqa: SIM115
+        self._runs = open(self.runs_path, "wb")  # noqa: SIM115
+        self.index: list[tuple[bytes, int, int]] = []  # (graph term, offset, length) per kept document
+        self.runs: list[tuple[int, int]] = []
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._quads_end = 0
+        self._runs_end = 0
+
+    def add(self, doc: Any) -> None:
+        self._records.write(doc.record_json)
+        self._quads.write(doc.nquads)
+        self.index.append((doc.graph, self._quads_end, len(doc.nquads)))
+        self._quads_end += len(doc.nquads)
+
+    def add_run(self, run: bytes) -> None:
+        if run:
+            self._pending.append(run)
+            self._pending_size += len(run)
+            if self._pending_size >= RUN_BYTES:
+                self._flush_runs()
+
+    def _flush_runs(self) -> None:
+        if not self._pending:
+            return
+        if len(self._pending) == 1:
+            data = self._pending[0]
+        else:
+            lines = b"".join(self._pending).splitlines(keepends=True)
+            lines.sort()  # Timsort merges the already-sorted runs
+            data = b"".join(dict.fromkeys(lines))
+        self._runs.write(data)
+        self.runs.append((self._runs_end, len(data)))
+        self._runs_end += len(data)
+        self._pending, self._pending_size = [], 0
+
+    def close(self) -> None:
+        if self._quads.closed:
+            return
+        self._flush_runs()
+        for fh in (self._quads, self._records, self._runs):
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+
+    def abandon(self) -> None:
+        for fh in (self._quads, self._records, self._runs):
+            fh.close()
+
+    def merge(self) -> int:
+        """Merge the runs into `graph.nt` (unique lines, sorted); returns the number of triples."""
+        self.close()
+        count = 0
+        block = max(16 * 1024, min(1024 * 1024, (256 * 1024 * 1024) // max(1, len(self.runs))))
+        with open(self.runs_path, "rb") as runs, open(self.triples_path, "wb") as out:
+            fd = runs.fileno()
+            last = None
+            buf: list[bytes] = []
+            for line in heapq.merge(*(_run_lines(fd, off, n, block) for off, n in self.runs)):
+                if line != last:
+                    buf.append(line)
+                    last = line
+                    count += 1
+                    if len(buf) >= 65536:
+                        out.write(b"".join(buf))
+                        buf.clear()
+            out.write(b"".join(buf))
+            out.flush()
+            os.fsync(out.fileno())
+        os.unlink(self.runs_path)
+        return count
+
+    def quads_by_graph_order(self) -> IO[bytes]:
+        """The spooled N-Quads, documents ordered by graph name (the order TriG is written in)."""
+        fh = open(self.quads_path, "rb")  # noqa: SIM115 - closed by the reader
+        order = sorted(self.index)
+        return io.BufferedReader(_Segments(fh, [(off, n) for _, off, n in order]), 1024 * 1024)
+
+    def documents(self, batch: int) -> Iterator[list[tuple[bytes, bytes]]]:
+        """(graph term, N-Quads) of the kept documents, in input order, `batch` at a time."""
+        with open(self.quads_path, "rb") as fh:
+            for start in range(0, len(self.index), batch):
+                yield [(g, os.pread(fh.fileno(), n, off)) for g, off, n in self.index[start : start + batch]]
+
+
+def _run_lines(fd: int, offset: int, length: int, block: int) -> Iterator[bytes]:
+    """The lines of one sorted run inside the runs file, read `block` bytes at a time."""
+    end = offset + length
+    rest = b""
+    while offset < end:
+        data = os.pread(fd, min(block, end - offset), offset)
+        if not data:
+            break
+        offset += len(data)
+        lines = (rest + data).splitlines(keepends=True)
+        rest = lines.pop() if not lines[-1].endswith(b"\n") else b""
+        yield from lines
+    if rest:
+        yield rest
+
+
+class _Segments(io.RawIOBase):
+    """A readable stream over byte ranges of a file, in the order given."""
+
+    def __init__(self, fh: IO[bytes], segments: list[tuple[int, int]]) -> None:
+        self._fh = fh
+        self._segments = iter(segments)
+        self._offset = 0
+        self._left = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._left == 0:
+            try:
+                self._offset, self._left = next(self._segments)
+            except StopIteration:
+                return 0
+        data = os.pread(self._fh.fileno(), min(len(buffer), self._left), self._offset)
+        if not data:  # pragma: no cover - the spool file was truncated
+            raise OSError("the build's spool file ended early")
+        buffer[: len(data)] = data
+        self._offset += len(data)
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+# ------------------------------------------------------------------------------------------------------ outputs
+
+
+def _make_folder(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out_dir}: cannot create the output folder ({exc.strerror}); choose another --out"
+        ) from exc
+
+
+def _write_files(spool: _Spool, out_dir: Path, result: BuildResult, clock: Any) -> None:
+    """graph.nt from the merged runs, then Turtle and JSON-LD streamed from it, TriG from the spooled quads,
+    records.jsonl; each replaces the previous file only when complete."""
+    from pyoxigraph import RdfFormat, parse, serialize
+
+    from kg.outputs.rdf import FILES, write_atomic
+    from kg.vocab import PREFIXES
+
+    prefixes = dict(PREFIXES)
+    with clock.stage("sort"):
+        result.counts["triples"] = spool.merge()
+
+    def from_triples(fh: IO[bytes], fmt: RdfFormat) -> None:
+        serialize(parse(path=str(spool.triples_path), format=RdfFormat.N_TRIPLES), fh, fmt, prefixes=prefixes)
+
+    def trig(fh: IO[bytes]) -> None:
+        with spool.quads_by_graph_order() as quads:
+            serialize(parse(quads, format=RdfFormat.N_QUADS), fh, RdfFormat.TRIG, prefixes=prefixes)
+
+    for kind, write in (
+        ("turtle", lambda fh: from_triples(fh, RdfFormat.TURTLE)),
+        ("trig", trig),
+        ("jsonld", lambda fh: from_triples(fh, RdfFormat.JSON_LD)),
+    ):
+        with clock.stage(kind):
+            path = out_dir / FILES[kind]
+            write_atomic(path, write)
+            result.files[kind] = path
+    with clock.stage("sort"):
+        # graph.nt is the merged file itself: copy it so the store can still load from the spool
+        nt = out_dir / FILES["ntriples"]
+        write_atomic(nt, lambda fh: _copy_into(spool.triples_path, fh))
+        result.files["ntriples"] = nt
+    with clock.stage("records"):
+        records = out_dir / "records.jsonl"
+        write_atomic(records, lambda fh: _copy_into(spool.records_path, fh))
+        result.files["records"] = records
+        result.records = RecordsFile(records, len(spool.index))
+
+
+def _copy_into(path: Path, fh: IO[bytes]) -> None:
+    with open(path, "rb") as src:
+        shutil.copyfileobj(src, fh, 4 * 1024 * 1024)
+
+
+def _write_store_bulk(build_dir: Path, quads: Path, triples: Path) -> Path:
+    """The embedded store of a full build, bulk-loaded from the spool files: the documents' named graphs from
+    the N-Quads, the default graph (the union, each triple once) from graph.nt. Same layout and atomic swap as
+    `kg.outputs.store.write_store`, which replaces documents one at a time and is the way for small updates."""
+    import gc
+
+    from pyoxigraph import RdfFormat
+
+    from kg.outputs import store as st
+
+    link = build_dir / st.STORE_LINK
+    current = st._adopt_plain_store_dir(build_dir)
+    numbers = [st._generation_number(p) for p in build_dir.iterdir()]
+    number = max([n for n in numbers if n is not None] or [0])
+    final = build_dir / f".store-{number + 1:05d}"
+    tmp = build_dir / f".store-{number + 1:05d}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        db = st.open_store(tmp)
+        db.bulk_load(path=str(quads), format=RdfFormat.N_QUADS)
+        db.bulk_load(path=str(triples), format=RdfFormat.N_TRIPLES)
+        db.flush()
+        db.optimize()
+        del db
+        gc.collect()  # the RocksDB handle must be closed before its folder is renamed
+        os.rename(tmp, final)
+        tmp_link = build_dir / ".store-link.tmp"
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        os.symlink(final.name, tmp_link)
+        os.replace(tmp_link, link)
+        st._fsync_dir(build_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"{build_dir}: cannot write the store ({exc}); the previous store is untouched") from exc
+    st._prune_generations(build_dir, keep={final, current} if current else {final})
+    return final
+
+
+def _push_remote(spool: _Spool, url: str, protocol: str | None) -> None:
+    """Send each document's named graph to a remote SPARQL 1.1 store, a batch of documents per call."""
+    from pyoxigraph import NamedNode, RdfFormat, parse
+
+    from kg.outputs.remote import push_documents
+
+    for batch in spool.documents(REMOTE_BATCH):
+        quads_by_graph = {
+            NamedNode(graph.decode()[1:-1]): list(parse(data, format=RdfFormat.N_QUADS)) for graph, data in batch
+        }
+        if protocol:
+            push_documents(url, quads_by_graph, protocol=protocol)
+        else:
+            push_documents(url, quads_by_graph)
+
+
+def _write_html(out_dir: Path, spool: _Spool, have_store: bool) -> None:
+    """The network page, drawn from the store just written (or, without one, from graph.nt in a scratch store)."""
+    from pyoxigraph import RdfFormat, Store
+
+    from kg.outputs.viz import write_html
+
+    if have_store:
+        from kg.outputs.store import load_store
+
+        graph = load_store(out_dir)
+    else:
+        graph = Store()
+        graph.bulk_load(path=str(spool.triples_path), format=RdfFormat.N_TRIPLES)
+    write_html(graph, out_dir / "graph.html")
+    del graph
 
 
 def _remember(out_dir: Path) -> None:
@@ -185,3 +572,4 @@ def last_build() -> Path | None:
     except OSError:
         return None
     return path if path.is_dir() else None
+

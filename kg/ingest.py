@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import html
+import logging
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from pathlib import Path
 
-from kg.errors import InputError
+from kg.errors import InputError, KgError
 
 MAX_BYTES_DEFAULT = 10 * 1024 * 1024
 SUFFIXES = (".txt",)
@@ -60,6 +65,9 @@ class Document:
 
 # --------------------------------------------------------------------------------------------------- reading bytes
 
+MAX_BYTES_ENV = "KG_MAX_BYTES"  # raises (or lowers) the size limit: bytes, or a number with K, M or G (binary units)
+_log = logging.getLogger("kg.ingest")
+
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -67,86 +75,314 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body)", re.I)
+# A page rather than text: an HTML document start, or a leading block element with a closing tag further on.
+_HTML_START = re.compile(
+    r"\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s|<title>|<!--"
+    r"|<(?:p|div|h[1-6]|section|article|main|span|ul|ol|table|header|nav)[\s>])",
+    re.I,
+)
+# Control characters that do not occur in text (C0 except tab, newlines and form feed; DEL; C1).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# A well-formed UTF-8 multi-byte sequence: its presence in undecodable bytes means damaged UTF-8, not Latin-1.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:([kmg])(?:i?b)?|b)?\s*", re.I)
+
+
+def max_bytes_limit() -> int:
+    """The input size limit: `KG_MAX_BYTES` from the environment when set, else MAX_BYTES_DEFAULT (10 MiB).
+
+    A limit at all because a summary is a few kilobytes: a file of many megabytes is almost always a wrong path (a
+    log, a dump, a whole site), and reading it whole would cost memory and minutes before anyone noticed."""
+    raw = os.environ.get(MAX_BYTES_ENV)
+    if raw is None or not raw.strip():
+        return MAX_BYTES_DEFAULT
+    m = _SIZE.fullmatch(raw)
+    value = float(m[1]) * 1024 ** " kmg".index((m[2] or " ").lower()) if m else 0
+    if value < 1:
+        raise KgError(f"{MAX_BYTES_ENV}={raw!r} is not a size; give bytes (52428800) or a size such as 50M")
+    return int(value)
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1048576:.1f} MiB"
+
+
+def _too_large(source: str, size: int, limit: int) -> InputError:
+    suggestion = max(1, -(-size // 1048576))  # whole MiB, rounded up
+    return InputError(
+        source,
+        f"too large ({_mib(size)}, over the {_mib(limit)} limit); split it, or raise the limit with "
+        f"{MAX_BYTES_ENV}={suggestion}M in the environment",
+    )
 
 
 def decode(source: str, data: bytes, encoding: str | None = None) -> str:
-    """Bytes to text, or an InputError saying why not. UTF-8 by default; a BOM selects UTF-8/16/32."""
+    """Bytes to text, or an InputError saying why not.
+
+    Without `encoding`: a BOM selects UTF-8/16/32; BOM-less UTF-16 is recognised by its NUL pattern; otherwise UTF-8,
+    and bytes that are not UTF-8 (and hold no UTF-8 sequence at all, so they are not damaged UTF-8) are read as
+    Windows-1252, the usual encoding of older Western pages, with a note on stderr. An HTML page becomes its text view
+    (`html_text`). Binary data, empty files and undecodable bytes are refused with the reason and what to do."""
     if not data.strip():
         raise InputError(source, "empty file (no text to read)")
+    note = None
     if encoding is None:
         for bom, enc in _BOMS:
             if data.startswith(bom):
                 encoding = enc
                 break
-    if encoding is None:
-        if b"\x00" in data[:8192]:
+    if encoding is None and b"\x00" in data[:8192]:
+        encoding = _bomless_utf16(data)
+        if encoding is None:
             raise InputError(source, "binary file (contains NUL bytes), not a text summary")
-        encoding = "utf-8"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        bad = data[exc.start : exc.start + 1].hex()
-        raise InputError(
-            source,
-            f"not {encoding.upper()} (byte 0x{bad} at {exc.start}); re-save as UTF-8 or pass --encoding latin-1",
-        ) from None
-    except LookupError:
-        raise InputError(source, f"unknown encoding {encoding!r}; pass a Python codec name") from None
+        note = f"no BOM but the byte pattern of {encoding.upper()}; read as {encoding.upper()}"
+    if encoding is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = _single_byte_fallback(source, data, exc)
+            note = "not UTF-8; read as Windows-1252 (Latin-1); pass --encoding if that is wrong"
+    else:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            bad = data[exc.start : exc.start + 1].hex()
+            raise InputError(
+                source, f"not {encoding.upper()} (byte 0x{bad} at {exc.start}); re-save it as UTF-8 or pass "
+                "the right --encoding",
+            ) from None
+        except LookupError:
+            raise InputError(source, f"unknown encoding {encoding!r}; pass a Python codec name (latin-1, cp1252, "
+                             "utf-16)") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
         raise InputError(source, "empty file (only whitespace)")
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > 8:
-        raise InputError(source, "binary file (control characters), not a text summary")
-    if _HTML_START.match(data[:512].lower()) or _HTML_START.match(text[:512].encode("utf-8", "replace")):
-        raise InputError(source, "an HTML page, not a plain-text summary; save the page as text first")
+    controls = len(_CONTROLS.findall(text))
+    if controls > 8 and controls * 200 > len(text):
+        raise InputError(source, f"binary file ({controls} control characters), not a text summary")
+    if _HTML_START.match(text[:1024]) and "</" in text[:65536]:
+        text = html_text(text)
+        if not text.strip():
+            raise InputError(source, "an HTML page with no text in it")
+        note = (note + "; " if note else "") + "an HTML page; read its text (markup removed, offsets still count " \
+            "characters of the page)"
+    if note:
+        _log.warning("kg: note: %s: %s", source, note)
     return text
 
 
-def read_source(path: str | Path, *, encoding: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> Document:
-    """Read and clean one file (`-` for standard input). Raises InputError naming the file and the reason."""
+def _bomless_utf16(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes look like mostly-ASCII text in UTF-16 without a BOM."""
+    head = data[: 8192 & ~1]
+    if len(data) % 2 or len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for zeros, other, enc in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.9 * len(zeros) and other.count(0) <= 0.01 * len(other):
+            try:
+                data.decode(enc)
+            except UnicodeDecodeError:
+                return None
+            return enc
+    return None
+
+
+def _single_byte_fallback(source: str, data: bytes, exc: UnicodeDecodeError) -> str:
+    """Windows-1252 text for bytes that are not UTF-8, or the InputError explaining why that guess is unsafe."""
+    bad = f"byte 0x{data[exc.start : exc.start + 1].hex()} at {exc.start}"
+    controls = len(_CONTROL_BYTES.findall(data))
+    if controls > 8 and controls * 200 > len(data):
+        raise InputError(source, "binary file (not text in any encoding), not a text summary")
+    if _UTF8_MULTIBYTE.search(data):
+        raise InputError(
+            source, f"not valid UTF-8 ({bad}) although the rest is UTF-8: the file is damaged or mixes "
+            "encodings; fix it, or pass --encoding to read it all one way",
+        )
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    if not text or non_ascii * 4 > len(text):
+        raise InputError(
+            source, f"not UTF-8 ({bad}) and not Western text either; re-save it as UTF-8 or pass --encoding "
+            "(e.g. --encoding iso-8859-2 or koi8-r)",
+        )
+    return text
+
+
+# HTML to text, keeping offsets. One token at a time: a hidden element with its content (code, styles, and the
+# navigation and footer around an article), a comment, a tag, an entity, or a run of whitespace; everything
+# between tokens is text.
+_HTML_TOKEN = re.compile(
+    r"(?P<hidden><(?P<h>script|style|head|template|noscript|svg|iframe|object|nav|aside|footer|button|select)\b"
+    r"[^>]{0,4096}>.*?(?:</(?P=h)\s*>|(?=<body[\s>])|\Z))"
+    r"|(?P<comment><!--.*?(?:-->|\Z))"
+    r"|(?P<decl><[!?][^>]{0,4096}>?)"
+    r"|(?P<tag></?(?P<name>[A-Za-z][A-Za-z0-9:-]{0,63})(?:\s(?:\"[^\"]{0,4096}\"|'[^']{0,4096}'|[^'\">])*)?/?>)"
+    r"|(?P<entity>&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?)"
+    r"|(?P<space>\s+)",
+    re.I | re.S,
+)
+_BLOCK_TAGS = frozenset(re.findall(r"\w+", """
+    address article aside blockquote body br caption dd details div dl dt fieldset figcaption figure footer form
+    h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody td tfoot th thead title tr ul
+"""))
+_INVISIBLE = frozenset("\xad\u200b\u200c\u200d\u2060\ufeff")
+
+
+def html_text(page: str) -> str:
+    """The text of an HTML page, exactly as long as the page, so offsets into it are offsets into the page.
+
+    Markup is removed and each paragraph (block element) becomes one line that starts at the same offset as its
+    first character in the page; inside a paragraph, whitespace runs collapse to one space, inline tags vanish and
+    entities are decoded, so the words move left a little and the saved characters become blank lines before the
+    next paragraph. Nothing is padded inside a sentence: extra whitespace between words hurts extraction."""
+    out: list[str] = []
+    debt = 0  # characters removed since the last paragraph start, paid back as newlines at the next break
+    pending_break = True  # at a paragraph start: drop leading whitespace
+    after_space = True
+    pos = 0
+
+    def emit_text(chunk: str) -> None:
+        nonlocal debt, pending_break, after_space
+        if pending_break:
+            # newlines as padding: blank lines are not paragraphs, and the paragraph starts where it does in the page
+            out.append("\n" * debt)
+            debt = 0
+            pending_break = False
+        out.append(chunk)
+        after_space = False
+
+    for m in _HTML_TOKEN.finditer(page):
+        if m.start() > pos:
+            emit_text(page[pos : m.start()])
+        pos = m.end()
+        token = m[0]
+        char = html.unescape(token) if m["entity"] is not None else None
+        if m["space"] is not None or (char is not None and char.isspace()):  # &nbsp; counts as a space
+            if pending_break or after_space:
+                debt += len(token)
+            else:
+                out.append(" ")
+                debt += len(token) - 1
+                after_space = True
+        elif char is not None:
+            if all(c in _INVISIBLE for c in char):  # a soft hyphen or zero-width joiner just vanishes
+                debt += len(token)
+            else:
+                emit_text(char)
+                debt += len(token) - len(char)
+        else:
+            debt += len(token)
+            block = m["hidden"] is not None or m["decl"] is not None
+            if m["tag"] is not None and m["name"].lower() in _BLOCK_TAGS:
+                block = True
+            if block and not pending_break:
+                pending_break = True
+                after_space = True
+    if pos < len(page):
+        emit_text(page[pos:])
+    out.append("\n" * debt)
+    text = "".join(out)
+    assert len(text) == len(page), "html_text must keep the length of the page"
+    return text
+
+
+def read_source(path: str | Path, *, encoding: str | None = None, max_bytes: int | None = None) -> Document:
+    """Read and clean one file (`-` for standard input). Raises InputError naming the file and the reason.
+
+    At most `max_bytes` (default: `max_bytes_limit()`) are read: a larger file is refused before it is read."""
     source = str(path)
-    if source == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        p = Path(path)
-        try:
-            size = p.stat().st_size
-            if size > max_bytes:
-                raise InputError(
-                    source,
-                    f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit); split it or pass --max-bytes",
-                )
-            data = p.read_bytes()
-        except FileNotFoundError:
-            raise InputError(source, "no such file") from None
-        except IsADirectoryError:
-            raise InputError(source, "is a folder; pass it without a file name to read its .txt files") from None
-        except PermissionError:
-            raise InputError(source, "permission denied; check the file's read permission") from None
-        except OSError as exc:
-            raise InputError(source, f"cannot be read ({exc.strerror or exc})") from None
-    if len(data) > max_bytes:
-        raise InputError(source, f"too large ({len(data) / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit)")
+    limit = max_bytes if max_bytes is not None else max_bytes_limit()
+    data = _read_stdin(limit) if source == "-" else _read_file(source, limit)
+    return document_from_bytes(source, data, encoding=encoding, max_bytes=limit)
+
+
+def document_from_bytes(
+    source: str, data: bytes, *, encoding: str | None = None, max_bytes: int | None = None
+) -> Document:
+    """A Document from bytes already read (by a worker, from a socket): size check, decode, clean."""
+    limit = max_bytes if max_bytes is not None else max_bytes_limit()
+    if len(data) > limit:
+        raise _too_large(source, len(data), limit)
     return clean(source, decode(source, data, encoding), title=_title_from_path(source))
 
 
+def _read_stdin(limit: int) -> bytes:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("-", "standard input is closed; pass file paths instead of -")
+    return stream.read(limit + 1)
+
+
+def _read_file(source: str, limit: int) -> bytes:
+    """The bytes of a regular file, at most limit + 1 of them; every way this fails becomes an InputError."""
+    try:
+        # O_NONBLOCK: a named pipe given by mistake must not hang the run waiting for a writer.
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise InputError(source, "no such file (moved or deleted before it was read?)") from None
+    except PermissionError:
+        raise InputError(source, "permission denied; check the read permission of the file and its folders") from None
+    except OSError as exc:
+        raise InputError(source, f"cannot be opened ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(source, "is a folder, not a file; pass the folder itself to read the .txt files in it")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(source, "not a regular file (a pipe, socket or device); use - to read standard input")
+        if info.st_size > limit:
+            raise _too_large(source, info.st_size, limit)
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputError(source, f"cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+
+
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[str]:
-    """Files to read, in a deterministic order: folders give their `.txt` files (recursively, sorted)."""
+    """Files to read, in a deterministic order: folders give their `.txt` files (recursively, sorted).
+
+    A sub-folder that cannot be listed is yielded itself, so that reading it reports why instead of its files
+    silently going missing. Symbolic links to folders are not followed (no loops); links to files are."""
     for path in paths:
         p = Path(path)
-        if str(path) != "-" and p.is_dir():
-            for child in sorted(p.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUFFIXES:
-                    yield str(child)
-        else:
+        if str(path) == "-" or not p.is_dir():
             yield str(path)
+            continue
+        found: list[Path] = []
+        unreadable: list[Path] = []
+        for folder, dirs, files in os.walk(p, onerror=partial(_note_unlistable, unreadable)):
+            dirs.sort()
+            for name in files:
+                child = Path(folder, name)
+                if child.suffix.lower() in SUFFIXES:
+                    found.append(child)
+        for child in sorted(found + unreadable):
+            yield str(child)
+
+
+def _note_unlistable(into: list[Path], exc: OSError) -> None:
+    into.append(Path(exc.filename))
 
 
 def read_sources(
-    paths: Iterable[str | Path], *, encoding: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT
+    paths: Iterable[str | Path], *, encoding: str | None = None, max_bytes: int | None = None
 ) -> Iterator[Document | InputError]:
     """Each readable document, or the InputError that explains why a file was skipped; never stops early."""
     for source in expand_paths(paths):

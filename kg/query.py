@@ -22,6 +22,7 @@ from typing import Literal as TypingLiteral
 import rdflib
 from pyoxigraph import (
     BlankNode,
+    DefaultGraph,
     Literal,
     NamedNode,
     QueryBoolean,
@@ -32,10 +33,11 @@ from pyoxigraph import (
     Triple,
     Variable,
     parse,
+    serialize,
 )
 
 from kg.errors import KgError
-from kg.outputs.store import default_graph_path, open_graph
+from kg.outputs.store import open_graph
 from kg.vocab import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -189,9 +191,25 @@ def run_query(
     if isinstance(source, rdflib.Graph):
         return _run_rdflib(query, source, bound, name=name, default_prefixes=default_prefixes)
     if source is None:
-        source = default_graph_path()
+        source = default_graph()
     store = source if isinstance(source, Store) else open_graph(Path(source))
     return _run_oxigraph(query, store, bound, name=name, default_prefixes=default_prefixes)
+
+
+def rdflib_graph(path: Path) -> rdflib.Graph:
+    """An RDF file as a plain in-memory rdflib Graph (the union of its named graphs, each triple once), for
+    rdflib's engine: slow, but independent of Oxigraph, which makes it a cross-check."""
+    store = open_graph(path)
+    triples = store.quads_for_pattern(None, None, None, DefaultGraph())
+    data = serialize((q.triple for q in triples), format=RdfFormat.N_TRIPLES)
+    return rdflib.Graph().parse(data=data, format="nt")
+
+
+def default_graph() -> Path:
+    """The graph used without --graph: the last `kg build` (recorded by kg.build), else `./build`."""
+    from kg.build import last_build
+
+    return last_build() or Path("build")
 
 
 def _run_oxigraph(
@@ -244,9 +262,9 @@ def _run_rdflib(
             return QueryResult("ask", (), (), bool(answer.askAnswer))
         if answer.type == "SELECT":
             variables = tuple(str(v) for v in answer.vars or ())
-            rows = tuple(tuple(_to_ox(t) if t is not None else None for t in row) for row in answer)
+            rows = tuple(tuple(_to_ox(t) if t is not None else None for t in row) for row in answer)  # type: ignore[union-attr]
             return QueryResult("select", variables, rows)
-        rows = tuple(tuple(_to_ox(t) for t in triple) for triple in answer)
+        rows = tuple(tuple(_to_ox(t) for t in triple) for triple in answer)  # type: ignore[union-attr]
         return QueryResult("graph", ("subject", "predicate", "object"), rows)
     except ParseException as exc:
         raise _syntax_error(query, f"error at {exc.lineno}:{exc.col}: {exc.msg}", name) from None
@@ -283,8 +301,9 @@ def _syntax_error(query: str, oxigraph_message: str, name: str) -> QueryError:
             parseQuery(query)
         except ParseException as exc:
             line, column = exc.lineno, exc.col
-            found = exc.line[exc.col - 1 :].split(maxsplit=1)[0] if exc.line[exc.col - 1 :].strip() else ""
-            detail = f"unexpected '{found}'" if found else "unexpected end of query"
+            rest = exc.line[exc.col - 1 :].strip()
+            snippet = rest if len(rest) <= 40 else rest[:39] + "…"
+            detail = f"cannot parse from here on: '{snippet}'" if rest else "unexpected end of query"
         except Exception:
             pass
         if len(detail) > 160:

@@ -161,13 +161,15 @@ def format_report(r: Report) -> str:
     ]
     comp = r.components
     sizes = ", ".join(str(s) for s in comp.sizes[:10]) + (", ..." if len(comp.sizes) > 10 else "")
-    lines.append(f"Connected components: {comp.count} (nodes in each: {sizes or 'none'}); "
-                 f"the largest holds {comp.largest_conditions} conditions")
+    lines.append(
+        f"Connected components: {comp.count} (nodes in each: {sizes or 'none'}); "
+        f"the largest holds {comp.largest_conditions} conditions"
+    )
     if comp.isolated_conditions:
         shown = "; ".join(comp.isolated_conditions[:10]) + ("; ..." if len(comp.isolated_conditions) > 10 else "")
         lines.append(f"Conditions sharing nothing with another: {len(comp.isolated_conditions)} ({shown})")
     if r.condition is not None:
-        lines += ["", f"Conditions sharing the most with {r.condition.label} (shared risk factors and treatment areas):"]
+        lines += ["", f"Conditions sharing the most with {r.condition.label} (shared risk factors, treatment areas):"]
         lines += [f"  {x.count:>5}  {x.label}: {'; '.join(x.shared)}" for x in r.sharing] or ["  none"]
     return "\n".join(lines) + "\n"
 

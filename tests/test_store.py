@@ -9,33 +9,31 @@ from pathlib import Path
 import pytest
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
 
+from kg import vocab
 from kg.errors import InputError, OutputError
-from kg.outputs import store as store_mod
 from kg.outputs.store import (
-    default_graph_path,
     load_rdf_file,
     load_store,
     open_graph,
     open_store,
-    remember_build,
     replace_documents,
     store_path,
     write_store,
+    write_store_from_files,
 )
-from kg.vocab import COND, DOC, RISK, SCHEMA, SKOS
 
 MINI = Path(__file__).parent / "fixtures" / "sparql" / "mini.trig"
-RISK_FACTOR = NamedNode(str(SCHEMA.riskFactor))
-PREF_LABEL = NamedNode(str(SKOS.prefLabel))
+RISK_FACTOR = NamedNode(str(vocab.SCHEMA.riskFactor))
+PREF_LABEL = NamedNode(str(vocab.SKOS.prefLabel))
 
 
 def doc_quads(doc_id: str, risks: list[str]) -> tuple[NamedNode, list[Quad]]:
     """A tiny document graph: a condition with risk factors, each risk factor carrying its (shared) label."""
-    graph = NamedNode(str(DOC[doc_id]))
-    cond = NamedNode(str(COND[doc_id]))
+    graph = NamedNode(str(vocab.DOC[doc_id]))
+    cond = NamedNode(str(vocab.COND[doc_id]))
     quads = [Quad(cond, PREF_LABEL, Literal(doc_id, language="en"), graph)]
     for risk in risks:
-        node = NamedNode(str(RISK[risk]))
+        node = NamedNode(str(vocab.RISK[risk]))
         quads += [Quad(cond, RISK_FACTOR, node, graph), Quad(node, PREF_LABEL, Literal(risk, language="en"), graph)]
     return graph, quads
 
@@ -58,7 +56,7 @@ def test_replace_documents_keeps_one_copy_of_shared_triples_in_the_default_graph
     b = doc_quads("b", ["maternal-diabetes"])
     replace_documents(store, dict([a, b]))
     assert_default_is_union(store)
-    label = NamedNode(str(RISK["maternal-diabetes"]))
+    label = NamedNode(str(vocab.RISK["maternal-diabetes"]))
     # The label lives in both document graphs but is one triple of the union: counts over it are not doubled.
     assert len(list(store.quads_for_pattern(label, PREF_LABEL, None, DefaultGraph()))) == 1
     assert len(list(store.quads_for_pattern(label, PREF_LABEL, None, None))) == 3
@@ -74,17 +72,31 @@ def test_replacing_a_document_leaves_nothing_stale() -> None:
     default = triples_in(store, DefaultGraph())
     assert not any("smoking" in t for t in default), "a's old risk factor must be gone"
     assert any("maternal-diabetes" in t and "prefLabel" in t for t in default), "b still names it"
-    assert triples_in(store, NamedNode(str(DOC["a"]))) == {str(q.triple) for q in doc_quads("a", ["valproate"])[1]}
-    replace_documents(store, {NamedNode(str(DOC["b"])): []})  # an empty list removes the document
+    assert triples_in(store, NamedNode(str(vocab.DOC["a"]))) == {
+        str(q.triple) for q in doc_quads("a", ["valproate"])[1]
+    }
+    replace_documents(store, {NamedNode(str(vocab.DOC["b"])): []})  # an empty list removes the document
     assert_default_is_union(store)
     assert not any("maternal-diabetes" in t for t in triples_in(store, DefaultGraph()))
-    assert NamedNode(str(DOC["b"])) not in set(store.named_graphs())
+    assert NamedNode(str(vocab.DOC["b"])) not in set(store.named_graphs())
+
+
+def test_bulk_loading_an_empty_store_and_replacing_one_by_one_agree() -> None:
+    docs = dict([doc_quads("a", ["maternal-diabetes", "smoking"]), doc_quads("b", ["maternal-diabetes"])])
+    bulk = open_store(None)
+    replace_documents(bulk, docs)  # empty store: one bulk load
+    stepwise = open_store(None)
+    for graph, quads in docs.items():
+        replace_documents(stepwise, {graph: quads})  # the second call takes the per-document path
+    everything = lambda s: {str(q) for q in s.quads_for_pattern(None, None, None, None)}  # noqa: E731
+    assert everything(bulk) == everything(stepwise)
+    assert_default_is_union(stepwise)
 
 
 def test_replace_documents_refuses_a_quad_of_another_graph() -> None:
     _, quads = doc_quads("a", ["smoking"])
     with pytest.raises(ValueError, match="not in the graph"):
-        replace_documents(open_store(None), {NamedNode(str(DOC["other"])): quads})
+        replace_documents(open_store(None), {NamedNode(str(vocab.DOC["other"])): quads})
 
 
 def test_write_store_swaps_generations_atomically(tmp_path: Path) -> None:
@@ -99,7 +111,7 @@ def test_write_store_swaps_generations_atomically(tmp_path: Path) -> None:
     del reader
     gc.collect()
     fresh = load_store(build)
-    assert {g.value for g in fresh.named_graphs()} == {str(DOC["a"])}
+    assert {g.value for g in fresh.named_graphs()} == {str(vocab.DOC["a"])}
     assert not any("smoking" in t or "valproate" in t for t in triples_in(fresh, DefaultGraph()))
     del fresh
     gc.collect()
@@ -107,7 +119,7 @@ def test_write_store_swaps_generations_atomically(tmp_path: Path) -> None:
     generations = sorted(p.name for p in build.iterdir() if p.name.startswith(".store-"))
     assert generations == [second.name, third.name], "the previous generation is kept, older ones removed"
     merged = load_store(build)
-    assert {g.value for g in merged.named_graphs()} == {str(DOC["a"]), str(DOC["b"])}
+    assert {g.value for g in merged.named_graphs()} == {str(vocab.DOC["a"]), str(vocab.DOC["b"])}
     assert_default_is_union(merged)
 
 
@@ -116,7 +128,7 @@ def test_a_failed_build_leaves_the_previous_store_in_place(tmp_path: Path) -> No
     first = write_store(build, dict([doc_quads("a", ["smoking"])]))
     _, quads = doc_quads("b", ["valproate"])
     with pytest.raises(ValueError):
-        write_store(build, {NamedNode(str(DOC["elsewhere"])): quads})
+        write_store(build, {NamedNode(str(vocab.DOC["elsewhere"])): quads})
     assert store_path(build) == first
     assert sorted(p.name for p in build.iterdir()) == [first.name, "store"], "no half-written folder is left"
     assert any("smoking" in t for t in triples_in(load_store(build), DefaultGraph()))
@@ -130,7 +142,7 @@ def test_a_plain_store_folder_is_adopted_as_a_generation(tmp_path: Path) -> None
     gc.collect()
     write_store(build, dict([doc_quads("b", ["valproate"])]), incremental=True)
     graphs = {g.value for g in load_store(build).named_graphs()}
-    assert graphs == {str(DOC["a"]), str(DOC["b"])}
+    assert graphs == {str(vocab.DOC["a"]), str(vocab.DOC["b"])}
 
 
 def test_load_store_is_read_only(tmp_path: Path) -> None:
@@ -166,19 +178,6 @@ def test_open_store_reports_a_locked_database(tmp_path: Path) -> None:
     del holder
 
 
-def test_the_last_build_is_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.chdir(tmp_path)
-    assert default_graph_path() == Path("build"), "without a record, ./build"
-    elsewhere = tmp_path / "out"
-    elsewhere.mkdir()
-    remember_build(elsewhere)
-    assert default_graph_path() == elsewhere.resolve()
-    elsewhere.rmdir()
-    assert default_graph_path() == Path("build"), "a record of a deleted build is ignored"
-    assert store_mod._pointer_file().parent == tmp_path / "state" / "rare-kg"
-
-
 def test_an_incremental_build_keeps_writes_the_previous_store_had_not_flushed(tmp_path: Path) -> None:
     build = tmp_path / "build"
     first = write_store(build, dict([doc_quads("a", ["smoking"])]))
@@ -188,4 +187,24 @@ def test_an_incremental_build_keeps_writes_the_previous_store_had_not_flushed(tm
     gc.collect()
     write_store(build, dict([doc_quads("b", ["valproate"])]), incremental=True)
     graphs = {g.value for g in load_store(build).named_graphs()}
-    assert graphs == {str(DOC["a"]), str(DOC["b"]), str(DOC["w"])}
+    assert graphs == {str(vocab.DOC["a"]), str(vocab.DOC["b"]), str(vocab.DOC["w"])}
+
+
+def test_write_store_from_files_bulk_loads_a_full_build(tmp_path: Path) -> None:
+    from pyoxigraph import RdfFormat, serialize
+
+    store = load_rdf_file(MINI)
+    named = [q for q in store.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, NamedNode)]
+    union = [q.triple for q in store.quads_for_pattern(None, None, None, DefaultGraph())]
+    (tmp_path / "quads.nq").write_bytes(serialize(named, format=RdfFormat.N_QUADS) or b"")
+    (tmp_path / "union.nt").write_bytes(serialize(union, format=RdfFormat.N_TRIPLES) or b"")
+    build = tmp_path / "build"
+    write_store(build, dict([doc_quads("stale", ["smoking"])]))
+    write_store_from_files(build, tmp_path / "quads.nq", tmp_path / "union.nt")
+    loaded = load_store(build)
+    assert {str(q) for q in loaded.quads_for_pattern(None, None, None, None)} == {
+        str(q) for q in store.quads_for_pattern(None, None, None, None)
+    }, "exactly the files' content: the previous build's documents are gone"
+    with pytest.raises(OutputError, match="the previous one is untouched"):
+        write_store_from_files(build, tmp_path / "missing.nq", tmp_path / "union.nt")
+    assert load_store(build).contains_named_graph(NamedNode(str(vocab.DOC["rett-syndrome"])))

@@ -80,7 +80,10 @@ def test_projection_has_the_three_kinds_with_their_attributes(mini: rdflib.Graph
     assert crs["prevalence"][0]["text"] == "1 in 25,000 live births"
     assert crs["prevalence"][0]["evidence"][0]["sentence"] == "It is seen in about 1 in 25,000 live births."
     assert (crs["source"], crs["updated"], crs["community"]) == (
-        "data/summaries/caudal-regression-syndrome.txt", "2026-04-07", 12)
+        "data/summaries/caudal-regression-syndrome.txt",
+        "2026-04-07",
+        12,
+    )
     # prevalence figures, documents and evidence nodes are attributes, not nodes
     assert not any("/prevalence/" in n or "/document/" in n or "/evidence/" in n for n in g)
 
@@ -90,10 +93,14 @@ def test_edges_carry_relation_and_evidence(mini: rdflib.Graph) -> None:
     assert g.number_of_edges() == 8
     edge = g.edges[COND + "sirenomelia", RISK + "maternal-diabetes", "risk-factor"]
     assert edge["relation"] == "risk factor"
-    assert edge["evidence"] == [{
-        "sentence": "Diabetes in the mother is the best known risk factor.",
-        "source": "data/summaries/sirenomelia.txt", "start": 200, "end": 253,
-    }]
+    assert edge["evidence"] == [
+        {
+            "sentence": "Diabetes in the mother is the best known risk factor.",
+            "source": "data/summaries/sirenomelia.txt",
+            "start": 200,
+            "end": 253,
+        }
+    ]
     assert g.edges[COND + "sirenomelia", TREAT + "surgery", "treatment-area"]["relation"] == "treatment area"
 
 
@@ -125,8 +132,15 @@ def test_projection_rejects_other_objects() -> None:
 def test_find_condition_by_label_synonym_identifier_and_slug(mini: rdflib.Graph) -> None:
     g = viz.project(mini)
     crs = COND + "caudal-regression-syndrome"
-    for name in ("Caudal regression syndrome", "caudal  REGRESSION syndrome", "Sacral agenesis", "ORPHA:3027",
-                 "caudal-regression-syndrome", "cond:caudal-regression-syndrome", crs):
+    for name in (
+        "Caudal regression syndrome",
+        "caudal  REGRESSION syndrome",
+        "Sacral agenesis",
+        "ORPHA:3027",
+        "caudal-regression-syndrome",
+        "cond:caudal-regression-syndrome",
+        crs,
+    ):
         assert viz.find_condition(g, name) == crs, name
     with pytest.raises(KgError, match="did you mean 'Caudal regression syndrome'"):
         viz.find_condition(g, "caudal regresion syndrome")
@@ -145,8 +159,13 @@ def test_select_condition_depth_and_types(mini: rdflib.Graph) -> None:
     g = viz.project(mini)
     one, focus = viz.select(g, condition="sacral agenesis", depth=1)
     assert focus == COND + "caudal-regression-syndrome"
-    assert set(one) == {focus, RISK + "maternal-diabetes", RISK + "genetic-variant", TREAT + "orthopaedics",
-                        TREAT + "multidisciplinary-care"}
+    assert set(one) == {
+        focus,
+        RISK + "maternal-diabetes",
+        RISK + "genetic-variant",
+        TREAT + "orthopaedics",
+        TREAT + "multidisciplinary-care",
+    }
     two, _ = viz.select(g, condition="sacral agenesis", depth=2)
     assert set(two) == set(one) | {COND + "sirenomelia"}
     zero, _ = viz.select(g, condition="sacral agenesis", depth=0)
@@ -201,8 +220,7 @@ def test_hostile_summary_text_is_data_not_markup(mini: rdflib.Graph, tmp_path: P
     node = data["nodes"]["cond:tricky-syndrome"]
     assert "<script>alert(1)</script>" in node["syn"]  # the text itself survives, unchanged
     sentences = data["strings"]
-    assert any('"><img src=x onerror=alert(1)>' in s and "</script><script>alert(2)</script>" in s
-               for s in sentences)
+    assert any('"><img src=x onerror=alert(1)>' in s and "</script><script>alert(2)</script>" in s for s in sentences)
     assert "data/summaries/tricky-<b>syndrome</b>.txt" in sentences
     # the script never turns data into HTML
     script = (viz.TEMPLATES / "viz.js").read_text(encoding="utf-8")
@@ -217,8 +235,15 @@ def test_page_lists_nodes_edges_legend_and_details(mini: rdflib.Graph, tmp_path:
     edges = _page_json(html, "rkg-edges")
     data = _page_json(html, "rkg-data")
     assert (summary.nodes, summary.edges) == (len(nodes), len(edges)) == (9, 8)
-    assert {n["group"] for n in nodes} == {"condition", "genetic", "maternal", "environmental", "specialty",
-                                          "care-model", "intervention"}
+    assert {n["group"] for n in nodes} == {
+        "condition",
+        "genetic",
+        "maternal",
+        "environmental",
+        "specialty",
+        "care-model",
+        "intervention",
+    }
     assert all("x" in n and "y" in n and n["size"] > 0 for n in nodes)
     sizes = {n["id"]: n["size"] for n in nodes}
     assert sizes["cond:caudal-regression-syndrome"] > sizes["cond:tricky-syndrome"]  # size grows with degree
@@ -273,7 +298,9 @@ def test_write_html_needs_an_existing_folder(mini: rdflib.Graph, tmp_path: Path)
 # ------------------------------------------------------------------------------------------- kg viz
 
 
-def test_cli_writes_the_page_from_an_rdf_file_and_a_build_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_the_page_from_an_rdf_file_and_a_build_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "net.html"
     assert main(["viz", "--graph", str(MINI), "--out", str(out), "--condition", "Mermaid syndrome"]) == 0
     printed = capsys.readouterr().out
@@ -294,7 +321,9 @@ def test_cli_writes_the_page_from_an_rdf_file_and_a_build_folder(tmp_path: Path,
         (["--depth", "2"], "--depth needs --condition"),
     ],
 )
-def test_cli_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_cli_user_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     code = main(["viz", "--graph", str(MINI), "--out", str(tmp_path / "x.html"), *args])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1

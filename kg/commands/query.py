@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kg.query import FORMATS, QueryError, parse_param_args, read_query, run_query, write_result
+from kg.query import FORMATS, QueryError, parse_param_args, rdflib_graph, read_query, run_query, write_result
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,14 +45,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rdflib_graph(path: Path | None):  # type: ignore[no-untyped-def]
-    import rdflib
-
+def _rdflib_graph(path: Path | None) -> object:
     if path is None or not path.is_file():
         raise QueryError("--engine rdflib reads an RDF file; pass it with --graph FILE")
-    dataset = rdflib.Dataset(default_union=True)
-    try:
-        dataset.parse(path)
-    except Exception as exc:  # rdflib raises many kinds for unreadable files
-        raise QueryError(f"{path}: rdflib cannot read it ({exc})") from exc
-    return dataset
+    return rdflib_graph(path)

@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from kg.outputs.store import default_graph_path
+from kg.query import default_graph
 from kg.serve import DEFAULT_PORT, Endpoint, Limits
 
 
@@ -42,7 +42,7 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    graph = args.graph or default_graph_path()
+    graph = args.graph or default_graph()
     limits = Limits(
         timeout_s=max(1.0, args.timeout), max_rows=args.max_rows, max_bytes=args.max_bytes, writable=args.writable
     )

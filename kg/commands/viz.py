@@ -10,21 +10,29 @@ from kg.errors import KgError
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--graph", type=Path, default=None, metavar="PATH",
+        "--graph",
+        type=Path,
+        default=None,
+        metavar="PATH",
         help="a build folder (default: the last build, else ./build) or an RDF file (.ttl, .trig, .nt, .nq, ...)",
     )
     parser.add_argument("--out", type=Path, required=True, metavar="FILE.html", help="the page to write")
     parser.add_argument(
-        "--condition", metavar="NAME",
+        "--condition",
+        metavar="NAME",
         help="draw only this condition (label, synonym or identifier such as ORPHA:3027) and its neighbours",
     )
     parser.add_argument(
-        "--depth", type=int, default=None, metavar="N",
+        "--depth",
+        type=int,
+        default=None,
+        metavar="N",
         help="with --condition: how many links away to go (default 1: its own risk factors and treatment areas; "
         "2 adds the conditions sharing them)",
     )
     parser.add_argument(
-        "--types", metavar="T,...",
+        "--types",
+        metavar="T,...",
         help="draw only these entity types: condition, risk-factor, treatment-area, or a category "
         "(genetic, maternal, environmental, vascular, other-risk, specialty, care-model, intervention)",
     )
@@ -32,12 +40,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kg.outputs import viz
+    from kg.query import default_graph
 
     if args.depth is not None and args.condition is None:
         raise KgError("--depth needs --condition NAME (the condition to start from)")
     types = [t for t in args.types.split(",") if t.strip()] if args.types else None
     summary = viz.write_html(
-        viz.load_graph(args.graph),
+        viz.load_graph(args.graph or default_graph()),
         args.out,
         condition=args.condition,
         depth=1 if args.depth is None else args.depth,

@@ -67,6 +67,9 @@ def extract_documents(docs: Iterable[Document], *, batch_size: int = 64) -> Iter
 
 # ------------------------------------------------------------------------------------------------------ assembly
 
+_GENETIC = re.compile(r"\b(?:genes?|variants?|mutations?|alleles?)\b", re.I)
+
+
 def _key(label: str) -> str:
     from kg.extract.phrases import key
 
@@ -116,6 +119,7 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
     figures: list[tuple[object, Evidence]] = []
     community: int | None = None
     first_seen = False
+    genetic_before: tuple[int, bool] = (-1, False)  # (paragraph, did the previous sentence talk about genes)
     for seg, sdoc in zip(sentences, parsed, strict=True):
         ev = Evidence(sentence=document.span(seg), start=seg.start, end=seg.end)
         for span in sdoc.spans.get("rkg_names", []):
@@ -127,6 +131,11 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
         for group in spans:
             for span in sdoc.spans.get(group, []):
                 spans[group].append((span.kb_id_, span.label_ or None, ev, span.start_char, span.end_char))
+        if genetic_before == (seg.paragraph, True):
+            for span in sdoc.spans.get("rkg_genes_weak", []):
+                if not sdoc.spans.get("rkg_denied") or span.kb_id_ not in {d.kb_id_ for d in sdoc.spans["rkg_denied"]}:
+                    spans["rkg_risk_factors"].append((span.kb_id_, "genetic", ev, span.start_char, span.end_char))
+        genetic_before = (seg.paragraph, bool(_GENETIC.search(sdoc.text)))
         for span in sdoc.spans.get("rkg_denied", []):
             denied[span.label_].add(_key(span.kb_id_))
         for fig in sdoc._.rkg_figures or ():

@@ -38,9 +38,15 @@ def _cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return lexicon.directed_patterns("risk-directions.txt")
 
 
+_DISEASE_OBJECT = re.compile(
+    r"^\W*(?:[\w'-]+\s+){0,3}?(?:defects?|diseases?|syndromes?|disorders?|conditions?|malformations?|anomal(?:y|ies))\b",
+    re.I,
+)
+
+
 def refers_to_condition(text: str, name: str | None = None) -> bool:
     """Does this stretch (the start of an object, or a subject) name the condition?"""
-    if _CONDITION_REF.match(text):
+    if _CONDITION_REF.match(text) or _DISEASE_OBJECT.match(text):
         return True
     return bool(name and name.lower() in text.lower())
 
@@ -49,7 +55,8 @@ _RISK_WORD = re.compile(r"risk|odds|chance|likelihood|susceptib|probab|vulnerab|
 _COPULA = re.compile(r"^(?:is|are|was|were|be|been|remains?|confers?)\b", re.I)
 _OTHER_OUTCOME = re.compile(
     r"^\s*(?:of|for)\s+(?:\w+\s+)?(?:later|other|second|secondary|subsequent|further|additional|new|serious|"
-    r"severe|fatal|life-threatening|cancers?|tumou?rs?|complications?|death|problems?|infections?|fractures?)\b",
+    r"severe|fatal|life-threatening|cancers?|tumou?rs?|complications?|death|deaths|problems?|infections?|fractures?|"
+    r"early\s+death|disability|mortality)\b",
     re.I,
 )
 
@@ -58,7 +65,7 @@ def _object_is_condition(cue: str, after: str) -> bool:
     """For a cue whose cause is its subject, is the effect the condition itself? "raises the risk" (of it) and
     "is a known trigger" are; "raises the risk of later cancers" and "cause serious problems" are not."""
     if _COPULA.match(cue):
-        return True
+        return not _OTHER_OUTCOME.match(after)  # "is the leading cause of early death" is about another outcome
     if _RISK_WORD.search(cue):
         return not _OTHER_OUTCOME.match(after)
     obj = re.sub(r"^\s*(?:to\s+|in\s+)?", "", after)

@@ -31,7 +31,7 @@ for _name in ("rkg_negated", "rkg_clauses", "rkg_causes", "rkg_community", "rkg_
 _CLAUSE_SPLIT = re.compile(r";|:|\s[—–]\s|,\s*(?:but|while|whereas|although|though|yet)\b|\b(?:but|whereas|although)\b")
 # Cause regions use finer clauses: a relative clause or a new subject after ", and" starts another one.
 _FINE_SPLIT = re.compile(
-    _CLAUSE_SPLIT.pattern + r"|,\s*(?:which|who|so)\b"
+    _CLAUSE_SPLIT.pattern + r"|,\s*(?:which|who|so|because|since)\b"
     r"|,\s*and\s+(?=(?:\S+\s+){0,4}?(?:is|are|was|were|has|have|had|can|may|might|could|will|would|does|do|did)\b)"
 )
 
@@ -181,7 +181,9 @@ class NamesComponent:
         text = doc.text
         found: list[tuple[int, int, str, str]] = []
         m = _SUBJECT.match(text)
-        defining = bool(m and name_like(m["name"].strip()))
+        defining = bool(m and (name_like(m["name"].strip()) or not re.match(r"(?:the|a|an|this|these|that|it|its|most|many|some)\b",
+                                                                             m["name"], re.I)
+                               and re.search(r"\b(?:is|are|was)\s+(?:a|an|the)\b", text[:240])))
         if m:
             found.append((m.start("name"), m.end("name"), "SUBJECT", m["name"].strip()))
             if m["paren"]:
@@ -210,6 +212,10 @@ class NamesComponent:
                     continue
                 if re.search(r"\b[A-Z][A-Za-z0-9]{1,9}\s*\((?:\s*[a-z]+)?\s*$", before):
                     continue  # "ACVRL1 (also called ALK1)": another name of a gene or variant
+                prev_word = re.search(r"\b([a-z]{4,})\s*$", before)
+                if prev_word and not re.search(r"\b(?:it|them)\b", cue[0], re.I) and (singular(prev_word[1]) != prev_word[1] or prev_word[1] in lexicon.words("not-heads.txt")) \
+                        and prev_word[1] not in lexicon.words("np-boundaries.txt"):
+                    continue  # "growths known as hamartomas": the name of something the sentence mentions
                 for part in _split_names(chunk):
                     pos = text.find(part, offset)
                     if pos >= 0 and _plausible_name(part) and (defining or name_like(part)):
@@ -302,12 +308,21 @@ _CHROMOSOME = re.compile(
 )
 
 
+_COMPOUND_TAILS = frozenset(
+    "defect defects trial trials research deletion deletions duplication duplications mutation mutations variant variants".split()
+)
+
+
 def _grown_phrases(doc: Doc, heads: dict[str, str], *, need_modifier: set[str], limit: int = 4) -> Iterator[tuple[int, int, str]]:
     """(start, end, category) of phrases ending in a head word, grown left over modifiers."""
+    stop_after = lexicon.words("not-heads.txt") | _COMPOUND_TAILS
     for i, tok in enumerate(doc):
         cat = heads.get(tok.lower_)
         if cat is None:
             continue
+        nxt = doc[i + 1] if i + 1 < len(doc) else None
+        if nxt is not None and nxt.is_alpha and not tok.whitespace_ == "" and (nxt.lower_ in heads or nxt.lower_ in stop_after):
+            continue  # "imprinting centre defects", "gene therapy trials": the head is not the phrase's last word
         start = grow_left(doc, i, limit=limit)
         start = trim_start(doc, start, i + 1)
         if start == i and tok.lower_ in need_modifier:
@@ -343,6 +358,18 @@ _SEX = re.compile(
 _CAUSE_WORDS = frozenset("""asbestos alcohol tobacco smoking radiation infection infections virus viruses bacteria
     toxins toxin pesticides solvents chemicals obesity diabetes prematurity stress trauma
     injury injuries surgery hypoxia malnutrition consanguinity inbreeding autoimmunity inflammation""".split())
+# Class nouns that name no particular cause when they stand alone ("certain medicines can provoke it").
+_GENERIC_AGENTS = frozenset("""medicines drugs medications agents substances treatments therapies things events
+    conditions diseases disorders exposures influences factors genes variants mutations changes""".split())
+_PARENT_AGE = re.compile(
+    r"\b(?P<who>older|elderly|older-than-average)\s+(?P<p>fathers|mothers|parents)\b|\badvanc(?:ed|ing)\s+(?P<p2>paternal|maternal|"
+    r"parental)\s+age\b|\b(?P<p3>fathers|mothers)\s+(?:aged\s+)?(?:over|older\s+than|above)\s+\d+"
+    r"|\b(?:older|higher|increased|greater|late|advancing)\s+(?P<p4>paternal|maternal|parental)\s+age\b",
+    re.I,
+)
+_MATERNAL_HEADS = frozenset("""smoking alcohol use infection infections obesity diabetes fever hyperthermia hyperglycemia
+    hyperglycaemia malnutrition undernutrition weight intake deficiency""".split())
+_PREGNANCY = re.compile(r"pregnan|\bmothers?\b|\bmaternal\b|gestation|conception|\bin\s+the\s+womb\b", re.I)
 _NAME_HEAD = re.compile(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|complex|type\s+\w+)$", re.I)
 _ADJECTIVE = re.compile(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
 _NUMBERED = frozenset("type types grade stage trisomy chromosome chromosomes factor exon intron".split())
@@ -391,6 +418,7 @@ _ANTIBODY = re.compile(
     r"\s(?:is|are|was|were|in|on|at|that|which)\b))",
     re.I,
 )
+_ANEUPLOIDY = re.compile(r"\b(?:trisomy|monosomy|tetrasomy|triploidy)\s+(?:\d{1,2}|X|Y)(?:[pq]\d*)?\b", re.I)
 _DE_NOVO = re.compile(
     r"\b(?:arises?|arose|arisen|occurs?|occurred|appears?|appeared|happens?|happened|develops?|developed)\s+"
     r"(?:\w+\s+)?(?:as\s+a\s+)?(?:new|anew|fresh|afresh|spontaneously|de\s+novo|for\s+the\s+first\s+time)\b",
@@ -407,7 +435,7 @@ _AGE = re.compile(
 )
 _QUANTIFIER_OF = re.compile(
     r"^(?:a|an|the)?\s*(?:\w+\s+)?(?:mix|mixture|combination|variety|range|number|host|set|array|blend|series|"
-    r"handful|group|cluster|kind|type|sort|form|shortage|lack|loss|excess|build-up|buildup)\s+of\s+",
+    r"handful|group|cluster|kind|type|sort|form|shortage|lack|loss|excess|build-up|buildup)s?\s+of\s+",
     re.I,
 )
 
@@ -427,7 +455,8 @@ class RiskFactorsComponent:
         self.matcher = _phrase_matcher(nlp, list(self.terms))
         self.not_genes = {w.upper() for w in lexicon.words("not-genes.txt")}
         self.verbs = lexicon.words("verbs.txt")
-        self.treatment_terms = lexicon.phrases("treatment-terms.tsv")
+        self.treatment_terms = {key(t.split("\t")[0]) for t in lexicon.phrases("treatment-terms.tsv")}
+        self.treatment_heads = {h for h, c in lexicon.table("treatment-heads.tsv").items() if c == "care_model"}
         self.stems = re.compile("|".join(f"(?:{p.pattern})" for p in lexicon.patterns("drug-stems.txt")))
         self.drugs = lexicon.phrases("drugs.txt")
 
@@ -471,6 +500,10 @@ class RiskFactorsComponent:
                 strong.append((toks[0], toks[1], f"{kind} inheritance", "genetic"))
         for m in _CHROMOSOME.finditer(text):
             strong.append(self._chromosome(doc, m))
+        for m in _ANEUPLOIDY.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                strong.append((toks[0], toks[1], re.sub(r"\s+", " ", m[0].lower()), "genetic"))
         open_.extend(self._listed(doc, regions))
         for group, items in (("strong", strong), ("open", open_)):
             for s, e, label, cat in items:
@@ -486,10 +519,18 @@ class RiskFactorsComponent:
                     continue
                 if group == "open" and not causal.in_regions(regions, cs, ce):
                     continue
-                if group == "open" and (key(label) in self.treatment_terms or clause.treatment and not clause.causal):
+                if group == "open" and (key(label) in self.treatment_terms or label.split()[-1].lower() in self.treatment_heads
+                                        or _PROFESSION.fullmatch(label) or label.split()[-1] in ("specialist", "team")):
                     continue  # "the enzyme replacement therapy developed for those forms": care, not a cause
                 if len(label) < 2 or not re.search(r"[A-Za-z]", label):
                     continue
+                if " " not in label and f"{label.lower()} exposure" in self.terms:
+                    label = f"{label.lower()} exposure"  # "asbestos is the dominant cause": an exposure
+                label = re.sub(r"\bmedicines?$", "medication", label)  # one head word for medicines as causes
+                words = label.lower().split()
+                if words[-1] in _MATERNAL_HEADS and not {"maternal", "paternal", "parental"} & set(words) and \
+                        _PREGNANCY.search(text):
+                    label = f"maternal {label}"  # "smoking ... in early pregnancy" is maternal smoking
                 _add(doc, "rkg_risk_factors", s, e, label, cat)
         return doc
 
@@ -499,10 +540,11 @@ class RiskFactorsComponent:
             low = doc[i].lower_
             if low in self.verbs or (len(low) > 4 and low.endswith("ed") and low.isalpha() and low not in _NOT_PARTICIPLES):
                 return i
-            if len(low) > 5 and low.endswith("ing") and i + 1 < e and low not in _NOUN_ING:
+            followed = i + 1 < e or i + 1 < len(doc) and doc[i + 1].lower_ in ("the", "a", "an", "its", "their")
+            if len(low) > 5 and low.endswith("ing") and followed and low not in _NOUN_ING and doc[i - 1].text != "-":
                 return i  # "gene encoding fibrillin-1"
             prev = doc[i - 1].lower_
-            if doc[i].is_alpha and doc[i].is_lower and prev.isalpha() and len(prev) > 3 and singular(prev) != prev:
+            if doc[i].is_alpha and doc[i].is_lower and doc[i - 1].is_lower and len(prev) > 3 and singular(prev) != prev:
                 return i  # a word after a plural noun starts the verb: "asbestos fibres lodge in the pleura"
         return e
 
@@ -531,6 +573,13 @@ class RiskFactorsComponent:
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 yield toks[0], toks[1], "de novo mutation", "genetic"
+        for m in _PARENT_AGE.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            who = (m["p"] or m["p2"] or m["p3"] or m["p4"]).lower()
+            kind = "paternal" if who.startswith(("father", "paternal")) else "maternal" if who.startswith(
+                ("mother", "maternal")) else "parental"
+            if toks:
+                yield toks[0], toks[1], f"advanced {kind} age", "other"
         for m in _SUSCEPTIBLE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
@@ -588,12 +637,13 @@ class RiskFactorsComponent:
                     low = doc[s].lower_
                     single_first = (first_item and e - s == 1 and doc[s].is_alpha and doc[s].is_lower
                                     and low not in self.verbs and singular(low) != low and not low.endswith("ing")
-                                    and not _QUANTIFIER_OF.match(low + " of "))  # "caused by prions"
+                                    and not _QUANTIFIER_OF.match(low + " of ") and low not in _GENERIC_AGENTS)
                     first_item = False
                     if e - s == 1 and n_item + 1 < len(items) and _ADJECTIVE.search(doc[s].lower_):
                         # "an infectious or environmental trigger": the adjective shares the next item's head
                         nxt = re.findall(r"[\w'-]+", items[n_item + 1])
-                        if len(nxt) >= 2 and not is_boundary(doc[s]):
+                        if len(nxt) >= 2 and not is_boundary(doc[s]) and nxt[-1].lower() not in lexicon.words(
+                                "not-heads.txt"):
                             yield s, e, f"{doc[s].lower_} {singular(nxt[-1].lower())}", None
                         continue
                     if not (self._cause_like(doc, s, e) or single_first and doc[s].lower_ not in lexicon.words(
@@ -655,7 +705,11 @@ class RiskFactorsComponent:
                     yield i, i + 2, f"{sym} antibodies", "other"
                 continue
             if not re.search(r"mutat|variant|change|alteration|defect|deletion|duplication|expansion|amplif|copies|"
-                             r"copy|fault|gene\b|genes\b|allele|repeat", body):
+                             r"copy|fault|gene\b|genes\b|allele|repeat|chromosom", body):
+                # no genetic word here: kept aside in case the previous sentence sets the scene ("several genes
+                # have been identified. RET matters most, followed by EDNRB ...")
+                if i + 1 >= len(doc) or doc[i + 1].lower_ not in ("gene", "protein", "antibodies"):
+                    _add(doc, "rkg_genes_weak", i, i + 1, sym, "genetic")
                 continue
             if nxt in _STRUCTURAL or (nxt == "gene" and nxt2 in _STRUCTURAL):
                 kind = singular(nxt if nxt in _STRUCTURAL else nxt2)
@@ -718,14 +772,24 @@ _SPECIALTY = re.compile(
 # Procedures named by their Greek/Latin endings: "splenectomy", "tracheostomy", "pleurodesis", "angioplasty".
 _PROCEDURE = re.compile(
     r"\b[a-z/-]*(?:ectomy|ectomies|otomy|otomies|ostomy|ostomies|plasty|plasties|pexy|desis|synangiosis|"
-    r"anastomosis|rrhaphy|dialysis|thrombolysis|pheresis)\b",
+    r"anastomosis|rrhaphy|dialysis|thrombolysis|pheresis|(?:cryo|brachy|thermo|photo|hydro|laser|radio|chemo|immuno|"
+    r"physio|electro)therapy)\b",
     re.I,
 )
 # Drug classes: "antidepressants", "anti-inflammatory drugs", "anticoagulation", "bronchodilators".
 _DRUG_CLASS = re.compile(
-    r"\b(?:anti-?[a-z]+(?:ants?|ics?|ives?|ory|ories|als?|ion|ins?|es)|bronchodilators?|analgesics?|painkillers?|"
-    r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|steroids?|antibiotics?|vaccinations?|vaccines?|"
+    r"\b(?:anti-?[a-z]{3,}(?:ants?|ics?|ives?|ory|ories|als)|bronchodilators?|analgesics?|painkillers?|"
+    r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|steroids?|antibiotics?|"
     r"anticoagulation|anticoagulants?)\b(?:\s+(?:drugs?|medicines?|medications?|therapy|treatment))?",
+    re.I,
+)
+
+
+# Care nouns with their object after "of": "monitoring of spinal curvature", "control of seizures".
+_HEAD_OF = re.compile(
+    r"\b(?:monitoring|screening|surveillance|control|management|prevention|removal|repair|correction|treatment|"
+    r"replacement|restriction|reduction|relief)\s+of\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?[a-z-]+?(?=\s*(?:[,;.)]|and\b|or\b|$|"
+    r"\s(?:is|are|was|were|with|in|by|to|for|round|help|helps|becomes?|may|can|through)\b))",
     re.I,
 )
 
@@ -739,8 +803,10 @@ def _specialty_of(profession: str) -> str | None:
     if head in ("clinician", "physician", "specialist", "surgeon", "technician", "pathologist", "radiologist",
                 "epidemiologist", "biologist", "musician", "politician", "statistician") and not (head == "surgeon" and mods):
         return None
+    if head in ("dietitian", "dietician"):
+        return " ".join([*mods, head])
     for suffix, repl in (("ologist", "ology"), ("iatrist", "iatry"), ("therapist", "therapy"), ("geneticist", "genetics"),
-                         ("surgeon", "surgery"), ("dietitian", "dietetics"), ("dietician", "dietetics"),
+                         ("surgeon", "surgery"),
                          ("paediatrician", "paediatrics"), ("pediatrician", "pediatrics")):
         if head.endswith(suffix):
             return " ".join([*mods, head[: len(head) - len(suffix)] + repl])
@@ -778,11 +844,18 @@ class TreatmentAreasComponent:
         cands: list[tuple[int, int, str, str | None]] = []
         for _mid, s, e in self.matcher(doc):
             low = doc[s:e].text.lower()
-            cat = self.terms.get(low) or self.terms.get(singular(low)) or "drug"
+            cat = self.terms.get(low) or self.terms.get(singular(low)) or "substance"
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
         for s, e, cat in _grown_phrases(doc, self.heads, need_modifier=set(self.heads) - _STANDALONE_TREATMENTS,
                                         limit=3):
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
+            if e - s == 2 and s >= 2 and doc[s - 1].lower_ in ("and", "or") and self._lone_modifier(doc, s - 2):
+                # "influenza and pneumococcal vaccination", "laser or radiofrequency ablation": both share the head
+                cands.append((s - 2, s - 1, f"{doc[s - 2].lower_} {label_from_tokens(doc[e - 1 : e])}", cat))
+        for m in _HEAD_OF.finditer(doc.text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                cands.append((toks[0], toks[1], normalise_label(m[0]), "care_model"))
         cands.extend(self._drugs(doc))
         for rx, cat in ((_PROCEDURE, "procedure"), (_DRUG_CLASS, "drug")):
             for m in rx.finditer(doc.text):
@@ -792,7 +865,7 @@ class TreatmentAreasComponent:
                     cands.append((s, toks[1], label_from_tokens(doc[s : toks[1]]), cat))
         for m in _PROFESSION.finditer(doc.text):
             toks = _char_to_tokens(doc, m.start(), m.end())
-            specialty = _specialty_of(m[0]) and label_from_tokens(doc[toks[0]:toks[1]]) if toks else None
+            specialty = _specialty_of(m[0])
             if toks and specialty:
                 cands.append((toks[0], toks[1], specialty, "specialty"))
         for m in _SPECIALTY.finditer(doc.text):
@@ -806,6 +879,15 @@ class TreatmentAreasComponent:
             s, label = self._trim_generic(doc, s, e, label)
             if not label:
                 continue
+            if cat == "substance" and e < len(doc) and doc[e].text in ("-", "/") and not doc[e - 1].whitespace_:
+                continue  # "iron-sulfur clusters"
+            if cat in ("drug", "substance") and s > 0 and doc[s - 1].lower_ in _ROUTES:
+                s -= 1
+                label = f"{doc[s].lower_} {label}"  # "topical sirolimus", "inhaled nitric oxide"
+            label = re.sub(r"\btransplants?$", "transplantation", label)
+            words = label.split()
+            if len(words) > 2 and words[-1] in ("drug", "medicine", "medication") and words[-2] in self.heads:
+                label = " ".join(words[:-1])  # "mTOR inhibitor drugs" -> "mTOR inhibitor"
             cs, ce = doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)
             clause = clause_at(doc, cs)
             if clause is None or _not_entity(label):
@@ -826,6 +908,16 @@ class TreatmentAreasComponent:
             _add(doc, "rkg_treatment_areas", s, e, label, cat)
         return doc
 
+    def _lone_modifier(self, doc: Doc, i: int) -> bool:
+        """Is doc[i] a single modifier standing before "and/or" (not the head of a phrase of its own)?"""
+        tok = doc[i]
+        low = tok.lower_
+        if not tok.is_alpha or is_boundary(tok) or low in self.heads or singular(low) != low or low in self.terms:
+            return False
+        before = doc[i - 1] if i else None
+        return before is None or is_boundary(before) or before.lower_ in self.generic or bool(
+            re.search(r"(?:al|ic|ive|ous)$", before.lower_))
+
     def _trim_generic(self, doc: Doc, s: int, e: int, label: str) -> tuple[int, str]:
         """Drop generic leading modifiers ("careful surveillance" -> "surveillance") and phrases that are generic
         through and through ("routine care", "approved drug", "day-to-day management")."""
@@ -842,8 +934,9 @@ class TreatmentAreasComponent:
                 if doc[tok - 1].text not in ("-", "/") and doc[tok].text not in ("-", "/"):
                     drop -= 1
             s = tok
-        if len(words) == 1 and words[0].lower() in _GENERIC_CARE:
-            return s, ""
+        if len(words) == 1 and (words[0].lower() in _GENERIC_CARE or drop and words[0].lower() in self.heads
+                                and words[0].lower() not in _STANDALONE_TREATMENTS):
+            return s, ""  # "routine care", "quick symptomatic relief"
         return s, " ".join(words)
 
     def _drugs(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
@@ -854,14 +947,16 @@ class TreatmentAreasComponent:
         while i < n:
             tok = doc[i]
             low = tok.lower_
-            enzyme_only = low.endswith("ase") and not (i + 1 < n and doc[i + 1].lower_ in ("alfa", "alpha", "beta"))
+            enzyme_only = low.endswith("ase") and not (i + 1 < n and doc[i + 1].lower_ in ("alfa", "alpha", "beta")) \
+                and not re.search(r"(?:glucerase|sidase|dornase)$|^peg", low)  # "maltase" is an enzyme, not a drug
             if len(low) >= 7 and low.isalpha() and self.stems.fullmatch(low) and low not in _NOT_DRUGS and not enzyme_only:
                 s, e = i, i + 1
                 while e + 1 < n and doc[e].text == "-" and not doc[e].whitespace_ and doc[e + 1].is_alpha:
                     e += 2
-                if e < n and doc[e].lower_ in ("alfa", "alpha", "beta", "gamma", "pegol", "acid", "abeparvovec", "moxeparvovec", "choline"):
-                    e += 1
-                if s > 0 and doc[s - 1].lower_ in ("sodium", "zoledronic", "topical", "oral", "inhaled", "intravenous") and doc[s - 1].lower_ in ("sodium",):
+                if e < n and (doc[e].lower_ in ("alfa", "alpha", "beta", "gamma", "pegol", "acid", "choline")
+                              or re.fullmatch(r"[a-z]{4,}(?:vec|gene)", doc[e].lower_)):
+                    e += 1  # "agalsidase beta", "valoctocogene roxaparvovec"
+                if s > 0 and doc[s - 1].lower_ in ("sodium", "zoledronic"):
                     s -= 1
                 yield s, e, doc[s:e].text.lower() if not any(c.isupper() for c in doc[s:e].text[1:]) else doc[s:e].text, "drug"
                 i = e
@@ -869,6 +964,7 @@ class TreatmentAreasComponent:
             i += 1
 
 
+_ROUTES = frozenset("topical oral inhaled intravenous nebulised nebulized subcutaneous intramuscular intrathecal".split())
 _STANDALONE_TREATMENTS = frozenset("""physiotherapy chemotherapy immunotherapy radiotherapy hydrotherapy
     immunosuppression rehabilitation anticoagulation humidification oxygen surgery dialysis""".split())
 _GENERIC_CARE = frozenset("""care treatment treatments therapy therapies management support medicine medicines

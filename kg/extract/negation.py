@@ -22,11 +22,13 @@ from kg.extract import lexicon
 
 # Where a forward scope stops: strong punctuation, a comma, or a contrastive/subordinating word.
 _CLAUSE_END = re.compile(
-    r"[;:.!?—–()]|,|\b(?:but|while|whereas|although|though|however|yet|unless|except|which|who|so\s+that)\b", re.I
+    r"[;:.!?—–()]|,|\b(?:but|while|whereas|although|though|however|yet|unless|except|which|who|so\s+that)\b"
+    r"|\b(?:may|might|can|could|will|would|should|must)\s+(?:also\s+|still\s+|then\s+)?(?!not\b)\w+",
+    re.I,
 )
 # Where a backward scope starts (its end is used). ", and" is decided case by case (see `_backward_start`).
 _STRONG_START = re.compile(
-    r"[;:—–()]|\b(?:but|while|whereas|although|though|however|which|who|whom|because|since|so|unless|if|when|yet)\b",
+    r"[;:—–()]|\b(?:but|while|whereas|although|though|however|which|who|whom|that|because|since|so|unless|if|when|yet)\b",
     re.I,
 )
 _COMMA_CONJ = re.compile(r",\s*(?:and|or)\b|,", re.I)

@@ -14,7 +14,8 @@ _ADVERB_EXCEPTIONS = frozenset(
 )
 _KEEP_S = re.compile(
     r"(?:ss|us|is|ics|sis|xis|itis|osis|ias|ous|ies?s|diabetes|mellitus|herpes|measles|mumps|rickets|series|"
-    r"species|lupus|aids|nucleus|virus|status|corpus|bronchus|sinus|thesis|alias|atlas|gas|chorea|news)$"
+    r"species|lupus|aids|nucleus|virus|status|corpus|bronchus|sinus|thesis|alias|atlas|gas|chorea|news|asbestos|chaos|"
+    r"ethos|pathos|cosmos|rabies|scabies|mellitus|tetanus|pertussis)$"
 )
 
 
@@ -22,6 +23,9 @@ _ICS_PLURALS = frozenset(
     "clinics biologics analgesics anesthetics anaesthetics diuretics narcotics mucolytics thrombolytics topics "
     "characteristics mosaics antibiotics antiemetics antipsychotics antiepileptics".split()
 )
+
+
+_NAME_NOUNS = frozenset({"syndrome", "disease", "disorder", "anomaly", "sequence"})
 
 
 def is_boundary(token: Token) -> bool:
@@ -32,7 +36,9 @@ def is_boundary(token: Token) -> bool:
     if token.is_space or token.like_url or token.like_email:
         return True
     if low in lexicon.words("np-boundaries.txt"):
-        return True
+        nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
+        # "Down syndrome", "Still disease": a capitalised word before a disease noun is a name, not "down"/"still"
+        return not (token.text[:1].isupper() and nxt is not None and nxt.lower_ in _NAME_NOUNS)
     return bool(len(low) > 4 and low.endswith("ly") and low not in _ADVERB_EXCEPTIONS and low.isalpha())
 
 
@@ -43,7 +49,8 @@ def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int
     verbs = lexicon.words("verbs.txt")
     while start - 1 >= floor and head - (start - 1) <= limit:
         tok = doc[start - 1]
-        if is_boundary(tok) or tok.like_num and not _gene_like(tok.text) or tok.lower_ in verbs:
+        glued = not tok.whitespace_ and doc[start].text in ("-", "/")  # "pull-through procedure"
+        if (is_boundary(tok) and not glued) or tok.like_num and not _gene_like(tok.text) or tok.lower_ in verbs:
             break
         if tok.text in ("'s", "’s"):
             break

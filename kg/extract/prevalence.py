@@ -38,6 +38,13 @@ _APPROX = (
     r"as\s+few\s+as|up\s+to|just\s+over|just\s+under|at\s+least|at\s+most|an\s+estimated|somewhere\s+between|"
     r"between|from|only|perhaps|possibly|probably)\s+"
 )
+# Hedges dropped from the front of a figure's text ("about 1 in 100,000" -> "1 in 100,000"); bounds ("fewer than",
+# "between", "up to") are part of the figure and stay.
+_HEDGE = re.compile(
+    r"(?:(?:an\s+)?estimated|approximately|approx\.|about|around|roughly|nearly|almost|some|close\s+to|perhaps|"
+    r"possibly|probably|only|from|ranging\s+from)\s+",
+    re.I,
+)
 _LESS = r"(?P<less>fewer\s+than|less\s+than|under|below|no\s+more\s+than|at\s+most|up\s+to|<)\s*"
 _MORE = r"(?P<more>more\s+than|greater\s+than|over|above|at\s+least|in\s+excess\s+of|>)\s*"
 
@@ -185,10 +192,16 @@ def find_figures(sentence: str) -> list[Figure]:
             continue
         kept.append(fig)
     incidence = bool(_INCIDENCE.search(sentence))
-    return [
-        Figure(f.text, f.start, f.end, f.low, f.high, f.population, f.count, f.area, incidence and f.count is None)
-        for f in kept
-    ]
+    out = []
+    for i, f in enumerate(kept):
+        if f.population is None and f.count is None and i > 0 and kept[i - 1].population:
+            # "1 in 25,000 births, with estimates ranging from 1 in 15,000 to 1 in 40,000": same population
+            f = Figure(f.text, f.start, f.end, f.low, f.high, kept[i - 1].population, f.count, f.area, f.incidence)
+        hedge = _HEDGE.match(f.text)
+        start = f.start + (hedge.end() if hedge else 0)
+        out.append(Figure(sentence[start : f.end], start, f.end, f.low, f.high, f.population, f.count, f.area,
+                          incidence and f.count is None))
+    return out
 
 
 def _rejected(sentence: str, end: int) -> bool:
@@ -199,8 +212,10 @@ def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
     num = number(m["num"])
     a = number(m["a"])
     b = number(m["b"]) if m["b"] else None
-    if not num or not a or num > a or a < 20 or _rejected(sentence, m.end()):
+    if not num or not a or num > a or a < 20:
         return None
+    if _rejected(sentence, m.end()) and not (a >= 1000 and re.match(r"\s*of\s+(?:them|these)\b", sentence[m.end():])):
+        return None  # "1 in 3 of them are carriers" is a share; "1 in 50,000 of them" is still a prevalence
     if m["num"].lower() in ("a", "an") and not re.search(r"\b(?:in|out of|per)\s", m[0]):
         return None
     pop, end = (_population(m["pop"]), m.end()) if m["pop"] else _following_population(sentence, m.end())
@@ -246,6 +261,10 @@ def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
         return None
     if re.search(r"\b(?:chance|risk|odds|likelihood|probability|survival|mortality|respond|response)\b", before + after):
         return None
+    if m["pop"] and re.match(r"\s*(?:with|who\s+have|who\s+are|affected|diagnosed)\b", after):
+        return None  # "10 percent of people with MG have a thymoma": a share of patients
+    if re.search(r"(?:^|[.;]\s*)in\s+(?:\w+\s+)?$", before) and re.match(r"\s*(?:of\s+\w+\s*)?,", sentence[m.end() :]):
+        return None  # "In 85 to 90 percent of people, OI stems from ...": a share of cases
     if m["pop"] and m["pop"].lower() in ("cases", "patients", "deaths"):
         return None
     pop = _population(m["pop"]) if m["pop"] else "people"
@@ -264,8 +283,9 @@ def _count(sentence: str, m: re.Match[str]) -> Figure | None:
         return None
     if re.search(r"\b(?:per|in|out\s+of)\s*$", before, re.I) or re.match(r"\s*(?:per|each\s+year)", after, re.I):
         return None
-    if re.search(r"DiseaseMaps|connected|joined|registered|signed\s+up|enrolled|participants?|trial", after + before, re.I):
-        return None
+    if re.search(r"DiseaseMaps|\.org\b|connected|joined|signed\s+up|enrolled|participants?|trial|forum|community", after + before,
+                 re.I):
+        return None  # a community or study count, not how many people have the condition
     area = None
     for am in _AREA.finditer(sentence):
         cand = re.sub(r"\s+", " ", am["area"])
@@ -282,9 +302,15 @@ def _count(sentence: str, m: re.Match[str]) -> Figure | None:
         area = "United Kingdom"
     if area is None and not re.search(r"worldwide|world|globally", sentence, re.I):
         return None
+    end = m.end()
+    tail = re.match(r"\s+(?:worldwide|globally|around\s+the\s+world|across\s+the\s+world)\b", sentence[end:], re.I)
+    if tail:
+        area, end = "worldwide", end + tail.end()
+    elif area is None:
+        area = "worldwide"
     pop = m["pop"].lower()
     pop = "people" if pop in ("persons", "individuals", "americans", "europeans", "cases") else pop
-    text = sentence[m.start() : m.end()].rstrip()
+    text = sentence[m.start() : end].rstrip()
     return Figure(text.strip(), m.start(), m.start() + len(text), None, None, pop, int(n), area)
 
 

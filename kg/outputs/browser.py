@@ -107,6 +107,11 @@ def requests(driver: Any, page: Path | None = None) -> list[str]:
 def screenshot(page: Path, png: Path, *, width: int = 1400, height: int = 900, timeout: float = 120.0) -> Path:
     """Save a PNG of the page as drawn (after its layout has settled)."""
     with chromium(width, height) as driver:
+        # the window size includes the browser's frame; make the page itself exactly width x height
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         open_page(driver, page, timeout)
         driver.execute_script("document.getElementById('tooltip').hidden = true")
         time.sleep(0.3)

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
 
 from kg.errors import OutputError
 from kg.vocab import PREFIXES, RKG, SCHEMA
@@ -86,8 +86,10 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?node ?type ?name ?synonym ?identifier ?stated ?class WHERE {
+  ?node rdf:type ?mapped .
+  FILTER (?mapped IN (%s))
   ?node rdf:type ?type .
-  FILTER (?type IN (%s))
+  FILTER (STRSTARTS(STR(?type), "%s"))
   OPTIONAL { ?node skos:prefLabel ?name }
   OPTIONAL { ?node skos:altLabel ?synonym }
   OPTIONAL { ?node dcterms:identifier ?identifier }
@@ -156,9 +158,9 @@ def clean(text: str) -> str:
 
 def _nodes(store: Store) -> list[list[str]]:
     types = ", ".join(f"<{iri}>" for iri in BIOLINK_CATEGORY)
-    query = _NODES_QUERY % (types, RKG.prevalence, RKG.statedAs, RKG.orphanetClass)
+    query = _NODES_QUERY % (types, PREFIXES["rkg"], RKG.prevalence, RKG.statedAs, RKG.orphanetClass)
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in store.query(query):
+    for row in _solutions(store, query):
         iri = row["node"].value
         node = found[iri]
         node["type"].add(row["type"].value)
@@ -169,7 +171,7 @@ def _nodes(store: Store) -> list[list[str]]:
     rows = []
     for iri in sorted(found):
         node = found[iri]
-        categories = sorted({BIOLINK_CATEGORY[t] for t in node["type"]}, key=_category_rank)
+        categories = sorted({BIOLINK_CATEGORY[t] for t in node["type"] if t in BIOLINK_CATEGORY}, key=_category_rank)
         own_types = sorted(curie(t) for t in node["type"])
         rows.append(
             [
@@ -188,6 +190,12 @@ def _nodes(store: Store) -> list[list[str]]:
     return rows
 
 
+def _solutions(store: Store, query: str) -> QuerySolutions:
+    answer = store.query(query)
+    assert isinstance(answer, QuerySolutions)
+    return answer
+
+
 def _category_rank(category: str) -> tuple[int, str]:
     """The generic `ExposureEvent` first, the specific class last (KGX lists broad to narrow)."""
     return (0 if category == "biolink:ExposureEvent" else 1, category)
@@ -197,7 +205,7 @@ def _edges(store: Store) -> list[list[str]]:
     predicates = ", ".join(f"<{iri}>" for iri in BIOLINK_PREDICATE)
     query = _EDGES_QUERY % (predicates, RKG.sentence)
     found: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in store.query(query):
+    for row in _solutions(store, query):
         key = (row["s"].value, row["p"].value, row["o"].value)
         edge = found[key]
         if isinstance(row["sentence"], Literal):

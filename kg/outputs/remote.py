@@ -45,7 +45,7 @@ class PushReport:
 def push_documents(
     endpoint_url: str,
     quads_by_graph: Mapping[NamedNode, Iterable[Quad]],
-    protocol: Protocol = "gsp",
+    protocol: Protocol | str = "gsp",
     *,
     timeout_s: float = 60.0,
 ) -> PushReport:
@@ -94,7 +94,7 @@ def _ntriples(graph: NamedNode, quads: list[Quad]) -> bytes:
         if quad.graph_name != graph:
             raise ValueError(f"quad {quad} is not in the graph {graph} it was given for")
     triples = sorted({Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    return serialize(triples, format=RdfFormat.N_TRIPLES) if triples else b""
+    return (serialize(triples, format=RdfFormat.N_TRIPLES) or b"") if triples else b""
 
 
 @dataclass(frozen=True, slots=True)

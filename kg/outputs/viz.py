@@ -37,10 +37,10 @@ TEMPLATES = HERE / "templates"
 VIS_JS = HERE / "assets" / "vis-network" / "vis-network.min.js"
 
 # Above this many nodes the page opens with physics off on the precomputed layout; below it vis-network refines
-# the layout for a moment and then stops. Measured in the report of issue 5 (see README, "How large a network").
+# the layout for a moment and then stops. `scripts/viz_fluid.py` measures how pages of each size behave.
 PHYSICS_MAX_NODES = 300
 # Pixels between neighbouring nodes in the precomputed layout (vis-network coordinates).
-SPACING = 70.0
+SPACING = 80.0
 LAYOUT_SEED = 7
 # How many evidence sentences a node's tooltip data keeps per edge (the details panel lists them all).
 MAX_EVIDENCE_PER_EDGE = 5
@@ -360,13 +360,11 @@ def _prevalence_type(types: set[str]) -> str | None:
     return next((names[t] for t in sorted(types) if t in names), None)
 
 
-def load_graph(path: Path | None) -> Any:
+def load_graph(path: Path) -> Any:
     """What `--graph PATH` names, for `kg viz` and `kg stats`: a build folder (its store, or its graph.ttl when it
-    has no store) or an RDF file. None: the last build (`kg.outputs.store.default_graph_path`), else ./build."""
+    has no store) or an RDF file."""
     from kg.outputs import store
 
-    if path is None:
-        path = store.default_graph_path()
     path = Path(path)
     if path.is_dir() and not (path / store.STORE_LINK).exists() and (path / "graph.ttl").is_file():
         return store.load_rdf_file(path / "graph.ttl")
@@ -530,7 +528,7 @@ def _unit_layout(g: nx.Graph, order: list[str], seed: int) -> dict[str, tuple[fl
         return {order[0]: (0.0, 0.0)}
     if n == 2:
         return {order[0]: (-1.0, 0.0), order[1]: (1.0, 0.0)}
-    iterations = max(10, min(50, int(6e8 / (n * n))))
+    iterations = max(10, min(150, int(6e8 / (n * n))))
     try:
         import rustworkx as rx
 
@@ -681,6 +679,9 @@ def vis_options(n_nodes: int) -> dict[str, Any]:
                     "highlight": {"background": t.color, "border": "#000000"},
                     "hover": {"background": t.color, "border": "#000000"},
                 },
+                # condition names show from far out; the many factor names only once zoomed in
+                "font": {"size": 20 if t.kind == "condition" else 12},
+                "scaling": {"label": {"drawThreshold": 5 if t.kind == "condition" else 9}},
             }
             for t in ENTITY_TYPES
         },
@@ -724,7 +725,7 @@ def render_html(g: nx.MultiDiGraph, *, focus: str | None = None, title: str = "r
             {"id": curie(n), "label": d["label"], "group": d["type"], "size": node_size(degree[n]), "x": x, "y": y}
         )
         net.node_ids.append(curie(n))
-    for i, (u, v, _k, d) in enumerate(g.edges(keys=True, data=True)):
+    for i, (u, v) in enumerate(g.edges()):
         # No vis-network edge labels: it lays out and draws every one of them on every frame, on screen or not
         # (26 s for one frame of 15,000 edges here); the page script paints the relation of the edges in view.
         net.edges.append({"id": f"e{i}", "from": curie(u), "to": curie(v)})
@@ -738,18 +739,18 @@ def render_html(g: nx.MultiDiGraph, *, focus: str | None = None, title: str = "r
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
     env.globals.update(
         page_title=title,
-        vis_js=jinja2_markup(vis_js),
-        app_js=jinja2_markup(app_js),
-        css=jinja2_markup((TEMPLATES / "viz.css").read_text(encoding="utf-8")),
-        data_json=jinja2_markup(_json_for_html(page_data(g, focus))),
-        csp_scripts=jinja2_markup(f"{_csp_hash(vis_js)} {_csp_hash(app_js)}"),
+        vis_js=_markup(vis_js),
+        app_js=_markup(app_js),
+        css=_markup((TEMPLATES / "viz.css").read_text(encoding="utf-8")),
+        data_json=_markup(_json_for_html(page_data(g, focus))),
+        csp_scripts=_markup(f"{_csp_hash(vis_js)} {_csp_hash(app_js)}"),
     )
     net.templateEnv = env
     net.path = "viz.html"
     return net.generate_html(name="network.html")
 
 
-def jinja2_markup(text: str) -> Any:
+def _markup(text: str) -> Any:
     """Marks our own, trusted text (vendored script, our stylesheet, escaped JSON) as not to be escaped again."""
     from markupsafe import Markup
 

@@ -380,6 +380,13 @@
   window.rkg = api;
 
   function ready() {
+    // keep the network clear of the panel on the left
+    var panel = document.getElementById("panel");
+    network.moveTo({
+      position: network.getViewPosition(),
+      scale: network.getScale() * (1 - panel.offsetWidth / Math.max(1, 2 * container.clientWidth)),
+      offset: { x: panel.offsetWidth / 2, y: 0 }
+    });
     api.ready = true;
     document.documentElement.dataset.ready = "true";
     document.getElementById("loading").hidden = true;

@@ -1,0 +1,189 @@
+"""The streaming build and its executors: the same bytes sequentially, in a forked pool and on a dask cluster, and
+the same bytes as `kg.outputs.rdf.write_outputs` writes from all quads at once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from pyoxigraph import DefaultGraph, NamedNode, Store
+
+import kg.build
+from kg import parallel
+from kg.build import build, iter_records
+from kg.errors import InputError, ValidationFailed
+from kg.graph import record_quads
+from kg.outputs.rdf import write_outputs
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "summaries"
+SAMPLE = ["wilson-disease.txt", "marfan-syndrome.txt", "anencephaly.txt", "rett-syndrome.txt"]
+RDF_FILES = ("graph.ttl", "graph.trig", "graph.nt", "graph.jsonld")
+SAME = (*RDF_FILES, "records.jsonl")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("in")
+    for name in SAMPLE:
+        shutil.copy(DATA / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sequential(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference: everything in this process, one document per chunk."""
+    out = tmp_path_factory.mktemp("sequential")
+    result = build([corpus], out, processes=1, chunk_docs=1, html=False)
+    assert result.counts["documents"] == len(SAMPLE) and not result.problems
+    return out
+
+
+def _assert_same(a: Path, b: Path, names: tuple[str, ...] = SAME) -> None:
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def _store_quads(out: Path) -> set[object]:
+    store = Store.read_only(str((out / "store").resolve()))
+    try:
+        return set(store)
+    finally:
+        del store
+
+
+def test_streamed_files_are_the_bytes_write_outputs_gives(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tiny runs force the in-memory consolidation and a many-way external merge
+    monkeypatch.setattr(kg.build, "RUN_BYTES", 4096)
+    build([corpus], tmp_path / "streamed", processes=1, chunk_docs=1, store=False, html=False)
+    quads = [q for record in iter_records([corpus]) for q in record_quads(record)]
+    write_outputs(quads, tmp_path / "reference")
+    _assert_same(tmp_path / "streamed", tmp_path / "reference", RDF_FILES)
+    triples = (tmp_path / "streamed" / "graph.nt").read_bytes().splitlines()
+    assert triples == sorted(set(triples))
+
+
+def test_store_holds_each_document_graph_and_their_union(sequential: Path) -> None:
+    quads = _store_quads(sequential)
+    named = {q for q in quads if isinstance(q.graph_name, NamedNode)}
+    default = {q.triple for q in quads if isinstance(q.graph_name, DefaultGraph)}
+    assert len({q.graph_name for q in named}) == len(SAMPLE)
+    assert {q.triple for q in named} == default  # the default graph is the union, each triple once
+    assert len(default) == len((sequential / "graph.nt").read_bytes().splitlines())
+
+
+def test_forked_pool_gives_the_same_bytes(corpus: Path, sequential: Path, tmp_path: Path) -> None:
+    result = build([corpus], tmp_path / "pool", processes=2, chunk_docs=1, html=False)
+    assert result.workers == 2
+    _assert_same(sequential, tmp_path / "pool")
+    assert _store_quads(sequential) == _store_quads(tmp_path / "pool")
+
+
+def test_dask_cluster_gives_the_same_bytes(corpus: Path, sequential: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        result = build([corpus], tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address,
+                       chunk_docs=1, html=False)
+    assert result.counts["documents"] == len(SAMPLE)
+    _assert_same(sequential, tmp_path / "dask")
+    assert _store_quads(sequential) == _store_quads(tmp_path / "dask")
+
+
+def test_a_duplicate_inside_a_chunk_is_skipped_and_changes_nothing(
+    corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(corpus, folder)
+    shutil.copy(folder / "rett-syndrome.txt", folder / "rett-syndrome_copy.txt")  # sorts after the original
+    result = build([folder], tmp_path / "out", processes=1, chunk_docs=8, html=False, store=False)
+    assert [Path(p.source).name for p in result.problems] == ["rett-syndrome_copy.txt"]
+    assert "same condition" in result.problems[0].reason
+    originals = sorted(str(folder / name) for name in SAMPLE)
+    build(originals, tmp_path / "reference", processes=1, chunk_docs=1, html=False, store=False)
+    _assert_same(tmp_path / "reference", tmp_path / "out")
+
+
+def test_unreadable_files_are_reported_in_input_order(corpus: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(corpus, folder)
+    (folder / "a-empty.txt").write_bytes(b"")
+    (folder / "zz-binary.txt").write_bytes(b"\x00\x01" * 50)
+    result = build([folder], tmp_path / "out", processes=2, chunk_docs=1, html=False, store=False,
+                   validate=False)
+    assert [Path(p.source).name for p in result.problems] == ["a-empty.txt", "zz-binary.txt"]
+    assert all(isinstance(p, InputError) for p in result.problems)
+    with pytest.raises(InputError, match="a-empty.txt"):
+        build([folder], tmp_path / "strict", processes=2, chunk_docs=1, html=False, store=False, strict=True)
+    assert not list((tmp_path / "strict").glob(".build-*"))  # the work folder is gone
+
+
+def test_a_shape_violation_writes_nothing(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg import graph
+    from kg.vocab import SKOS
+
+    real = graph.record_quads
+    pref = str(SKOS.prefLabel)
+
+    def without_preferred_label(record):  # type: ignore[no-untyped-def]
+        quads = real(record)
+        if record.id == "marfan-syndrome":
+            quads = [q for q in quads if not (q.predicate.value == pref and "/condition/" in q.subject.value)]
+        return quads
+
+    monkeypatch.setattr(graph, "record_quads", without_preferred_label)
+    out = tmp_path / "out"
+    with pytest.raises(ValidationFailed, match="marfan-syndrome"):
+        build([corpus], out, processes=1, chunk_docs=2, html=False)
+    assert not (out / "graph.ttl").exists() and not (out / "store").exists()
+    assert not list(out.glob(".build-*"))
+
+
+def test_records_are_read_back_from_records_jsonl(sequential: Path, corpus: Path, tmp_path: Path) -> None:
+    result = build([corpus / "wilson-disease.txt", corpus / "anencephaly.txt"], tmp_path / "out", processes=1,
+                   html=False, store=False, validate=False)
+    assert len(result.records) == 2
+    assert [r.id for r in result.records] == ["wilson-disease", "anencephaly"]
+    assert result.records[-1].id == "anencephaly" and result.records[0:1][0].id == "wilson-disease"
+    line = json.loads((tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert result.records[0].to_json() == line
+    with pytest.raises(IndexError):
+        result.records[2]
+
+
+def test_items_read_for_a_cluster_carry_bytes_or_the_reason(tmp_path: Path) -> None:
+    good = tmp_path / "x-syndrome.txt"
+    good.write_text("X syndrome is a rare disorder.\n", encoding="utf-8")
+    assert parallel.read_item(str(good)).data == good.read_bytes()
+    missing = parallel.read_item(str(tmp_path / "missing.txt"))
+    assert missing.data is None and missing.problem and "no such file" in missing.problem
+    doc = parallel.ingest_bytes(str(good), good.read_bytes())
+    assert doc.title == "X syndrome" and doc.text == good.read_text(encoding="utf-8")
+
+
+def test_unknown_executor_and_missing_scheduler_are_user_errors(corpus: Path, tmp_path: Path) -> None:
+    with pytest.raises(parallel.ExecutorError, match="choose one of"):
+        build([corpus], tmp_path / "a", executor="threads")
+    with pytest.raises(parallel.ExecutorError, match="--scheduler"):
+        build([corpus], tmp_path / "b", executor="dask")
+
+
+def test_cli_options(corpus: Path, sequential: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kg.cli import main
+
+    timings = tmp_path / "timings.json"
+    code = main(["build", str(corpus), "--out", str(tmp_path / "out"), "--processes", "2", "--no-html",
+                 "--quiet", "--timings", str(timings)])
+    assert code == 0
+    _assert_same(sequential, tmp_path / "out")
+    data = json.loads(timings.read_text(encoding="utf-8"))
+    # four documents are one chunk of work: no pool is started for them
+    assert data["documents"] == len(SAMPLE) and data["workers"] == 1
+    assert {"ingest", "extract", "graph", "validate", "sort", "turtle", "store"} <= set(data["stages"])
+    assert main(["build", str(corpus), "--processes", "0"]) == 64
+    assert main(["build", str(corpus), "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "--executor dask" in capsys.readouterr().err

@@ -1,0 +1,126 @@
+"""Prevalence figures: every form the issue lists, normalised to a fraction range of a population."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.extract.prevalence import find_figures, number, orphanet_class
+
+
+def one(sentence: str):
+    figures = find_figures(sentence)
+    assert len(figures) == 1, figures
+    return figures[0]
+
+
+def close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-3, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "low", "high", "population"),
+    [
+        ("It occurs in approximately 1 in 25,000 to 1 in 50,000 live births.", 2e-5, 4e-5, "live births"),
+        ("The disorder affects about 1 in 100,000 people.", 1e-5, 1e-5, "people"),
+        ("Its prevalence is estimated at 1-9 per 100,000.", 1e-5, 9e-5, None),
+        ("It is seen in fewer than 1 per 1,000,000 people.", 0.0, 1e-6, "people"),
+        ("It affects between 1 in 5,000 and 1 in 10,000 males.", 1e-4, 2e-4, "males"),
+        ("The estimated prevalence is 0.5 per 100,000.", 5e-6, 5e-6, None),
+        ("It is diagnosed in roughly 1 in 30,000 newborns.", 1 / 30_000, 1 / 30_000, "newborns"),
+        ("There are 2 to 3 cases per million people each year.", 2e-6, 3e-6, "people"),
+        ("The condition affects around 0.3% of the population.", 0.003, 0.003, "people"),
+        ("It is found in 1 in 10,000 to 20,000 births.", 5e-5, 1e-4, "births"),
+        ("It affects more than 1 in 2,000 people.", 5e-4, None, "people"),
+        ("The disease affects one in 40,000 people.", 2.5e-5, 2.5e-5, "people"),
+        ("In the United States it is now seen in about 4 to 5 per 10,000 births.", 4e-4, 5e-4, "births"),
+    ],
+)
+def test_frequency_forms(sentence: str, low: float, high: float | None, population: str | None) -> None:
+    fig = one(sentence)
+    assert close(fig.low, low) and close(fig.high, high), fig
+    assert fig.population == population
+    assert sentence[fig.start : fig.end] == fig.text
+
+
+def test_absolute_count_with_area() -> None:
+    fig = one("Approximately 5,000 people in the United States have the condition.")
+    assert (fig.count, fig.area, fig.low, fig.high, fig.population) == (5000, "United States", None, None, "people")
+
+
+def test_worldwide_count_keeps_its_area() -> None:
+    fig = one("Only a few hundred cases are known, and more than 800 people worldwide have the diagnosis.")
+    assert (fig.count, fig.area) == (800, "worldwide")
+    assert fig.text == "more than 800 people worldwide"
+
+
+def test_yearly_rates_are_marked_as_incidence() -> None:
+    assert one("About 2 to 3 cases per million people are diagnosed each year.").incidence
+    assert not one("It affects about 1 in 100,000 people.").incidence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Roughly 10 to 15 percent of people with MG have a thymoma.",
+        "In roughly 85 to 90 percent of people, the condition stems from a dominant variant.",
+        "Each child has a 1 in 4 chance of being affected.",
+        "About 70 percent of cases result from a deletion.",
+        "At DiseaseMaps.org, 12 people with the condition have already connected.",
+        "Survival at 5 years is about 60%.",
+    ],
+)
+def test_shares_risks_and_community_counts_are_not_prevalence(sentence: str) -> None:
+    assert find_figures(sentence) == []
+
+
+def test_duplicate_figures_in_a_sentence_do_not_overlap() -> None:
+    figures = find_figures("It affects 1 in 25,000 to 1 in 50,000 live births, or 2 to 4 per 100,000 births.")
+    assert [f.text for f in figures] == ["1 in 25,000 to 1 in 50,000 live births", "2 to 4 per 100,000 births"]
+
+
+def test_number_words_and_scales() -> None:
+    assert number("25,000") == 25_000
+    assert number("one") == 1
+    assert number("1.5 million") == 1_500_000
+    assert number("many") is None
+
+
+def test_orphanet_class() -> None:
+    assert orphanet_class(2e-5, 4e-5) == "1-9 / 100 000"
+    assert orphanet_class(None, None) is None
+    assert orphanet_class(0.0, 1e-6) == "<1 / 1 000 000"
+
+
+_FIGURE_WORDS = st.sampled_from(
+    ["1", "in", "per", "to", "-", "and", "between", "fewer", "than", "more", "about", "25,000", "100,000", "0.5", "%",
+     "percent", "of", "people", "live", "births", "million", "one", "a", "cases", "each", "year", "9", "1,000,000",
+     "affects", "prevalence", "0", "00", "approximately", "worldwide", "in the United States", "males", ",", "."]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FIGURE_WORDS, max_size=14).map(" ".join))
+def test_figure_like_text_never_breaks_the_bounds(text: str) -> None:
+    for fig in find_figures(text):
+        if fig.count is None:
+            assert fig.low is not None
+            assert 0.0 <= fig.low <= 1.0
+            if fig.high is not None:
+                assert fig.low <= fig.high <= 1.0
+        assert text[fig.start : fig.end] == fig.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_never_raises_on_any_text(text: str) -> None:
+    for fig in find_figures(text):
+        for value in (fig.low, fig.high):
+            assert value is None or 0.0 <= value <= 1.0
+        if fig.low is not None and fig.high is not None:
+            assert fig.low <= fig.high

@@ -1,0 +1,267 @@
+"""`kg serve` over HTTP with a real client (SPARQLWrapper) and the real Oxigraph server behind our front.
+
+One endpoint serves the whole module (mini.trig, a 1 s time limit, a 50-row limit); tests that need other
+settings start their own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rdflib
+from SPARQLWrapper import CSV, JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from kg.serve import LOOPBACK, Endpoint, Limits, OxigraphServer, count_rows, serving
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "fixtures" / "sparql" / "mini.trig"
+CONDITIONS = "PREFIX rkg: <https://w3id.org/rare-kg/ontology#> SELECT ?c WHERE { ?c a rkg:RareCondition } ORDER BY ?c"
+# A three-way cross product of the graph's ~900 triples: minutes of work, so only a time limit ends it.
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+ENDLESS_ROWS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[Endpoint]:
+    with serving(MINI, limits=Limits(timeout_s=1, max_rows=50)) as ep:
+        yield ep
+
+
+def sparql(endpoint: Endpoint, query: str, fmt: str = JSON) -> SPARQLWrapper:
+    client = SPARQLWrapper(endpoint.query_url, updateEndpoint=endpoint.update_url)
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    return client
+
+
+def http(url: str, data: bytes | None = None, method: str | None = None, **headers: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def count_conditions(endpoint: Endpoint) -> int:
+    return len(sparql(endpoint, CONDITIONS).queryAndConvert()["results"]["bindings"])
+
+
+def test_select_and_construct_with_sparqlwrapper(endpoint: Endpoint) -> None:
+    bindings = sparql(endpoint, CONDITIONS).queryAndConvert()["results"]["bindings"]
+    assert [b["c"]["value"].rsplit("/", 1)[1] for b in bindings] == [
+        "angelman-syndrome",
+        "caudal-regression-syndrome",
+        "niemann-pick-disease-type-c",
+        "rett-syndrome",
+        "williams-syndrome",
+    ]
+    client = sparql(endpoint, "CONSTRUCT { ?c a ?t } WHERE { ?c a ?t } LIMIT 10", TURTLE)
+    client.setMethod(POST)
+    graph = rdflib.Graph().parse(data=client.queryAndConvert(), format="turtle")
+    assert len(graph) == 10
+
+
+def test_the_query_page_is_served(endpoint: Endpoint) -> None:
+    status, page = http(endpoint.url + "/")
+    assert status == 200 and b"yasgui" in page.lower()
+    status, script = http(endpoint.url + "/yasgui.min.js")
+    assert status == 200 and len(script) > 100_000, "the page's own assets come through the front"
+
+
+def test_update_is_refused(endpoint: Endpoint) -> None:
+    client = sparql(endpoint, "INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }")
+    client.setMethod(POST)
+    with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)) as caught:
+        client.query()
+    assert "403" in str(caught.value) or getattr(caught.value, "code", None) == 403
+    attempts = [
+        ("/update", b"CLEAR ALL", "POST", "application/sparql-update"),
+        ("/query", b"CLEAR ALL", "POST", "application/sparql-update"),
+        ("/sparql", b"update=CLEAR+ALL", "POST", "application/x-www-form-urlencoded"),
+        ("/query", b"update=CLEAR+ALL", "POST", "application/x-www-form-urlencoded"),
+        ("/store?default", b"<urn:x:s> <urn:x:p> <urn:x:o> .", "POST", "application/n-triples"),
+        ("/store?default", b"<urn:x:s> <urn:x:p> <urn:x:o> .", "PUT", "application/n-triples"),
+        ("/store?default", b"", "DELETE", "text/plain"),
+    ]
+    for path, body, method, content_type in attempts:
+        status, message = http(endpoint.url + path, body, method, **{"Content-Type": content_type})
+        assert status == 403, (path, method)
+        assert b"read-only" in message and b"--writable" in message
+    status, _ = http(endpoint.url + "/query?update=CLEAR%20ALL")
+    assert status == 403
+    assert count_conditions(endpoint) == 5, "the graph is unchanged"
+
+
+def test_time_limit_stops_a_query_with_a_clean_error(endpoint: Endpoint) -> None:
+    started = time.monotonic()
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        sparql(endpoint, ENDLESS).query()
+    assert time.monotonic() - started < 5
+    assert caught.value.code == 503
+    assert b"time limit" in caught.value.read()
+
+
+def test_a_stopped_streaming_answer_is_not_passed_on_as_data(endpoint: Endpoint) -> None:
+    """Oxigraph alone answers 200 and a CSV cut off by "The SPARQL operation has been cancelled"."""
+    status, body = http(endpoint.query_url + "?query=" + urllib.request.quote(ENDLESS_ROWS), Accept="text/csv")
+    assert status in (400, 503), "either limit may stop it first, never a 200"
+    assert b"cancelled" not in body
+
+
+def test_row_limit(endpoint: Endpoint) -> None:
+    with pytest.raises(QueryBadFormed) as caught:
+        sparql(endpoint, "SELECT * WHERE { ?s ?p ?o }").query()
+    assert "50-row limit" in str(caught.value) and "LIMIT" in str(caught.value)
+    rows = sparql(endpoint, "SELECT * WHERE { ?s ?p ?o } LIMIT 50").queryAndConvert()["results"]["bindings"]
+    assert len(rows) == 50, "an answer at the limit passes"
+    status, _ = http(endpoint.query_url + "?query=" + urllib.request.quote("CONSTRUCT WHERE { ?s ?p ?o }"))
+    assert status == 400, "triples count as rows too"
+    text = sparql(endpoint, "SELECT * WHERE { ?s ?p ?o } LIMIT 50", CSV).queryAndConvert()
+    assert text.count(b"\n") == 51
+
+
+def test_byte_limit() -> None:
+    with serving(MINI, limits=Limits(timeout_s=5, max_bytes=4096)) as ep:
+        status, body = http(ep.query_url + "?query=" + urllib.request.quote("SELECT * WHERE { ?s ?p ?o }"))
+        assert status == 400 and b"4096-byte limit" in body
+        assert http(ep.query_url + "?query=" + urllib.request.quote(CONDITIONS))[0] == 200
+
+
+def non_loopback_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("192.0.2.1", 9))  # no packet is sent; this only picks the outgoing interface
+            address = sock.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def test_both_servers_listen_on_loopback_only(endpoint: Endpoint) -> None:
+    assert endpoint.url.startswith(f"http://{LOOPBACK}:")
+    assert f"{LOOPBACK}:{endpoint.upstream.port}" in endpoint.upstream.command()
+    address = non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    for port in (int(endpoint.url.rsplit(":", 1)[1]), endpoint.upstream.port):
+        with pytest.raises(OSError), socket.create_connection((address, port), timeout=2):
+            pass
+
+
+def test_writable_mode_accepts_updates(tmp_path: Path) -> None:
+    copy = tmp_path / "mini.trig"
+    copy.write_bytes(MINI.read_bytes())
+    with serving(copy, limits=Limits(writable=True)) as ep:
+        client = sparql(ep, "INSERT DATA { <urn:x:c> a <https://w3id.org/rare-kg/ontology#RareCondition> }")
+        client.setMethod(POST)
+        client.query()
+        assert count_conditions(ep) == 6
+
+
+def test_count_rows_reads_every_results_format() -> None:
+    csv_text = b'c\r\nurn:a\r\n"multi\nline"\r\n'
+    assert count_rows(csv_text, "text/csv; charset=utf-8") == 2
+    assert count_rows(b"?c\n<urn:a>\n<urn:b>\n<urn:c>\n", "text/tab-separated-values") == 3
+    assert count_rows(b'{"head":{},"boolean":true}', "application/sparql-results+json") == 1
+    assert count_rows(b"<urn:a> <urn:b> <urn:c> .\n", "application/n-triples") == 1
+    assert count_rows(b"<html></html>", "text/html") is None
+
+
+def test_a_taken_port_is_reported(endpoint: Endpoint) -> None:
+    taken = int(endpoint.url.rsplit(":", 1)[1])
+    with pytest.raises(Exception, match="pass another --port"):
+        Endpoint(MINI, port=taken).start()
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def start_cli(port: int) -> tuple[subprocess.Popen[bytes], int]:
+    command = [sys.executable, "-m", "kg.cli", "serve", "--graph", str(MINI), "--port", str(port), "--timeout", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    line = process.stderr.readline().decode()
+    assert line.startswith(f"SPARQL endpoint http://{LOOPBACK}:{port}/query (read-only, 2 s"), line
+    [child] = children_of(process.pid)
+    return process, child
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find the child process")
+def test_cli_serves_until_terminated_and_leaves_no_server_behind() -> None:
+    from kg.serve import free_port
+
+    port = free_port()
+    process, child = start_cli(port)
+    try:
+        status, body = http(f"http://{LOOPBACK}:{port}/query?query=" + urllib.request.quote(CONDITIONS))
+        assert status == 200 and b"rett-syndrome" in body
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        deadline = time.monotonic() + 5
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(child), "the Oxigraph child stopped with kg serve"
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
+def test_the_oxigraph_child_dies_with_a_killed_kg_serve() -> None:
+    from kg.serve import free_port
+
+    process, child = start_cli(free_port())
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 5
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(child)
+
+
+def test_a_read_only_server_needs_a_database() -> None:
+    with pytest.raises(ValueError, match="needs a database folder"):
+        OxigraphServer(None, read_only=True)
+
+
+def test_a_build_folder_is_served_in_place(tmp_path: Path) -> None:
+    from kg.outputs.store import load_rdf_file, write_store
+
+    store = load_rdf_file(MINI)
+    write_store(tmp_path, {g: list(store.quads_for_pattern(None, None, None, g)) for g in store.named_graphs()})
+    with serving(tmp_path) as ep:
+        assert ep.upstream.location == (tmp_path / "store").resolve()
+        assert count_conditions(ep) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".store-00001", "store"], "nothing left behind"
