@@ -296,7 +296,8 @@ def n_process(sentences: list[str], processes: int) -> dict[str, Any]:
         list(extract.nlp().pipe(sentences[:64], n_process=2, batch_size=16))
         result["error"] = None
     except Exception as exc:  # noqa: BLE001 - reported in the table
-        result["error"] = f"{type(exc).__name__}: {exc}"
+        last = [line for line in str(exc).strip().splitlines() if line.strip()]
+        result["error"] = last[-1].strip() if last else type(exc).__name__
 
     # With the extension data stripped (so the Docs can travel back at all), the pipeline's own scaling:
     if not Language.has_factory("bench_strip_user_data"):

@@ -75,11 +75,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# A page rather than text: an HTML document start, or a leading block element with a closing tag further on.
-_HTML_START = re.compile(
-    r"\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s|<title>|<!--"
-    r"|<(?:p|div|h[1-6]|section|article|main|span|ul|ol|table|header|nav)[\s>])",
-    re.I,
+# A page rather than text: an HTML document start, or a leading element or comment with a closing tag further on.
+_HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
+_HTML_FRAGMENT = re.compile(
+    r"\s*(?:<meta\s|<title>|<!--|<(?:p|div|h[1-6]|section|article|main|span|ul|ol|table|header|nav)[\s>])", re.I
 )
 # Control characters that do not occur in text (C0 except tab, newlines and form feed; DEL; C1).
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
@@ -107,15 +106,17 @@ def max_bytes_limit() -> int:
     return int(value)
 
 
-def _mib(n: int) -> str:
-    return f"{n / 1048576:.1f} MiB"
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    return f"{n / 1024:.1f} KiB" if n < 1048576 else f"{n / 1048576:.1f} MiB"
 
 
 def _too_large(source: str, size: int, limit: int) -> InputError:
     suggestion = max(1, -(-size // 1048576))  # whole MiB, rounded up
     return InputError(
         source,
-        f"too large ({_mib(size)}, over the {_mib(limit)} limit); split it, or raise the limit with "
+        f"too large ({_size(size)}, over the {_size(limit)} limit); split it, or raise the limit with "
         f"{MAX_BYTES_ENV}={suggestion}M in the environment",
     )
 
@@ -165,7 +166,7 @@ def decode(source: str, data: bytes, encoding: str | None = None) -> str:
     controls = len(_CONTROLS.findall(text))
     if controls > 8 and controls * 200 > len(text):
         raise InputError(source, f"binary file ({controls} control characters), not a text summary")
-    if _HTML_START.match(text[:1024]) and "</" in text[:65536]:
+    if _HTML_START.match(text[:1024]) or (_HTML_FRAGMENT.match(text[:1024]) and "</" in text[:65536]):
         text = html_text(text)
         if not text.strip():
             raise InputError(source, "an HTML page with no text in it")

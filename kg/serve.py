@@ -12,7 +12,9 @@ shared endpoint needs:
   the query) and counts the rows of what it did read, refusing more than `max_rows` with a `400` error that says
   to add a LIMIT;
 - read-only: the child is started read-only, and the front also refuses SPARQL Update and Graph Store writes
-  itself (`403`), so a mistake in one layer is not enough to change the graph.
+  itself (`403`), so a mistake in one layer is not enough to change the graph;
+- requests from web pages of other sites (a foreign `Origin`, or a `Host` that is not 127.0.0.1/localhost, as in
+  DNS rebinding) are refused, since binding to loopback does not keep out the user's own browser.
 
 Both servers bind 127.0.0.1 only. The front is a thin relay: everything else (content negotiation, the YASGUI
 page, GSP reads) is Oxigraph's.
@@ -216,6 +218,8 @@ class _Relay(BaseHTTPRequestHandler):
     def _relay(self) -> None:
         limits = self.server.limits
         path = urlsplit(self.path).path.rstrip("/") or "/"
+        if not self._same_site():
+            return self._error(403, "Requests from other web sites are refused (Host or Origin is not this endpoint).")
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             return self._error(411, "Send the request with a Content-Length header (chunked bodies are refused).")
         length = int(self.headers.get("Content-Length") or 0)
@@ -268,6 +272,18 @@ class _Relay(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _same_site(self) -> bool:
+        """Loopback alone does not stop a web page in the user's browser: a cross-site form POST (or a DNS
+        rebinding trick) reaches 127.0.0.1 too. Such requests carry a foreign Origin or Host; ours and
+        non-browser clients (no Origin) pass."""
+        port = self.server.server_address[1]
+        ours = {f"{LOOPBACK}:{port}", f"localhost:{port}"}
+        host = self.headers.get("Host", "")
+        origin = self.headers.get("Origin")
+        if host and host.lower() not in ours:
+            return False
+        return origin is None or origin.lower() in {f"http://{h}" for h in ours}
 
     def _is_write(self, path: str, body: bytes) -> bool:
         if self.command not in ("GET", "HEAD", "POST"):

@@ -464,6 +464,25 @@ def test_every_query_answers_on_the_corpus(path: Path, corpus: Store) -> None:
     assert result.variables == tuple(documented_columns(text))
 
 
+def documented_examples(text: str) -> dict[str, str]:
+    """Example values the Parameters block gives (`such as X`, `e.g. X`, `e.g. --param name=X`)."""
+    block = text.split("# Parameters:", 1)[1].split("\n#\n", 1)[0]
+    found = {}
+    for name, description in re.findall(r"^#\s+\?(\w+)\s+(.*(?:\n#\s{6,}.*)*)", block, re.MULTILINE):
+        description = " ".join(description.replace("#", " ").split())
+        example = re.search(r"(?:such as|e\.g\.)\s+(?:--param \w+=)?(\"[^\"]+\"|[^\s,;]+?)[.,;]?(?:\s|$)", description)
+        if example:
+            found[name] = example.group(1).strip('"')
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES.glob("*.rq")), ids=lambda p: p.name)
+def test_documented_examples_find_something_in_the_corpus(path: Path, corpus: Store) -> None:
+    text = path.read_text(encoding="utf-8")
+    for name, value in documented_examples(text).items():
+        assert len(run_query(text, corpus, {name: value})) > 0, f"?{name}={value} finds nothing"
+
+
 def test_the_mini_graph_uses_only_terms_the_graph_stage_writes(mini: Store, corpus: Store) -> None:
     """mini.trig is hand-made; if the graph stage renames a predicate or class, this says the fixture is stale."""
 

@@ -207,7 +207,7 @@ def test_cli_query_with_params_and_formats(capsys: pytest.CaptureFixture[str]) -
     ]
 
 
-def test_cli_reports_errors_on_one_line_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_errors_with_the_place_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "SELECT ?c WHERE { ?c ?p }", "--graph", str(MINI)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("kg query: syntax error at line 1, column 19")

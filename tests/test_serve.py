@@ -106,6 +106,22 @@ def test_update_is_refused(endpoint: Endpoint) -> None:
     assert count_conditions(endpoint) == 5, "the graph is unchanged"
 
 
+def test_requests_from_other_web_sites_are_refused(endpoint: Endpoint) -> None:
+    port = endpoint.url.rsplit(":", 1)[1]
+    query = endpoint.query_url + "?query=" + urllib.request.quote(CONDITIONS)
+    assert http(query, Origin=f"http://localhost:{port}")[0] == 200, "the query page's own requests pass"
+    assert http(query, Origin="https://evil.example")[0] == 403, "a cross-site page is refused"
+    assert http(query, Host=f"evil.example:{port}")[0] == 403, "DNS rebinding is refused"
+    status, body = http(
+        endpoint.url + "/query",
+        b"query=" + urllib.request.quote(CONDITIONS).encode(),
+        "POST",
+        Origin="null",
+        **{"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 403 and b"other web sites" in body
+
+
 def test_time_limit_stops_a_query_with_a_clean_error(endpoint: Endpoint) -> None:
     started = time.monotonic()
     with pytest.raises(urllib.error.HTTPError) as caught:
@@ -265,3 +281,35 @@ def test_a_build_folder_is_served_in_place(tmp_path: Path) -> None:
         assert ep.upstream.location == (tmp_path / "store").resolve()
         assert count_conditions(ep) == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == [".store-00001", "store"], "nothing left behind"
+
+
+def _page_answer(driver: object, query: str, expect: str, timeout: float = 20) -> str:
+    """Type `query` into the query page, run it, and return the results pane's text once it shows `expect`."""
+    run = "var cm=document.querySelector('.CodeMirror'); cm.CodeMirror.setValue(arguments[0]);"
+    run += "document.querySelector('.yasqe_queryButton').click();"
+    driver.execute_script(run, query)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = driver.execute_script("var r=document.querySelector('.yasr'); return r ? r.innerText : ''")  # type: ignore[attr-defined]
+        if expect in text:
+            break
+        time.sleep(0.1)
+    return text
+
+
+def test_the_query_page_runs_queries_in_a_real_browser(endpoint: Endpoint) -> None:
+    from kg.outputs.browser import chromium, missing
+
+    if missing():
+        pytest.skip(f"needs Chromium: {missing()}")
+    with chromium() as driver:
+        driver.get(endpoint.url + "/")
+        deadline = time.monotonic() + 20
+        while not driver.execute_script("return !!document.querySelector('.CodeMirror')"):
+            assert time.monotonic() < deadline, "the query editor did not load"
+            time.sleep(0.1)
+        assert "rett-syndrome" in _page_answer(driver, CONDITIONS, "rett-syndrome")
+        assert "time limit" in _page_answer(driver, ENDLESS, "time limit")
+        assert "read-only" in _page_answer(driver, "INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }", "read-only")
+    assert count_conditions(endpoint) == 5

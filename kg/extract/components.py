@@ -168,6 +168,16 @@ def name_like(name: str) -> bool:
     return bool(_DISEASE_WORD.search(words[-1]) or (len(words) >= 2 and _DISEASE_WORD.search(name)))
 
 
+def _names_the_condition(word: str) -> bool:
+    """Can the word just before a synonym cue introduce another name of the condition? "also", "sometimes",
+    "better", "widely" and "the disorder" can; a noun such as "growths" or "process" names something else."""
+    return (word in lexicon.words("np-boundaries.txt") or word.endswith("ly") or word in _NAME_CUE_WORDS
+            or bool(_DISEASE_WORD.fullmatch(word)))
+
+
+_NAME_CUE_WORDS = frozenset("better best more most formerly once still now historically previously and or".split())
+
+
 @Language.factory("rkg_names")
 def make_names(nlp: Language, name: str) -> NamesComponent:
     return NamesComponent()
@@ -212,10 +222,9 @@ class NamesComponent:
                     continue
                 if re.search(r"\b[A-Z][A-Za-z0-9]{1,9}\s*\((?:\s*[a-z]+)?\s*$", before):
                     continue  # "ACVRL1 (also called ALK1)": another name of a gene or variant
-                prev_word = re.search(r"\b([a-z]{4,})\s*$", before)
-                if prev_word and not re.search(r"\b(?:it|them)\b", cue[0], re.I) and (singular(prev_word[1]) != prev_word[1] or prev_word[1] in lexicon.words("not-heads.txt")) \
-                        and prev_word[1] not in lexicon.words("np-boundaries.txt"):
-                    continue  # "growths known as hamartomas": the name of something the sentence mentions
+                prev_word = re.search(r"\b([a-z]{3,})\s*$", before)
+                if prev_word and not re.search(r"\b(?:it|them)\b", cue[0], re.I) and not _names_the_condition(prev_word[1]):
+                    continue  # "growths known as hamartomas", "a process known as X": the name of something else
                 for part in _split_names(chunk):
                     pos = text.find(part, offset)
                     if pos >= 0 and _plausible_name(part) and (defining or name_like(part)):
@@ -418,6 +427,7 @@ _ANTIBODY = re.compile(
     r"\s(?:is|are|was|were|in|on|at|that|which)\b))",
     re.I,
 )
+_TRANSLOCATION = re.compile(r"(?P<t>\bt\(\w{1,2};\w{1,2}\)(?:\([pq][\d.;pq]+\))?)|\b(?P<hla>HLA-[A-Z]{1,3}\d?\*\d{2}(?::\d{2})?)")
 _ANEUPLOIDY = re.compile(r"\b(?:trisomy|monosomy|tetrasomy|triploidy)\s+(?:\d{1,2}|X|Y)(?:[pq]\d*)?\b", re.I)
 _DE_NOVO = re.compile(
     r"\b(?:arises?|arose|arisen|occurs?|occurred|appears?|appeared|happens?|happened|develops?|developed)\s+"
@@ -500,6 +510,11 @@ class RiskFactorsComponent:
                 strong.append((toks[0], toks[1], f"{kind} inheritance", "genetic"))
         for m in _CHROMOSOME.finditer(text):
             strong.append(self._chromosome(doc, m))
+        for m in _TRANSLOCATION.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                label = f"{m['t']} translocation" if m["t"] else f"{m['hla']} allele"
+                strong.append((toks[0], toks[1], label, "genetic"))
         for m in _ANEUPLOIDY.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
@@ -689,8 +704,10 @@ class RiskFactorsComponent:
                 continue  # "acute inflammatory demyelinating polyradiculoneuropathy (AIDP)" is a name, not a gene
             if not _GENE_TOKEN.match(sym) or sym.upper() in self.not_genes and not named_gene or sym.isdigit():
                 continue
-            if not (re.search(r"\d", sym) or len(sym) >= 3) or re.fullmatch(r"[IVX]+", sym):
-                continue
+            sequence = re.fullmatch(r"[ACGTU]{3,}", sym) and re.match(
+                r"\s*(?:triplet|trinucleotide|hexanucleotide|repeats?|microsatellites?|motifs?)\b", text[tok.idx + len(sym) :])
+            if not (re.search(r"\d", sym) or len(sym) >= 3) or re.fullmatch(r"[IVX]+", sym) or sequence:
+                continue  # roman numerals and DNA sequences ("GGAA microsatellite") are not gene symbols
             clause = clause_at(doc, tok.idx)
             if clause is None:
                 continue
@@ -698,6 +715,10 @@ class RiskFactorsComponent:
             nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
             nxt2 = doc[i + 2].lower_ if i + 2 < len(doc) else ""
             prev = doc[i - 1].lower_ if i else ""
+            fusion = re.match(r"-([A-Z][A-Z0-9]{1,9})\s+(?:fusion|fusion\s+gene|rearrangement)\b", text[tok.idx + len(sym) :])
+            if fusion:
+                yield i, i + 3, f"{sym}-{fusion[1]} fusion", "genetic"
+                continue
             if prev in ("anti", "-", "anti-") or nxt == "-" and not tok.whitespace_:
                 continue  # "anti-TNF antibody", "TGF-beta": part of another name
             if nxt in ("antibodies", "antibody", "autoantibodies"):
@@ -779,7 +800,8 @@ _PROCEDURE = re.compile(
 # Drug classes: "antidepressants", "anti-inflammatory drugs", "anticoagulation", "bronchodilators".
 _DRUG_CLASS = re.compile(
     r"\b(?:anti-?[a-z]{3,}(?:ants?|ics?|ives?|ory|ories|als)|bronchodilators?|analgesics?|painkillers?|"
-    r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|steroids?|antibiotics?|"
+    r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|glucocorticoids?|steroids?|antibiotics?|stimulants?|"
+    r"fibrates?|bisphosphonates?|"
     r"anticoagulation|anticoagulants?)\b(?:\s+(?:drugs?|medicines?|medications?|therapy|treatment))?",
     re.I,
 )
