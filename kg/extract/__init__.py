@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
-from kg.ingest import Document, SegmentKind, clean
+from kg.ingest import Document, Segment, clean
 from kg.records import Condition, Evidence, Mention, Prevalence, Record
 
 if TYPE_CHECKING:
@@ -59,10 +59,34 @@ def extract_documents(docs: Iterable[Document], *, batch_size: int = 64) -> Iter
     """Records for documents, in order. Streams: memory stays flat however many documents come in."""
     pipeline = nlp()
     for document in docs:
-        sentences = list(document.sentences())
+        sentences = [piece for seg in document.sentences() for piece in _pieces(document, seg)]
         texts = [document.span(s) for s in sentences]
         parsed = list(pipeline.pipe(texts, batch_size=batch_size))
         yield _assemble(document, sentences, parsed)
+
+
+MAX_SENTENCE_CHARS = 4000  # longer "sentences" (a line with no full stop) are read in pieces of about this size
+
+
+def _pieces(document: Document, seg: Segment) -> list[Segment]:
+    """A sentence, or an over-long run of text cut at spaces into pieces spaCy and our patterns handle quickly; each
+    piece keeps its own offsets, so evidence still slices the original text."""
+    if seg.end - seg.start <= MAX_SENTENCE_CHARS:
+        return [seg]
+    out = []
+    start = seg.start
+    text = document.text
+    while start < seg.end:
+        end = min(seg.end, start + MAX_SENTENCE_CHARS)
+        if end < seg.end:
+            cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, end)
+            end = cut if cut > start else end
+        while start < end and text[start].isspace():
+            start += 1
+        if end > start:
+            out.append(Segment(start, end, seg.kind, seg.paragraph))
+        start = end
+    return out
 
 
 # ------------------------------------------------------------------------------------------------------ assembly
@@ -87,23 +111,38 @@ def _names_match(a: str, b: str) -> bool:
 
 def _condition(document: Document, names: list[tuple[str, str, Evidence]]) -> tuple[str, Evidence | None]:
     """The preferred name: the name in the text that matches the file's title, else the subject of the first
-    defining sentence, else the title."""
+    defining sentence when it looks like a condition's name, else the title if the text mentions it. A text that
+    names no condition gets no invented one (not from the file name, not from its first noun)."""
     title = document.title
     if title:
-        for role, name, ev in names:
+        for _role, name, ev in names:
             if _names_match(name, title):
                 return _display(name), ev
     for role, name, ev in names:
-        if role == "SUBJECT":
+        if role == "SUBJECT" and _condition_like(name, ev.sentence):
             return _display(name), ev
-    if title:
+    if title and _key(title) and _key(title) in _key(document.text[:200_000]):
         return _display(title), None
     raise _no_condition(document)
+
+
+def _condition_like(name: str, sentence: str) -> bool:
+    """A subject that names a condition: built on a disease word, or defined by its sentence ("X is a rare ...")."""
+    from kg.extract.components import name_like
+
+    if re.match(r"(?:the|a|an|this|these|that|it|its|our|we|they|i|you|he|she)\b", name, re.I):
+        return False
+    defined = re.search(r"\b(?:is|are|was)\s+(?:a|an|one)\b|\b(?:also|sometimes|often)\s+(?:known|called|referred)",
+                        sentence, re.I)
+    return name_like(name) or bool(defined)
 
 
 def _no_condition(document: Document) -> Exception:
     from kg.errors import InputError
 
+    if document.title:
+        return InputError(document.source, "no recognisable condition (no sentence defines one and the file name "
+                          "does not appear in the text); is this a summary of a condition?")
     return InputError(document.source, "no recognisable condition (no defining sentence and no file name to use)")
 
 
