@@ -20,6 +20,7 @@ Timings on a shared machine are noisy: CPU seconds are given beside wall seconds
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -86,17 +87,15 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     mem = 0
-    try:
+    with contextlib.suppress(OSError, TypeError):
         mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1]) * 1024  # type: ignore[index]
-    except (OSError, TypeError):
-        pass
     versions = {}
     for pkg in ("spacy", "pyoxigraph", "rdflib", "pyshacl", "distributed"):
         try:
             from importlib.metadata import version
 
             versions[pkg] = version(pkg)
-        except Exception:  # noqa: BLE001 - a missing package is reported as such
+        except Exception:
             versions[pkg] = "-"
     try:
         commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -172,7 +171,7 @@ def run_build(paths: list[str], out: Path, processes: int, extra: list[str]) -> 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     sampler = TreeSampler(proc.pid)
     sampler.start()
-    stdout, stderr = proc.communicate()
+    _, stderr = proc.communicate()
     wall = time.perf_counter() - started
     sampler.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -263,6 +262,7 @@ def extraction(corpus: Path, n: int, processes: int, repeat: int) -> dict[str, A
             proc(d)
         per[name] = time.process_time() - c
     out["components"] = per
+    out["profile"] = profile_extraction(docs)
 
     # the per-document work (ingest, extract, link, graph; no validation) on one core and in a forked pool
     paths = list(expand_paths([corpus]))[:n]
@@ -284,6 +284,28 @@ def extraction(corpus: Path, n: int, processes: int, repeat: int) -> dict[str, A
     return out
 
 
+def profile_extraction(docs: list[Any], top: int = 14) -> list[tuple[str, int, float, float]]:
+    """cProfile of one extraction pass: (function, calls, own seconds, cumulative seconds), by own time."""
+    import cProfile
+    import pstats
+
+    from kg import extract
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in extract.extract_documents(docs):
+        pass
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in stats.values())
+    rows = []
+    for (file, line, func), (_cc, calls, own, cum, _callers) in stats.items():
+        where = f"{Path(file).name}:{line}({func})" if file != "~" else func
+        rows.append((where, calls, own, cum))
+    rows.sort(key=lambda r: -r[2])
+    return [("(total own time)", 0, total, total), *rows[:top]]
+
+
 def n_process(sentences: list[str], processes: int) -> dict[str, Any]:
     """spaCy's own multiprocessing, `nlp.pipe(n_process=N)`, over the same pipeline."""
     import spacy
@@ -295,7 +317,7 @@ def n_process(sentences: list[str], processes: int) -> dict[str, Any]:
     try:
         list(extract.nlp().pipe(sentences[:64], n_process=2, batch_size=16))
         result["error"] = None
-    except Exception as exc:  # noqa: BLE001 - reported in the table
+    except Exception as exc:
         last = [line for line in str(exc).strip().splitlines() if line.strip()]
         result["error"] = last[-1].strip() if last else type(exc).__name__
 
@@ -346,6 +368,14 @@ def extraction_lines(x: dict[str, Any]) -> list[str]:
         lines.append(f"| {name} | {secs:.2f} | {secs / ext_c:.0%} |")
     rest = ext_c - tok_c - sum(comps.values())
     lines.append(f"| the rest (record assembly, `_assemble`) | {max(rest, 0):.2f} | {max(rest, 0) / ext_c:.0%} |")
+    prof = x.get("profile") or []
+    if prof:
+        total = prof[0][2]
+        lines += ["", f"cProfile of one extraction pass (profiler overhead included; {total:.1f} s in all), the "
+                      "functions with the most own time:", "",
+                  "| function | calls | own s | share | cumulative s |", "|---|---:|---:|---:|---:|"]
+        for where, calls, own, cum in prof[1:]:
+            lines.append(f"| `{where}` | {calls:,} | {own:.2f} | {own / total:.0%} | {cum:.2f} |")
     p = x["processes"]
     sw, _ = x["serial"]
     pw, _ = x["pool"]
@@ -414,7 +444,7 @@ def time_queries(run: Any, queries: list[tuple[str, str, dict[str, str]]], runs:
             row["times"] = times
         except TimeoutError:
             row["timeout"] = budget
-        except Exception as exc:  # noqa: BLE001 - shown in the table
+        except Exception as exc:
             row["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
         yield row
 
@@ -595,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries-at", type=int, default=10000,
                    help="corpus size whose build is queried (0: skip queries); built with the bundled summaries")
     p.add_argument("--query-runs", type=int, default=20)
-    p.add_argument("--rdflib-budget", type=float, default=120.0, help="seconds allowed per rdflib query")
+    p.add_argument("--rdflib-budget", type=float, default=30.0, help="seconds allowed per rdflib query")
     p.add_argument("--no-rdflib", action="store_true", help="skip the rdflib side of the query table")
     p.add_argument("--build-args", default="", help="extra arguments for every kg build, e.g. '--no-html'")
     p.add_argument("--corpus-root", type=Path, default=CACHE, help=f"where corpora and builds go (default {CACHE})")
@@ -639,13 +669,22 @@ def main(argv: list[str] | None = None) -> int:
         manifest = generate.ensure(n, folder)
         corpora[n] = (folder, manifest)
 
+    query_build: tuple[Path, dict[str, Any]] | None = None
+    bundled = str(ROOT / "data" / "summaries")
     if "build" not in skip:
         for n in sizes:
             folder, manifest = corpora[n]
             runs = [args.processes] + ([1] if n in serial_sizes and args.processes != 1 else [])
             for procs in runs:
-                b = run_build([str(folder)], root / f"build-{n}-p{procs}", procs, extra)
-                emit(["", f"### kg build, {n:,} synthetic summaries, --processes {procs}", "", *build_table(b)])
+                # the queried build also holds the bundled summaries, so the queries' example values exist
+                with_bundled = n == args.queries_at and procs == args.processes and "queries" not in skip
+                paths = [str(folder), bundled] if with_bundled else [str(folder)]
+                out_dir = root / f"build-{n}-p{procs}"
+                b = run_build(paths, out_dir, procs, extra)
+                title = f"{n:,} synthetic summaries" + (" + the bundled ones" if with_bundled else "")
+                emit(["", f"### kg build, {title}, --processes {procs}", "", *build_table(b)])
+                if with_bundled:
+                    query_build = (out_dir, b)
 
     if "extraction" not in skip:
         folder, _ = corpora[min(sizes)]
@@ -653,18 +692,21 @@ def main(argv: list[str] | None = None) -> int:
         emit(["", "### Extraction speed", "", *extraction_lines(x)])
 
     if "queries" not in skip and args.queries_at:
-        folder, _ = corpora[args.queries_at]
-        build_dir = root / f"build-{args.queries_at}-queries"
-        b = run_build([str(folder), str(ROOT / "data" / "summaries")], build_dir, args.processes, extra)
+        if query_build is None:
+            folder, _ = corpora[args.queries_at]
+            out_dir = root / f"build-{args.queries_at}-p{args.processes}"
+            query_build = (out_dir, run_build([str(folder), bundled], out_dir, args.processes, extra))
+        build_dir, b = query_build
         queries = load_queries(ROOT / "queries")
         missing = [] if queries else ["queries/ has no .rq files yet"]
         ox = oxigraph_latency(build_dir, queries, 3 if args.quick else args.query_runs)
         rd = None if args.no_rdflib else rdflib_latency(build_dir, 3 if args.quick else 5, args.rdflib_budget)
         emit(["", f"### SPARQL latency, {b['documents']:,} conditions ({args.queries_at:,} synthetic + the bundled "
                   f"summaries), {b['triples']:,} triples", "",
-              f"Build: `{b['command']}` ({b['wall']:.0f} s). Every query in queries/ with no parameter bound, and "
-              "again with its header's example value bound; one warm-up run, then up to "
-              f"{args.query_runs} timed runs.", "", *query_lines(ox, rd, b["documents"], missing)])
+              f"Build: `{b['command']}`. Every query in queries/ with no parameter bound, and again with its "
+              f"header's example value bound; one warm-up run, then up to {args.query_runs} timed runs (within "
+              f"30 s); rdflib: up to 5 runs, a query over {args.rdflib_budget:.0f} s is stopped.", "",
+              *query_lines(ox, rd, b["documents"], missing)])
 
     if "startup" not in skip:
         emit(["", "### Start-up", "", *startup_lines(startup(repeat))])

@@ -33,7 +33,7 @@ from kg.ingest import Document, expand_paths, read_source
 from kg.records import Record
 
 LAST_BUILD_POINTER = Path.home() / ".cache" / "rare-kg" / "last-build"
-RUN_BYTES = 64 * 1024 * 1024  # sorted runs are consolidated in memory up to this size before they are spooled
+RUN_BYTES = 32 * 1024 * 1024  # runs are consolidated in memory, and the store loaded, this many bytes at a time
 REMOTE_BATCH = 200  # documents per request batch to a remote store
 
 
@@ -215,7 +215,9 @@ def build(
             yield parallel.Task(index, items, encoding=encoding, validate=validate,
                                 measure_memory=measure_memory)
 
-    spool = _Spool(work)
+    db = _StoreWriter(out_dir) if store else None
+    spool = _Spool(work, db, clock)
+    page: _Page | None = None
     try:
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
@@ -256,21 +258,30 @@ def build(
                 report = report.merge(other)
             raise ValidationFailed(f"the built graph breaks the SHACL shapes (nothing was written):\n{report.text}")
         result.counts["graphs"] = len(seen_ids)
-        _write_files(spool, out_dir, result, clock)
-        if store:
+        with clock.stage("sort"):
+            spool.close()  # the last slices go to the store too
+        if db is not None:
             with clock.stage("store"):
-                _write_store_bulk(out_dir, spool.quads_path, spool.triples_path)
+                db.finish()
             result.files["store"] = out_dir / "store"
+            if html:  # the page is drawn from the new store by another process while the files are written
+                page = _Page(out_dir, out_dir, work)
+        _write_files(spool, out_dir, result, clock)
+        if html and page is None:
+            page = _Page(out_dir / "graph.nt", out_dir, work)
+        if page is not None:
+            clock.seconds["html"], clock.cpu["html"], clock.peak["html"] = page.wait()
+            result.files["html"] = out_dir / "graph.html"
         if remote:
             with clock.stage("remote"):
                 _push_remote(spool, remote, remote_protocol)
             result.files["remote"] = Path(remote)
-        if html:
-            with clock.stage("html"):
-                _write_html(out_dir, spool, store)
-            result.files["html"] = out_dir / "graph.html"
     finally:
+        if page is not None:
+            page.stop()
         spool.abandon()
+        if db is not None:
+            db.abandon()
         shutil.rmtree(work, ignore_errors=True)
     _remember(out_dir)
     result.timings = dict(clock.seconds)
@@ -286,21 +297,27 @@ def build(
 class _Spool:
     """Where a build keeps what the workers returned until the outputs are written: the kept documents' quads
     (N-Quads, one sorted block per document, with an index), their records (JSON Lines), and the flat triples as
-    sorted runs of N-Triples lines."""
+    sorted runs of N-Triples lines. With a store, the same bytes are bulk-loaded into it slice by slice as they
+    arrive (named graphs from the N-Quads, the default graph from the runs), so loading overlaps the extraction and
+    its memory stays bounded."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, store: _StoreWriter | None, clock: Any) -> None:
         self.work = work
+        self.store = store
+        self.clock = clock
         self.quads_path = work / "quads.nq"
         self.runs_path = work / "runs.nt"
         self.triples_path = work / "graph.nt"
         self.records_path = work / "records.jsonl"
-        self._quads = open(self.quads_path, "wb")  # noqa: SIM115 - closed in close()
+        self._quads = open(self.quads_path, "wb")  # noqa: SIM115 - closed in close()/abandon()
         self._records = open(self.records_path, "wb")  # noqa: SIM115
         self._runs = open(self.runs_path, "wb")  # noqa: SIM115
         self.index: list[tuple[bytes, int, int]] = []  # (graph term, offset, length) per kept document
         self.runs: list[tuple[int, int]] = []
         self._pending: list[bytes] = []
         self._pending_size = 0
+        self._to_store: list[bytes] = []
+        self._to_store_size = 0
         self._quads_end = 0
         self._runs_end = 0
 
@@ -309,6 +326,17 @@ class _Spool:
         self._quads.write(doc.nquads)
         self.index.append((doc.graph, self._quads_end, len(doc.nquads)))
         self._quads_end += len(doc.nquads)
+        if self.store is not None:
+            self._to_store.append(doc.nquads)
+            self._to_store_size += len(doc.nquads)
+            if self._to_store_size >= RUN_BYTES:
+                self._load_quads()
+
+    def _load_quads(self) -> None:
+        if self.store is not None and self._to_store:
+            with self.clock.stage("store"):
+                self.store.load(b"".join(self._to_store), named=True)
+        self._to_store, self._to_store_size = [], 0
 
     def add_run(self, run: bytes) -> None:
         if run:
@@ -326,15 +354,20 @@ class _Spool:
             lines = b"".join(self._pending).splitlines(keepends=True)
             lines.sort()  # Timsort merges the already-sorted runs
             data = b"".join(dict.fromkeys(lines))
+        self._pending, self._pending_size = [], 0
         self._runs.write(data)
         self.runs.append((self._runs_end, len(data)))
         self._runs_end += len(data)
-        self._pending, self._pending_size = [], 0
+        if self.store is not None:  # the default graph is the union: a triple loaded twice is stored once
+            with self.clock.stage("store"):
+                self.store.load(data, named=False)
 
     def close(self) -> None:
+        """Flush everything to disk (and the last slices to the store)."""
         if self._quads.closed:
             return
         self._flush_runs()
+        self._load_quads()
         for fh in (self._quads, self._records, self._runs):
             fh.flush()
             os.fsync(fh.fileno())
@@ -440,7 +473,7 @@ def _make_folder(out_dir: Path) -> None:
 
 
 def _write_files(spool: _Spool, out_dir: Path, result: BuildResult, clock: Any) -> None:
-    """graph.nt from the merged runs, then Turtle and JSON-LD streamed from it, TriG from the spooled quads,
+    """graph.nt from the merged runs, Turtle and JSON-LD streamed from it, TriG from the spooled quads, and
     records.jsonl; each replaces the previous file only when complete."""
     from pyoxigraph import RdfFormat, parse, serialize
 
@@ -467,60 +500,141 @@ def _write_files(spool: _Spool, out_dir: Path, result: BuildResult, clock: Any) 
             path = out_dir / FILES[kind]
             write_atomic(path, write)
             result.files[kind] = path
+    # graph.nt and records.jsonl are already complete (and synced) in the work folder: rename them into place
     with clock.stage("sort"):
-        # graph.nt is the merged file itself: copy it so the store can still load from the spool
         nt = out_dir / FILES["ntriples"]
-        write_atomic(nt, lambda fh: _copy_into(spool.triples_path, fh))
+        _publish(spool.triples_path, nt)
         result.files["ntriples"] = nt
     with clock.stage("records"):
         records = out_dir / "records.jsonl"
-        write_atomic(records, lambda fh: _copy_into(spool.records_path, fh))
+        _publish(spool.records_path, records)
         result.files["records"] = records
         result.records = RecordsFile(records, len(spool.index))
 
 
-def _copy_into(path: Path, fh: IO[bytes]) -> None:
-    with open(path, "rb") as src:
-        shutil.copyfileobj(src, fh, 4 * 1024 * 1024)
-
-
-def _write_store_bulk(build_dir: Path, quads: Path, triples: Path) -> Path:
-    """The embedded store of a full build, bulk-loaded from the spool files: the documents' named graphs from
-    the N-Quads, the default graph (the union, each triple once) from graph.nt. Same layout and atomic swap as
-    `kg.outputs.store.write_store`, which replaces documents one at a time and is the way for small updates."""
-    import gc
-
-    from pyoxigraph import RdfFormat
-
-    from kg.outputs import store as st
-
-    link = build_dir / st.STORE_LINK
-    current = st._adopt_plain_store_dir(build_dir)
-    numbers = [st._generation_number(p) for p in build_dir.iterdir()]
-    number = max([n for n in numbers if n is not None] or [0])
-    final = build_dir / f".store-{number + 1:05d}"
-    tmp = build_dir / f".store-{number + 1:05d}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+def _publish(done: Path, final: Path) -> None:
     try:
-        db = st.open_store(tmp)
-        db.bulk_load(path=str(quads), format=RdfFormat.N_QUADS)
-        db.bulk_load(path=str(triples), format=RdfFormat.N_TRIPLES)
-        db.flush()
-        db.optimize()
-        del db
-        gc.collect()  # the RocksDB handle must be closed before its folder is renamed
-        os.rename(tmp, final)
-        tmp_link = build_dir / ".store-link.tmp"
-        if tmp_link.is_symlink() or tmp_link.exists():
-            tmp_link.unlink()
-        os.symlink(final.name, tmp_link)
-        os.replace(tmp_link, link)
-        st._fsync_dir(build_dir)
+        os.chmod(done, 0o666 & ~_umask())
+        os.replace(done, final)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{build_dir}: cannot write the store ({exc}); the previous store is untouched") from exc
-    st._prune_generations(build_dir, keep={final, current} if current else {final})
-    return final
+        raise OutputError(f"{final}: writing failed ({exc.strerror}); the previous file is unchanged") from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _StoreWriter:
+    """The store generation a full build fills: created beside the current one, bulk-loaded slice by slice while
+    the build runs, and swapped in with one rename at the end (the layout of `kg.outputs.store.write_store`, which
+    replaces documents one at a time and is the way for small updates). Until then readers see the old store."""
+
+    def __init__(self, build_dir: Path) -> None:
+        from kg.outputs import store as st
+
+        self.build_dir = build_dir
+        self.current = st._adopt_plain_store_dir(build_dir)
+        numbers = [st._generation_number(p) for p in build_dir.iterdir()]
+        number = max([n for n in numbers if n is not None] or [0]) + 1
+        self.final = build_dir / f".store-{number:05d}"
+        self.tmp = build_dir / f".store-{number:05d}.tmp"
+        self._db: Any = None
+
+    def _open(self) -> Any:
+        if self._db is None:
+            from kg.outputs.store import open_store
+
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._db = open_store(self.tmp)
+        return self._db
+
+    def load(self, data: bytes, *, named: bool) -> None:
+        """Bulk-load N-Quads (`named`: the documents' graphs) or N-Triples (into the default graph). `lenient`
+        skips re-checking IRIs our own serializer wrote."""
+        from pyoxigraph import RdfFormat
+
+        fmt = RdfFormat.N_QUADS if named else RdfFormat.N_TRIPLES
+        try:
+            self._open().bulk_load(data, format=fmt, lenient=True)
+        except OSError as exc:
+            raise OutputError(f"{self.build_dir}: cannot write the store ({exc}); the previous store is "
+                              "untouched") from exc
+
+    def finish(self) -> Path:
+        import gc
+
+        from kg.outputs import store as st
+
+        build_dir, link = self.build_dir, self.build_dir / st.STORE_LINK
+        try:
+            db = self._open()
+            db.flush()
+            db.optimize()
+            self._db = db = None
+            gc.collect()  # the RocksDB handle must be closed before its folder is renamed
+            os.rename(self.tmp, self.final)
+            tmp_link = build_dir / ".store-link.tmp"
+            if tmp_link.is_symlink() or tmp_link.exists():
+                tmp_link.unlink()
+            os.symlink(self.final.name, tmp_link)
+            os.replace(tmp_link, link)
+            st._fsync_dir(build_dir)
+        except OSError as exc:
+            raise OutputError(f"{build_dir}: cannot write the store ({exc}); the previous store is untouched") from exc
+        st._prune_generations(build_dir, keep={self.final, self.current} if self.current else {self.final})
+        return self.final
+
+    def abandon(self) -> None:
+        """Drop an unfinished generation (after an error); a finished one is left alone."""
+        import gc
+
+        self._db = None
+        gc.collect()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class _Page:
+    """graph.html, drawn by a separate Python process (the page is pure-Python work that would otherwise run
+    after everything else) from a finished store or graph file."""
+
+    def __init__(self, source: Path, out_dir: Path, work: Path) -> None:
+        import subprocess
+
+        import kg
+
+        self.started = time.perf_counter()
+        self.log = work / "html.log"
+        env = dict(os.environ)
+        package_root = str(Path(kg.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        code = "import sys; from kg.build import _draw_page; _draw_page(sys.argv[1], sys.argv[2])"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen([sys.executable, "-c", code, str(source), str(out_dir / "graph.html")],
+                                         stdout=subprocess.DEVNULL, stderr=log, env=env)
+
+    def wait(self) -> tuple[float, float, int]:
+        """Wall seconds, CPU seconds and peak memory of the drawing process; OutputError if it failed."""
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        if self.proc.returncode != 0:
+            text = self.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            raise OutputError(f"graph.html could not be drawn: {text[-1] if text else 'the process failed'}")
+        return (time.perf_counter() - self.started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+
+    def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _draw_page(source: str, out: str) -> None:
+    """(In the page process) the network page of a build folder's store or an RDF file."""
+    from kg.outputs.store import open_graph
+    from kg.outputs.viz import write_html
+
+    write_html(open_graph(Path(source)), Path(out))
 
 
 def _push_remote(spool: _Spool, url: str, protocol: str | None) -> None:
@@ -537,23 +651,6 @@ def _push_remote(spool: _Spool, url: str, protocol: str | None) -> None:
             push_documents(url, quads_by_graph, protocol=protocol)
         else:
             push_documents(url, quads_by_graph)
-
-
-def _write_html(out_dir: Path, spool: _Spool, have_store: bool) -> None:
-    """The network page, drawn from the store just written (or, without one, from graph.nt in a scratch store)."""
-    from pyoxigraph import RdfFormat, Store
-
-    from kg.outputs.viz import write_html
-
-    if have_store:
-        from kg.outputs.store import load_store
-
-        graph = load_store(out_dir)
-    else:
-        graph = Store()
-        graph.bulk_load(path=str(spool.triples_path), format=RdfFormat.N_TRIPLES)
-    write_html(graph, out_dir / "graph.html")
-    del graph
 
 
 def _remember(out_dir: Path) -> None:

@@ -126,17 +126,25 @@ class StageClock:
         self.seconds: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
         self.peak: dict[str, int] = {}
+        self._nested: list[list[float]] = []  # wall and CPU seconds of the stages running inside the open ones
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        """Time a stage; a stage opened inside another counts for itself only, not twice."""
         if self.memory:
             reset_peak_rss()
         started, cpu = time.perf_counter(), time.process_time()
+        self._nested.append([0.0, 0.0])
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
-            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
+            wall, used = time.perf_counter() - started, time.process_time() - cpu
+            inner_wall, inner_cpu = self._nested.pop()
+            self.seconds[name] = self.seconds.get(name, 0.0) + wall - inner_wall
+            self.cpu[name] = self.cpu.get(name, 0.0) + used - inner_cpu
+            if self._nested:
+                self._nested[-1][0] += wall
+                self._nested[-1][1] += used
             if self.memory:
                 self.peak[name] = max(self.peak.get(name, 0), peak_rss())
 

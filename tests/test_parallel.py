@@ -117,7 +117,7 @@ def test_unreadable_files_are_reported_in_input_order(corpus: Path, tmp_path: Pa
                    validate=False)
     assert [Path(p.source).name for p in result.problems] == ["a-empty.txt", "zz-binary.txt"]
     assert all(isinstance(p, InputError) for p in result.problems)
-    with pytest.raises(InputError, match="a-empty.txt"):
+    with pytest.raises(InputError, match=r"a-empty\.txt"):
         build([folder], tmp_path / "strict", processes=2, chunk_docs=1, html=False, store=False, strict=True)
     assert not list((tmp_path / "strict").glob(".build-*"))  # the work folder is gone
 
@@ -187,3 +187,25 @@ def test_cli_options(corpus: Path, sequential: Path, tmp_path: Path, capsys: pyt
     assert main(["build", str(corpus), "--processes", "0"]) == 64
     assert main(["build", str(corpus), "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--executor dask" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_remote_store_receives_one_named_graph_per_summary(sequential: Path, corpus: Path, tmp_path: Path) -> None:
+    import urllib.parse
+    import urllib.request
+
+    from pyoxigraph import RdfFormat, parse
+
+    from kg.serve import OxigraphServer
+
+    with OxigraphServer(None, read_only=False) as server:
+        result = build([corpus], tmp_path / "out", processes=1, html=False, store=False,
+                       remote=f"{server.url}/store", remote_protocol="gsp")
+        assert result.counts["documents"] == len(SAMPLE)
+        local = _store_quads(sequential)
+        for graph in sorted({q.graph_name for q in local if isinstance(q.graph_name, NamedNode)}, key=str):
+            url = f"{server.url}/store?graph={urllib.parse.quote(graph.value, safe='')}"
+            request = urllib.request.Request(url, headers={"Accept": "application/n-triples"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                remote = {q.triple for q in parse(response.read(), RdfFormat.N_TRIPLES)}
+            assert remote == {q.triple for q in local if q.graph_name == graph}, graph

@@ -4,13 +4,14 @@ InputError, never a traceback; every evidence offset slices the text it refers t
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import InputError
@@ -215,9 +216,12 @@ def test_stated_figures_normalise_to_ordered_fractions(figure: str, frame: str) 
 
 @FAST
 @given(st.text(max_size=60) | _num | st.tuples(_num, st.text(max_size=5)).map("".join))
+@example("nan")
+@example("-INFINITY")
+@example("1e400")
 def test_number_parses_or_declines_any_text(raw: str) -> None:
     value = number(raw)
-    assert value is None or (value == value and value >= 0)  # not NaN, not negative
+    assert value is None or (math.isfinite(value) and value >= 0), value  # a count or rate, never NaN or infinite
 
 
 @pytest.mark.parametrize(

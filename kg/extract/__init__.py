@@ -163,7 +163,7 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
         ev = Evidence(sentence=document.span(seg), start=seg.start, end=seg.end)
         for span in sdoc.spans.get("rkg_names", []):
             # subjects only count in the opening sentences, where a summary defines its condition
-            if span.label_ == "SUBJECT" and (first_seen or seg.paragraph > 0):
+            if span.label_.startswith("SUBJECT") and (first_seen or seg.paragraph > 0):
                 continue
             names.append((span.label_, span.kb_id_, ev))
         first_seen = True
@@ -223,7 +223,7 @@ def _mentions(found: list[tuple[str, str | None, Evidence, int, int]], name_keys
         chosen: list[tuple[str, str | None, Evidence, int, int]] = []
         for it in items:
             if any(c[3] <= it[3] and it[4] <= c[4] for c in chosen):
-                continue
+                continue  # a sub-phrase of a longer find ("gene therapy" inside "micro-dystrophin gene therapy")
             chosen.append(it)
         for it in sorted(chosen, key=lambda it: it[3]):
             kept.append((it[0], it[2]))
@@ -234,11 +234,35 @@ def _mentions(found: list[tuple[str, str | None, Evidence, int, int]], name_keys
         if k in name_keys and re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", label) and f"{label} gene" in ev.sentence:
             # a gene that shares the condition's abbreviation ("variants in the NF1 gene")
             label, k = f"{label} gene variant", _key(f"{label} gene variant")
-        if not k or k in seen or k in name_keys or k in denied:
+        if not k or k in seen or k in name_keys or _denied(k, denied):
             continue
         seen.add(k)
         out.append(Mention(label=label, evidence=ev))
     return out
+
+
+def _denied(key: str, denied: set[str]) -> bool:
+    """Is this label something the summary denies elsewhere? "childhood vaccination" is blocked by a denied
+    "vaccination", "eye gene therapy" by a denied "gene therapy" (every word of the denied label is in it)."""
+    if key in denied:
+        return True
+    words = set(key.split())
+    for d in denied:
+        dw = set(d.split())
+        if not dw or not dw <= words:
+            continue
+        # a denied phrase blocks its variants; a denied single word ("surgery") blocks only a short, unlisted
+        # variant ("childhood vaccination"), never a named area such as "fetal surgery"
+        if len(dw) > 1 or len(words) <= 2 and key not in _known_terms():
+            return True
+    return False
+
+
+@cache
+def _known_terms() -> frozenset[str]:
+    from kg.extract import lexicon
+
+    return frozenset(_key(t) for t in (*lexicon.table("treatment-terms.tsv"), *lexicon.table("risk-terms.tsv")))
 
 
 def _prevalence(figures: list[tuple[object, Evidence]]) -> list[Prevalence]:

@@ -52,7 +52,7 @@ def refers_to_condition(text: str, name: str | None = None) -> bool:
 
 
 _RISK_WORD = re.compile(r"risk|odds|chance|likelihood|susceptib|probab|vulnerab|prone", re.I)
-_COPULA = re.compile(r"^(?:is|are|was|were|be|been|remains?|confers?)\b", re.I)
+_COPULA = re.compile(r"^(?:is|are|was|were|be|been|remains?|confers?|heads?|tops?|also\s+feature)\b", re.I)
 _OTHER_OUTCOME = re.compile(
     r"^\s*(?:of|for)\s+(?:\w+\s+)?(?:later|other|second|secondary|subsequent|further|additional|new|serious|"
     r"severe|fatal|life-threatening|cancers?|tumou?rs?|complications?|death|deaths|problems?|infections?|fractures?|"
@@ -87,6 +87,9 @@ def cause_regions(sentence: str, clauses: list[tuple[int, int]]) -> list[tuple[i
                     if not _object_is_condition(m[0], sentence[m.end() : c_end]):
                         continue  # "narrowings that cause serious problems": the effect is not the condition
                     regions.append((c_start, m.start()))
+                    as_do = re.search(r",\s*as\s+(?:do|does|did)\s+", sentence[m.end() : c_end])
+                    if as_do:  # "A and B add further risk, as do C and D"
+                        regions.append((m.end() + as_do.end(), c_end))
                     app = _APPOSITIVE.match(sentence, m.end(), c_end)
                     if app:
                         regions.append((app.end(), c_end))

@@ -46,7 +46,7 @@ class Clause:
 
 
 def _any(names: str, text: str) -> bool:
-    return any(p.search(text) for p in lexicon.patterns(names))
+    return lexicon.combined(names).search(text) is not None
 
 
 def clause_bounds(text: str, *, fine: bool = False) -> list[tuple[int, int]]:
@@ -76,6 +76,12 @@ def clauses_of(text: str) -> list[Clause]:
     return out
 
 
+def _txt(doc: Doc) -> str:
+    """The sentence's text, computed once per Doc by `rkg_clauses`."""
+    text = doc.user_data.get("rkg_text")
+    return text if isinstance(text, str) else doc.text
+
+
 def clause_at(doc: Doc, char: int) -> Clause | None:
     for c in doc._.rkg_clauses or ():
         if c.start <= char < c.end:
@@ -92,9 +98,10 @@ class ClausesComponent:
     """Marks negation scopes and clause kinds, which the entity components consult."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.rkg_negated = negation.negated_ranges(doc.text)
-        doc._.rkg_clauses = clauses_of(doc.text)
-        doc._.rkg_causes = causal.cause_regions(doc.text, clause_bounds(doc.text, fine=True))
+        doc.user_data["rkg_text"] = doc.text  # Doc.text rebuilds the string from its tokens on every call
+        doc._.rkg_negated = negation.negated_ranges(_txt(doc))
+        doc._.rkg_clauses = clauses_of(_txt(doc))
+        doc._.rkg_causes = causal.cause_regions(_txt(doc), clause_bounds(_txt(doc), fine=True))
         return doc
 
 
@@ -120,12 +127,20 @@ def _char_to_tokens(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------------------------------------- names
 
 _NAME_STOP = re.compile(
-    r"\s*(?:,|;|:|\)|\(|\.(?:\s|$)|\s[—–]\s|$|\s+(?:(?:in|on|because|to|for|from|with|among|until)\s|and\s+(?=[a-z]))|\s+(?:is|are|was|were|has|have|refers|describes|remains|affects|"
+    r"\s*(?:,|;|:|\)|\(|\.(?:\s|$)|\s[—–]\s|$|\s+(?:and|or)\s*,|\s+(?:(?:in|on|because|to|for|from|with|among|until)\s|and\s+(?=[a-z]))|\s+(?:is|are|was|were|has|have|refers|describes|remains|affects|"
     r"which|that|who|because|since|when|where|while|whose|instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+(?:some|older|many|medical|the)|by\s+(?:some|many|older|"
     r"clinicians|doctors)|among|after|for\s+(?:short|its)|now|today|is\s+now|and\s+(?:is|are|was|listed|described|"
     r"sometimes|often|still|once|historically|called|known|termed)))",
     re.I,
 )
+# The next item of a list of names: a short phrase without verbs, followed by another comma, "or" or the sentence verb.
+_LIST_NAME = re.compile(
+    r"\s*(?:or\s+|and\s+)?(?P<item>(?!(?:is|are|was|were|has|have|which|that|who|a|an|the|it|its)\b)"
+    r"[A-Za-z0-9][\w'’-]*(?:\s+(?!(?:is|are|was|were|has|have|which|that|who|affects?|causes?)\b)[\w'’-]+){0,5})"
+    r"(?=\s*,|\s+or\s)",
+    re.I,
+)
+_MORE_AS = re.compile(r"\s*,?\s*(?:and|or)\s*,?\s+(?:(?:in|by|among|when|to|within)\s+[^;()]{1,60}?,?\s+)?as\s+", re.I)
 _CONTRAST = re.compile(r"\s*,?\s*(?:instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+contrast\s+to)\b", re.I)
 _SUBJECT = re.compile(
     r"^(?P<name>[A-Z0-9][^,;:()]{1,90}?)\s*(?:\((?P<paren>[^()]{1,120})\)|(?=,|\s(?:is|are|was|were|refers|"
@@ -168,6 +183,19 @@ def name_like(name: str) -> bool:
     return bool(_DISEASE_WORD.search(words[-1]) or (len(words) >= 2 and _DISEASE_WORD.search(name)))
 
 
+def _names_another(text: str, cue_start: int) -> bool:
+    """Does the synonym cue belong to another named thing? "Allgrove syndrome, also called X" in the middle of a
+    sentence, or "the clustering ... is labelled X" (a passive cue whose subject is not the condition)."""
+    before = text[:cue_start]
+    owner = re.search(r"(?:^|[:;]\s+|\b(?:and|but|whereas|while)\s+)(?P<np>[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,4}?)\s*,\s*"
+                      r"(?:\w+ly\s+|also\s+|sometimes\s+|often\s+|once\s+|long\s+)*$", before)
+    if owner and owner.start("np") > 0:
+        return True
+    passive = re.search(r"(?:^|[,;:]\s*|\b(?:and|but|whereas)\s+)(?:the|this|that|these|a|an)\s+(?P<head>[a-z][\w-]*)"
+                        r"[^,;:]*?\s(?:is|are|was|were)\s+(?:\w+ly\s+|also\s+|sometimes\s+)?$", before)
+    return bool(passive and not _DISEASE_WORD.fullmatch(passive["head"]) and passive["head"] not in ("same", "other"))
+
+
 def _names_the_condition(word: str) -> bool:
     """Can the word just before a synonym cue introduce another name of the condition? "also", "sometimes",
     "better", "widely" and "the disorder" can; a noun such as "growths" or "process" names something else."""
@@ -175,7 +203,8 @@ def _names_the_condition(word: str) -> bool:
             or bool(_DISEASE_WORD.fullmatch(word)))
 
 
-_NAME_CUE_WORDS = frozenset("better best more most formerly once still now historically previously and or".split())
+_NAME_CUE_WORDS = frozenset("better best more most formerly once still now historically previously and or long "
+                            "later first originally".split())
 
 
 @Language.factory("rkg_names")
@@ -188,7 +217,7 @@ class NamesComponent:
     synonym cues ("also known as Y", "formerly Z", "abbreviated A"), and abbreviations in brackets ("(PWS)")."""
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = _txt(doc)
         found: list[tuple[int, int, str, str]] = []
         m = _SUBJECT.match(text)
         defining = bool(m and (name_like(m["name"].strip()) or not re.match(r"(?:the|a|an|this|these|that|it|its|most|many|some)\b",
@@ -197,7 +226,7 @@ class NamesComponent:
         if m:
             found.append((m.start("name"), m.end("name"), "SUBJECT", m["name"].strip()))
             if m["paren"]:
-                self._parenthetical(text, m.start("paren"), m["paren"], found)
+                self._parenthetical(text, m.start("paren"), m["paren"], found, "SUBJECT")
             alt = re.match(r",\s+or\s+([^,;()]{3,80}?),", text[m.end("name") :])
             if alt and defining and name_like(alt[1]):
                 pos = m.end("name") + alt.start(1)
@@ -210,7 +239,17 @@ class NamesComponent:
                     found.append((cue.end() + 1, cue.end() + 1 + len(quoted[1]), "SYNONYM", quoted[1]))
                     continue
                 stop = _NAME_STOP.search(rest)
+                while stop and stop.group().strip() == "," and _LIST_NAME.match(rest, stop.end()):
+                    stop = _NAME_STOP.search(rest, _LIST_NAME.match(rest, stop.end()).end("item"))  # "A, B or C"
                 chunk = rest[: stop.start()] if stop else rest
+                more = _MORE_AS.match(rest, stop.start()) if stop else None
+                if more:  # "referred to as X and in older papers as Y": Y is a name too
+                    tail = rest[more.end() :]
+                    tail_stop = _NAME_STOP.search(tail)
+                    extra = tail[: tail_stop.start()] if tail_stop else tail
+                    pos = cue.end() + more.end()
+                    if _plausible_name(extra) and (defining or name_like(extra)):
+                        found.append((pos, pos + len(extra), "SYNONYM", extra))
                 if stop and _CONTRAST.match(rest[stop.start() :]):
                     continue  # "doctors call it moyamoya syndrome instead of moyamoya disease": a different name
                 offset = cue.end()
@@ -222,26 +261,37 @@ class NamesComponent:
                     continue
                 if re.search(r"\b[A-Z][A-Za-z0-9]{1,9}\s*\((?:\s*[a-z]+)?\s*$", before):
                     continue  # "ACVRL1 (also called ALK1)": another name of a gene or variant
+                if re.search(r"\b(?:form|forms|type|types|variant|variants|subtype|subtypes|version|phenotype|presentation)"
+                             r"\s+(?:is|are|was|were)\s+(?:\w+ly\s+|also\s+|still\s+)?$", before, re.I):
+                    continue  # "a milder, later-onset form is known as Y": the name of a variant, not a synonym
                 prev_word = re.search(r"\b([a-z]{3,})\s*$", before)
-                if prev_word and not re.search(r"\b(?:it|them)\b", cue[0], re.I) and not _names_the_condition(prev_word[1]):
+                active = re.match(r"(?:call|calls|know|knows|describe|describes|list|lists|refer|refers|write|writes)\b",
+                                  cue[0], re.I)
+                if prev_word and not active and not re.search(r"\b(?:it|them)\b", cue[0], re.I) \
+                        and not _names_the_condition(prev_word[1]):
                     continue  # "growths known as hamartomas", "a process known as X": the name of something else
+                if _names_another(text, cue.start()):
+                    continue  # "... genetic: Allgrove syndrome, also called triple-A syndrome, ..."
                 for part in _split_names(chunk):
                     pos = text.find(part, offset)
                     if pos >= 0 and _plausible_name(part) and (defining or name_like(part)):
                         found.append((pos, pos + len(part), "SYNONYM", part))
         # "X (ABBR)" after any name found so far
-        for s, e, _role, _name in list(found):
+        for s, e, role, _name in list(found):
             after = re.match(r"\s*\((?P<p>[^()]{1,80})\)", text[e:])
             if after:
-                self._parenthetical(text, e + after.start("p"), after["p"], found)
+                self._parenthetical(text, e + after.start("p"), after["p"], found, role)
         for s, e, role, name_text in found:
             toks = _char_to_tokens(doc, s, e)
-            if toks:
+            if toks and not _negated(doc, s, e):  # "it has nothing to do with the similarly named X syndrome"
                 _add(doc, "rkg_names", toks[0], toks[1], name_text.strip(), role=role)
         return doc
 
     @staticmethod
-    def _parenthetical(text: str, start: int, inner: str, found: list[tuple[int, int, str, str]]) -> None:
+    def _parenthetical(text: str, start: int, inner: str, found: list[tuple[int, int, str, str]],
+                       owner: str = "") -> None:
+        """Names in brackets after a name; those after a sentence's subject share its fate ("SUBJECT_..." roles:
+        only the opening sentence's subject names the condition)."""
         inner_stripped = inner.strip()
         cue = re.match(r"(?:also\s+|sometimes\s+|often\s+|formerly\s+|or\s+)?(?:known\s+as|called|termed|"
                        r"abbreviated(?:\s+as)?|written|a\.?k\.?a\.?|or|formerly)\s+", inner_stripped, re.I)
@@ -250,7 +300,8 @@ class NamesComponent:
             if (cue or re.fullmatch(r"[A-Z][A-Za-z0-9-]{1,9}", part)) and _plausible_name(part):
                 pos = text.find(part, start)
                 if pos >= 0:
-                    found.append((pos, pos + len(part), "ABBREV" if not cue else "SYNONYM", part))
+                    role = "ABBREV" if not cue else "SYNONYM"
+                    found.append((pos, pos + len(part), f"SUBJECT_{role}" if owner == "SUBJECT" else role, part))
 
 
 # ---------------------------------------------------------------------------------------------------- prevalence
@@ -264,7 +315,7 @@ class PrevalenceComponent:
     """Prevalence figures, normalised by `kg.extract.prevalence`; the figure rides on `span._.rkg_figure`."""
 
     def __call__(self, doc: Doc) -> Doc:
-        for fig in find_figures(doc.text):
+        for fig in find_figures(_txt(doc)):
             toks = _char_to_tokens(doc, fig.start, fig.end)
             if toks and not _negated(doc, fig.start, fig.end):
                 _add(doc, "rkg_prevalence", toks[0], toks[1], fig.text)
@@ -301,7 +352,7 @@ _KINDS = (
 )
 _INHERITANCE = re.compile(
     r"\b(?P<kind>" + _KINDS + r")\b(?=[^.;]{0,60}?\b(?:inherit\w*|pattern|manner|fashion|way|trait|mode|transmission|"
-    r"passed|condition|disorder|disease)\b|\s+inheritance)"
+    r"passed|condition|disorder|disease)\b|\s+(?:inheritance|cause|origin|basis|mechanism)\b)"
     r"|\b(?:inheritance|pattern|transmission|condition|disorder|disease|it)\s+(?:is|was)\s+(?:\w+\s+)?(?P<kind2>"
     + _KINDS + r")\b(?=\s*[,.;:]|\s+(?:and|so|in|with|but)\b)",
     re.I,
@@ -359,6 +410,8 @@ _SEX = re.compile(
     r"many|likely)|predominate)"
     r"|\b(?P<b>male|female)\s+(?:predominance|preponderance|sex)\b"
     r"|\bmore\s+(?:common|frequent|often)\s+(?:in|among)\s+(?P<c>boys|males|men|girls|females|women)\b"
+    r"|\b(?:nearly|almost|virtually|practically)\s+(?:all|every\w*)\s+(?:\w+\s+){0,2}?(?:is|are|were|was)\s+"
+    r"(?P<e>female|male|girls|boys|women|men|females|males)\b"
     r"|\b(?:with\s+)?(?P<d>girls|boys|women|men|females|males)\s+affected\s+(?:a\s+little\s+|slightly\s+|"
     r"somewhat\s+)?more\s+often",
     re.I,
@@ -370,6 +423,12 @@ _CAUSE_WORDS = frozenset("""asbestos alcohol tobacco smoking radiation infection
 # Class nouns that name no particular cause when they stand alone ("certain medicines can provoke it").
 _GENERIC_AGENTS = frozenset("""medicines drugs medications agents substances treatments therapies things events
     conditions diseases disorders exposures influences factors genes variants mutations changes""".split())
+_PARENT_CARRIES = re.compile(
+    r"\b(?P<who>parent|mother|father)\s+(?:who\s+)?(?:carries|carry|has|have|harbou?rs?)\s+(?:a|an|the)\s+"
+    r"(?P<x>(?:[\w-]+\s+){0,2}?(?:translocation|inversion|variant|mutation|premutation|deletion|rearrangement|gene|copy))\b"
+    r"(?:\s+or\s+(?:a|an)\s+(?P<y>(?:[\w-]+\s+){0,1}?(?:translocation|inversion|rearrangement)))?",
+    re.I,
+)
 _PARENT_AGE = re.compile(
     r"\b(?P<who>older|elderly|older-than-average)\s+(?P<p>fathers|mothers|parents)\b|\badvanc(?:ed|ing)\s+(?P<p2>paternal|maternal|"
     r"parental)\s+age\b|\b(?P<p3>fathers|mothers)\s+(?:aged\s+)?(?:over|older\s+than|above)\s+\d+"
@@ -379,6 +438,8 @@ _PARENT_AGE = re.compile(
 _MATERNAL_HEADS = frozenset("""smoking alcohol use infection infections obesity diabetes fever hyperthermia hyperglycemia
     hyperglycaemia malnutrition undernutrition weight intake deficiency""".split())
 _PREGNANCY = re.compile(r"pregnan|\bmothers?\b|\bmaternal\b|gestation|conception|\bin\s+the\s+womb\b", re.I)
+_PEOPLE = frozenset("people person patient child adult woman man boy girl infant baby mother father parent individual "
+                    "those".split())
 _NAME_HEAD = re.compile(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|complex|type\s+\w+)$", re.I)
 _ADJECTIVE = re.compile(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
 _NUMBERED = frozenset("type types grade stage trisomy chromosome chromosomes factor exon intron".split())
@@ -387,7 +448,7 @@ _NOUN_ING = frozenset("""smoking drinking building bleeding feeding swelling clo
 _NOT_PARTICIPLES = frozenset("""red bred seed need feed speed breed bleed creed shed wed bed hundred kindred
     deed weed steed""".split())
 _ANCESTRY = re.compile(
-    r"\b(?:of|with)\s+(?P<who>(?:[A-Z][a-z]+(?:,\s+|\s+and\s+(?:other\s+)?|\s+or\s+|\s+))*[A-Z][a-z]+)\s+"
+    r"\b(?:of|with)\s+(?P<who>(?:(?:other\s+)?[A-Z][a-z]+(?:,\s+|\s+and\s+|\s+or\s+|\s+))*(?:other\s+)?[A-Z][a-z]+)\s+"
     r"(?P<kind>ancestry|descent|origin|heritage|background)\b"
 )
 
@@ -428,6 +489,11 @@ _ANTIBODY = re.compile(
     re.I,
 )
 _TRANSLOCATION = re.compile(r"(?P<t>\bt\(\w{1,2};\w{1,2}\)(?:\([pq][\d.;pq]+\))?)|\b(?P<hla>HLA-[A-Z]{1,3}\d?\*\d{2}(?::\d{2})?)")
+_ARM = re.compile(
+    r"\b(?P<kind>deletion|duplication|loss)\s+of\s+(?:(?:part|a\s+piece|a\s+segment|the\s+end)\s+of\s+)?the\s+"
+    r"(?P<arm>short|long)\s+arm\s+of\s+chromosome\s+(?P<chr>\d{1,2}|X|Y)\b",
+    re.I,
+)
 _ANEUPLOIDY = re.compile(r"\b(?:trisomy|monosomy|tetrasomy|triploidy)\s+(?:\d{1,2}|X|Y)(?:[pq]\d*)?\b", re.I)
 _DE_NOVO = re.compile(
     r"\b(?:arises?|arose|arisen|occurs?|occurred|appears?|appeared|happens?|happened|develops?|developed)\s+"
@@ -471,7 +537,7 @@ class RiskFactorsComponent:
         self.drugs = lexicon.phrases("drugs.txt")
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = _txt(doc)
         clauses = doc._.rkg_clauses or []
         genetic = re.search(r"gene|inherit|mutat|variant|chromosom|dominant|recessive|X-linked|allele|deletion|"
                             r"duplication|expansion|famil|parent|relative|sibling|antibod|immune|autoimmun|cousin|"
@@ -515,6 +581,11 @@ class RiskFactorsComponent:
             if toks:
                 label = f"{m['t']} translocation" if m["t"] else f"{m['hla']} allele"
                 strong.append((toks[0], toks[1], label, "genetic"))
+        for m in _ARM.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                strong.append((toks[0], toks[1], f"chromosome {m['chr']} {m['arm'].lower()} arm {m['kind'].lower()}",
+                               "genetic"))
         for m in _ANEUPLOIDY.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
@@ -566,11 +637,13 @@ class RiskFactorsComponent:
     def _family(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
         """Consanguinity ("parents who are blood relatives"), affected relatives ("an affected parent", "a carrier
         mother", "runs in families") and autoantibodies ("antibodies against muscle-specific kinase (MuSK)")."""
-        text = doc.text
+        text = _txt(doc)
         for m in _CONSANGUINITY.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
-                yield toks[0], toks[1], "consanguinity", "genetic"
+                written = re.match(r"consanguineous\s+(\w+)", m[0], re.I)
+                yield toks[0], toks[1], f"consanguineous {singular(written[1].lower())}" if written else "consanguinity", \
+                    "genetic"
         for m in _RELATIVE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             clause = clause_at(doc, m.start())
@@ -588,6 +661,15 @@ class RiskFactorsComponent:
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 yield toks[0], toks[1], "de novo mutation", "genetic"
+        for m in _PARENT_CARRIES.finditer(text):
+            for group in ("x", "y"):
+                if m[group]:
+                    toks = _char_to_tokens(doc, m.start(group), m.end(group))
+                    kind = re.sub(r"\s+", " ", m[group].lower()).rstrip("s")
+                    if toks and re.search(r"\b(?:gene|copy|variant|mutation)\b", kind):
+                        yield toks[0], toks[1], f"carrier {m['who'].lower()}", "genetic"
+                    elif toks:
+                        yield toks[0], toks[1], f"parental {kind}", "genetic"
         for m in _PARENT_AGE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             who = (m["p"] or m["p2"] or m["p3"] or m["p4"]).lower()
@@ -615,7 +697,7 @@ class RiskFactorsComponent:
 
     def _listed(self, doc: Doc, regions: list[tuple[int, int]]) -> Iterator[tuple[int, int, str, str | None]]:
         """Items of the cause regions, each cut to its minimal noun phrase: "caused by A, B or C" -> A, B, C."""
-        text = doc.text
+        text = _txt(doc)
         for r_start, r_end in regions:
             chunk = text[r_start:r_end]
             skip = _QUANTIFIER_OF.match(chunk.lstrip())
@@ -638,12 +720,8 @@ class RiskFactorsComponent:
                     toks = _char_to_tokens(doc, pos, pos + len(item.rstrip()))
                     if not toks:
                         continue
-                    s = trim_start(doc, toks[0], toks[1])
-                    e = s
-                    while e < toks[1] and not is_boundary(doc[e]) and e - s < 5:
-                        e += 1
-                    e = self._cut_verbs(doc, s, e)
-                    if e <= s or doc[s].like_num or is_boundary(doc[s]):
+                    s, e = self._item_phrase(doc, toks[0], toks[1])
+                    if e <= s:
                         continue
                     head = doc[e - 1].lower_
                     mods = {t.lower_ for t in doc[s : e - 1]}
@@ -665,6 +743,28 @@ class RiskFactorsComponent:
                             "not-heads.txt") and not _ADJECTIVE.search(doc[s].lower_)):
                         continue
                     yield s, e, label_from_tokens(doc[s:e]), None
+
+    def _item_phrase(self, doc: Doc, start: int, end: int) -> tuple[int, int]:
+        """The noun phrase that names a list item in doc[start:end]: its first phrase, or, when that is a person or
+        an amount ("people who already live with type 1 diabetes", "deficiencies of protein C"), the next one."""
+        s, e = start, start
+        for _attempt in range(3):
+            s = trim_start(doc, e if e > start else start, end)
+            e = s
+            while e < end and not is_boundary(doc[e]) and e - s < 5:
+                e += 1
+            e = self._cut_verbs(doc, s, e)
+            if e <= s or doc[s].like_num or is_boundary(doc[s]):
+                return s, s
+            head = singular(doc[e - 1].lower_)
+            nxt = doc[e].lower_ if e < end else ""
+            person = head in _PEOPLE and nxt in ("who", "with", "that")  # "people who already live with X"
+            lacking = head in ("deficiency", "lack", "shortage", "loss") and nxt == "of"  # "deficiencies of protein C"
+            if not (person or lacking):
+                return s, e
+            while e < end and is_boundary(doc[e]):
+                e += 1
+        return s, e
 
     def _cause_like(self, doc: Doc, s: int, e: int) -> bool:
         """Could this open-class phrase name a cause? Not a person, amount, kind or body part ("not-heads.txt"),
@@ -696,7 +796,7 @@ class RiskFactorsComponent:
 
         A point variant is labelled by the gene symbol alone: that is the node other graphs join on, whatever word
         ("mutation", "variant", "change") a summary used; structural changes keep their kind."""
-        text = doc.text
+        text = _txt(doc)
         for i, tok in enumerate(doc):
             sym = tok.text
             named_gene = i + 1 < len(doc) and doc[i + 1].lower_ == "gene"
@@ -748,19 +848,22 @@ class RiskFactorsComponent:
     @staticmethod
     def _groups(doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
         """Groups a summary says are affected more often: sex and ancestry ("boys outnumber girls" -> male sex)."""
-        for m in _SEX.finditer(doc.text):
-            who = (m["a"] or m["b"] or m["c"] or m["d"]).lower()
+        for m in _SEX.finditer(_txt(doc)):
+            who = (m["a"] or m["b"] or m["c"] or m["d"] or m["e"]).lower()
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 sex = "male sex" if who in ("boys", "males", "men", "male") else "female sex"
                 yield toks[0], toks[1], sex, "other"
-        for m in _ANCESTRY.finditer(doc.text):
+        for m in _ANCESTRY.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start("who"), m.end("kind"))
-            if re.search(r"\b(?:less|least|rarely|rarer|uncommon|lower|fewer)\b[^.;]{0,50}$", doc.text[: m.start()], re.I):
+            if re.search(r"\b(?:less|least|rarely|rarer|uncommon|lower|fewer)\b[^.;]{0,50}$", _txt(doc)[: m.start()], re.I):
                 continue  # "less common in people of Asian descent" is not a predisposition
             if toks:
-                who = re.sub(r"^.*(?:,\s+|\s+and\s+(?:other\s+)?|\s+or\s+)", "", m["who"])
-                yield toks[0], toks[1], f"{who} ancestry", "genetic"
+                kind = m["kind"].lower() if m["kind"].lower() in ("descent", "ancestry", "origin") else "ancestry"
+                for part in re.finditer(r"(?:other\s+)?(?P<w>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)", m["who"]):
+                    span = _char_to_tokens(doc, m.start("who") + part.start("w"), m.start("who") + part.end("w"))
+                    if span:  # "people of Turkish, Iranian and Japanese descent": one ancestry each
+                        yield span[0], span[1], f"{part['w']} {kind}", "genetic"
 
     @staticmethod
     def _chromosome(doc: Doc, m: re.Match[str]) -> tuple[int, int, str, str | None]:
@@ -874,28 +977,33 @@ class TreatmentAreasComponent:
             if e - s == 2 and s >= 2 and doc[s - 1].lower_ in ("and", "or") and self._lone_modifier(doc, s - 2):
                 # "influenza and pneumococcal vaccination", "laser or radiofrequency ablation": both share the head
                 cands.append((s - 2, s - 1, f"{doc[s - 2].lower_} {label_from_tokens(doc[e - 1 : e])}", cat))
-        for m in _HEAD_OF.finditer(doc.text):
+        for m in _HEAD_OF.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 cands.append((toks[0], toks[1], normalise_label(m[0]), "care_model"))
         cands.extend(self._drugs(doc))
         for rx, cat in ((_PROCEDURE, "procedure"), (_DRUG_CLASS, "drug")):
-            for m in rx.finditer(doc.text):
+            for m in rx.finditer(_txt(doc)):
                 toks = _char_to_tokens(doc, m.start(), m.end())
                 if toks:
                     s = trim_start(doc, grow_left(doc, toks[0], limit=2), toks[1]) if cat == "procedure" else toks[0]
                     cands.append((s, toks[1], label_from_tokens(doc[s : toks[1]]), cat))
-        for m in _PROFESSION.finditer(doc.text):
+        for m in _PROFESSION.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start(), m.end())
-            specialty = _specialty_of(m[0])
-            if toks and specialty:
-                cands.append((toks[0], toks[1], specialty, "specialty"))
-        for m in _SPECIALTY.finditer(doc.text):
+            if toks and _specialty_of(m[0]):  # a care profession, kept as written ("paediatric neurologist")
+                cands.append((toks[0], toks[1], label_from_tokens(doc[toks[0] : toks[1]]), "specialty"))
+        for m in _SPECIALTY.finditer(_txt(doc)):
             if m[0].lower().split()[-1] in self.not_specialty:
                 continue
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 cands.append((toks[0], toks[1], label_from_tokens(doc[toks[0]:toks[1]]), "specialty"))
+        if _DENIED_CAUSE.search(_txt(doc)):
+            for tok in doc:
+                # a word denied as a cause ("vaccination does not cause it") is not care anywhere in the summary
+                low = tok.lower_
+                if low in self.heads and singular(low) not in _GENERIC_CARE and _negated(doc, tok.idx, tok.idx + len(tok)):
+                    _add(doc, "rkg_denied", tok.i, tok.i + 1, singular(low), role="treatment")
         causes = doc._.rkg_causes or []
         for s, e, label, cat in cands:
             s, label = self._trim_generic(doc, s, e, label)
@@ -921,7 +1029,7 @@ class TreatmentAreasComponent:
                 continue  # "exposure to valproate", "acquired through corneal transplants"
             if clause.research and not clause.treatment:
                 continue
-            if clause.research and re.search(r"\btrials?\b|being\s+(?:tested|studied)|under\s+investigation", doc.text[clause.start:clause.end], re.I):
+            if clause.research and re.search(r"\btrials?\b|being\s+(?:tested|studied)|under\s+investigation", _txt(doc)[clause.start:clause.end], re.I):
                 continue
             if clause.causal and not clause.treatment and cat not in ("drug", "procedure"):
                 continue
@@ -986,6 +1094,11 @@ class TreatmentAreasComponent:
             i += 1
 
 
+_DENIED_CAUSE = re.compile(
+    r"\b(?:does|do|did)\s+not\s+(?:\w+\s+)?cause|\bnothing\s+to\s+do\s+with|\bnot\s+(?:be\s+)?caused\s+by|"
+    r"\bnot\s+(?:the\s+)?cause\b|\bno\s+(?:link|connection|association)\b|\bnot\s+(?:linked|tied|related)\s+to\b",
+    re.I,
+)
 _ROUTES = frozenset("topical oral inhaled intravenous nebulised nebulized subcutaneous intramuscular intrathecal".split())
 _STANDALONE_TREATMENTS = frozenset("""physiotherapy chemotherapy immunotherapy radiotherapy hydrotherapy
     immunosuppression rehabilitation anticoagulation humidification oxygen surgery dialysis""".split())
@@ -1033,8 +1146,8 @@ class CommunityComponent:
     """The community count ("At DiseaseMaps.org, 12 people with X have already connected")."""
 
     def __call__(self, doc: Doc) -> Doc:
-        m = _COMMUNITY.search(doc.text)
-        if m and not re.search(r"\b(?:trial|study|studies|registry)\b", doc.text[: m.start()], re.I):
+        m = _COMMUNITY.search(_txt(doc))
+        if m and not re.search(r"\b(?:trial|study|studies|registry)\b", _txt(doc)[: m.start()], re.I):
             doc._.rkg_community = int(m["n"].replace(",", ""))
         return doc
 

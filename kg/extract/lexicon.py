@@ -59,6 +59,12 @@ def patterns(name: str) -> tuple[re.Pattern[str], ...]:
 
 
 @cache
+def combined(name: str) -> re.Pattern[str]:
+    """All the regular expressions of a file as one case-insensitive alternation (one pass over a text)."""
+    return re.compile("|".join(f"(?:{line.strip()})" for line in _lines(name)), re.I)
+
+
+@cache
 def directed_patterns(name: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """`DIRECTION<TAB>regex` lines."""
     out = []

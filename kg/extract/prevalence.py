@@ -98,6 +98,13 @@ _POP_NORMAL = {"population": "people", "the general population": "people", "gene
                "cases": None, "persons": "people", "live-born infants": "live births", "liveborn": "live births"}
 
 
+_ANY_NUMBER = re.compile(
+    r"\d|\b(?:one|a|an|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|fifty)\s+(?:in|per|out\s+of|"
+    r"of\s+every|in\s+every)\b|\b(?:thousand|million|billion|hundred)\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Figure:
     """A prevalence figure found at text[start:end]."""
@@ -169,6 +176,8 @@ def _round(x: float | None) -> float | None:
 def find_figures(sentence: str) -> list[Figure]:
     """Every prevalence figure in one sentence, in text order, overlapping matches resolved longest-first."""
     found: list[Figure] = []
+    if not _ANY_NUMBER.search(sentence):
+        return found  # every figure has a number in digits or words; most sentences have none
     for m in _ONE_IN.finditer(sentence):
         fig = _one_in(sentence, m)
         if fig:
@@ -263,7 +272,8 @@ def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
         return None
     if m["pop"] and re.match(r"\s*(?:with|who\s+have|who\s+are|affected|diagnosed)\b", after):
         return None  # "10 percent of people with MG have a thymoma": a share of patients
-    if re.search(r"(?:^|[.;]\s*)in\s+(?:\w+\s+)?$", before) and re.match(r"\s*(?:of\s+\w+\s*)?,", sentence[m.end() :]):
+    if re.search(r"(?:^|[.;]\s*)in\s+(?:\w+\s+)?$", before) and (
+            m["pop"] or re.match(r"\s*(?:of\s+\w+\s*)?,|\s*of\s+(?:all\s+)?\w+", sentence[m.end() :])):
         return None  # "In 85 to 90 percent of people, OI stems from ...": a share of cases
     if m["pop"] and m["pop"].lower() in ("cases", "patients", "deaths"):
         return None
