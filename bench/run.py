@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402  (bench/generate.py)
 
+REUSE = False  # --reuse: a build already measured with the same output folder is not run again
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-kg" / "bench"
 STAGES = ("read", "ingest", "extract", "graph", "validate", "collect", "sort", "turtle", "trig", "jsonld", "records",
           "store", "remote", "html")
@@ -162,6 +163,9 @@ def kg_command() -> list[str]:
 def run_build(paths: list[str], out: Path, processes: int, extra: list[str]) -> dict[str, Any]:
     """`kg build` in a subprocess, measured from outside (wall, CPU, memory of the tree) and inside (stages)."""
     timings = out.parent / f"{out.name}.timings.json"
+    saved = out.parent / f"{out.name}.bench.json"
+    if REUSE and saved.exists() and (out / "store").exists():
+        return dict(json.loads(saved.read_text(encoding="utf-8")))
     shutil.rmtree(out, ignore_errors=True)
     cmd = [*kg_command(), "build", *paths, "--out", str(out), "--processes", str(processes), "--quiet",
            "--timings", str(timings), *extra]
@@ -185,6 +189,7 @@ def run_build(paths: list[str], out: Path, processes: int, extra: list[str]) -> 
         processes_seen=sampler.peak_processes, load=load,
         skipped=sum(1 for line in stderr.decode().splitlines() if line.startswith("kg build: skipped")),
     )
+    saved.write_text(json.dumps(data), encoding="utf-8")
     return data
 
 
@@ -633,6 +638,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write", default=str(ROOT / "BENCHMARKS.md"), help="file to update ('-': print only)")
     p.add_argument("--skip", default="", help="parts to skip: build,extraction,queries,startup")
     p.add_argument("--quick", action="store_true", help="one repetition of everything (smoke test)")
+    p.add_argument("--reuse", action="store_true",
+                   help="reuse builds measured by an earlier run (their saved numbers) instead of building again")
     p.add_argument("--rdflib-worker", nargs=4, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.rdflib_worker:
@@ -640,6 +647,8 @@ def main(argv: list[str] | None = None) -> int:
         rdflib_worker(Path(build_dir), Path(out), int(runs), float(budget))
         return 0
 
+    global REUSE
+    REUSE = args.reuse
     sizes = [int(s) for s in args.sizes.split(",") if s]
     serial_sizes = {int(s) for s in args.serial_sizes.split(",") if s}
     skip = set(filter(None, args.skip.split(",")))

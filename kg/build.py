@@ -101,6 +101,7 @@ class BuildResult:
     peak_rss: dict[str, int] = field(default_factory=dict)
     words: int = 0
     workers: int = 1
+    remote: str | None = None  # the remote store written to (credentials left out), with what it received
 
     def summary(self) -> str:
         c = self.counts
@@ -112,6 +113,8 @@ class BuildResult:
             f"  triples {c['triples']} in {c['graphs']} named graphs",
         ]
         lines += [f"  {name}: {path}" for name, path in sorted(self.files.items())]
+        if self.remote:
+            lines.append(f"  remote store: {self.remote}")
         return "\n".join(lines)
 
 
@@ -274,8 +277,7 @@ def build(
             result.files["html"] = out_dir / "graph.html"
         if remote:
             with clock.stage("remote"):
-                _push_remote(spool, remote, remote_protocol)
-            result.files["remote"] = Path(remote)
+                result.remote = _push_remote(spool, remote, remote_protocol)
     finally:
         if page is not None:
             page.stop()
@@ -348,16 +350,17 @@ class _Spool:
     def _flush_runs(self) -> None:
         if not self._pending:
             return
-        if len(self._pending) == 1:
-            data = self._pending[0]
-        else:
-            lines = b"".join(self._pending).splitlines(keepends=True)
-            lines.sort()  # Timsort merges the already-sorted runs
-            data = b"".join(dict.fromkeys(lines))
-        self._pending, self._pending_size = [], 0
-        self._runs.write(data)
-        self.runs.append((self._runs_end, len(data)))
-        self._runs_end += len(data)
+        with self.clock.stage("sort"):
+            if len(self._pending) == 1:
+                data = self._pending[0]
+            else:
+                lines = b"".join(self._pending).splitlines(keepends=True)
+                lines.sort()  # Timsort merges the already-sorted runs
+                data = b"".join(dict.fromkeys(lines))
+            self._pending, self._pending_size = [], 0
+            self._runs.write(data)
+            self.runs.append((self._runs_end, len(data)))
+            self._runs_end += len(data)
         if self.store is not None:  # the default graph is the union: a triple loaded twice is stored once
             with self.clock.stage("store"):
                 self.store.load(data, named=False)
@@ -637,20 +640,22 @@ def _draw_page(source: str, out: str) -> None:
     write_html(open_graph(Path(source)), Path(out))
 
 
-def _push_remote(spool: _Spool, url: str, protocol: str | None) -> None:
-    """Send each document's named graph to a remote SPARQL 1.1 store, a batch of documents per call."""
+def _push_remote(spool: _Spool, url: str, protocol: str | None) -> str:
+    """Send each document's named graph to a remote SPARQL 1.1 store, a batch of documents per call; returns
+    where and how much, for the summary (the URL without credentials)."""
     from pyoxigraph import NamedNode, RdfFormat, parse
 
-    from kg.outputs.remote import push_documents
+    from kg.outputs.remote import _Target, push_documents
 
+    graphs = triples = 0
     for batch in spool.documents(REMOTE_BATCH):
         quads_by_graph = {
             NamedNode(graph.decode()[1:-1]): list(parse(data, format=RdfFormat.N_QUADS)) for graph, data in batch
         }
-        if protocol:
-            push_documents(url, quads_by_graph, protocol=protocol)
-        else:
-            push_documents(url, quads_by_graph)
+        report = push_documents(url, quads_by_graph, protocol="update" if protocol == "update" else "gsp")
+        graphs += report.graphs
+        triples += report.triples
+    return f"{_Target.parse(url).safe_url} ({graphs} named graphs, {triples} triples, {protocol or 'gsp'})"
 
 
 def _remember(out_dir: Path) -> None:

@@ -13,7 +13,13 @@ class InputError(KgError):
     def __init__(self, source: str, reason: str) -> None:
         self.source = source
         self.reason = reason
-        super().__init__(f"{source}: {reason}")
+        super().__init__(f"{printable(source)}: {reason}")
+
+
+def printable(text: str) -> str:
+    """Text fit for one terminal line: newlines, escape sequences and direction overrides in a file name are
+    shown as Python escapes, so a hostile name cannot split a report line or drive the terminal."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 class OutputError(KgError):

@@ -28,7 +28,7 @@ MAX_BYTES_DEFAULT = 10 * 1024 * 1024
 SUFFIXES = (".txt",)
 
 
-class SegmentKind(str, Enum):
+class SegmentKind(str, Enum):  # noqa: UP042 (str() of a member stays "SegmentKind.X", as callers expect)
     HEADER = "header"
     SENTENCE = "sentence"  # minable prose
     HEADING = "heading"  # a question heading ("What causes X?")
@@ -153,12 +153,14 @@ def decode(source: str, data: bytes, encoding: str | None = None) -> str:
         except UnicodeDecodeError as exc:
             bad = data[exc.start : exc.start + 1].hex()
             raise InputError(
-                source, f"not {encoding.upper()} (byte 0x{bad} at {exc.start}); re-save it as UTF-8 or pass "
+                source,
+                f"not {encoding.upper()} (byte 0x{bad} at {exc.start}); re-save it as UTF-8 or pass "
                 "the right --encoding",
             ) from None
         except LookupError:
-            raise InputError(source, f"unknown encoding {encoding!r}; pass a Python codec name (latin-1, cp1252, "
-                             "utf-16)") from None
+            raise InputError(
+                source, f"unknown encoding {encoding!r}; pass a Python codec name (latin-1, cp1252, utf-16)"
+            ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
@@ -170,11 +172,16 @@ def decode(source: str, data: bytes, encoding: str | None = None) -> str:
         text = html_text(text)
         if not text.strip():
             raise InputError(source, "an HTML page with no text in it")
-        note = (note + "; " if note else "") + "an HTML page; read its text (markup removed, offsets still count " \
-            "characters of the page)"
+        html_note = "an HTML page; read its text (markup removed, offsets still count characters of the page)"
+        note = f"{note}; {html_note}" if note else html_note
     if note:
-        _log.warning("kg: note: %s: %s", source, note)
+        _log.warning("kg: note: %s: %s", _printable(source), note)
     return text
+
+
+def _printable(text: str) -> str:
+    """A file name fit for one terminal line: newlines, escape sequences and direction overrides shown escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _bomless_utf16(data: bytes) -> str | None:
@@ -201,7 +208,8 @@ def _single_byte_fallback(source: str, data: bytes, exc: UnicodeDecodeError) -> 
         raise InputError(source, "binary file (not text in any encoding), not a text summary")
     if _UTF8_MULTIBYTE.search(data):
         raise InputError(
-            source, f"not valid UTF-8 ({bad}) although the rest is UTF-8: the file is damaged or mixes "
+            source,
+            f"not valid UTF-8 ({bad}) although the rest is UTF-8: the file is damaged or mixes "
             "encodings; fix it, or pass --encoding to read it all one way",
         )
     try:
@@ -211,7 +219,8 @@ def _single_byte_fallback(source: str, data: bytes, exc: UnicodeDecodeError) -> 
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     if not text or non_ascii * 4 > len(text):
         raise InputError(
-            source, f"not UTF-8 ({bad}) and not Western text either; re-save it as UTF-8 or pass --encoding "
+            source,
+            f"not UTF-8 ({bad}) and not Western text either; re-save it as UTF-8 or pass --encoding "
             "(e.g. --encoding iso-8859-2 or koi8-r)",
         )
     return text
@@ -230,10 +239,11 @@ _HTML_TOKEN = re.compile(
     r"|(?P<space>\s+)",
     re.I | re.S,
 )
-_BLOCK_TAGS = frozenset(re.findall(r"\w+", """
+_BLOCK_TAG_NAMES = """
     address article aside blockquote body br caption dd details div dl dt fieldset figcaption figure footer form
     h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody td tfoot th thead title tr ul
-"""))
+"""
+_BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
 _INVISIBLE = frozenset("\xad\u200b\u200c\u200d\u2060\ufeff")
 
 
@@ -300,6 +310,7 @@ def read_source(path: str | Path, *, encoding: str | None = None, max_bytes: int
 
     At most `max_bytes` (default: `max_bytes_limit()`) are read: a larger file is refused before it is read."""
     source = str(path)
+    _check_name(source)
     limit = max_bytes if max_bytes is not None else max_bytes_limit()
     data = _read_stdin(limit) if source == "-" else _read_file(source, limit)
     return document_from_bytes(source, data, encoding=encoding, max_bytes=limit)
@@ -309,10 +320,20 @@ def document_from_bytes(
     source: str, data: bytes, *, encoding: str | None = None, max_bytes: int | None = None
 ) -> Document:
     """A Document from bytes already read (by a worker, from a socket): size check, decode, clean."""
+    _check_name(source)
     limit = max_bytes if max_bytes is not None else max_bytes_limit()
     if len(data) > limit:
         raise _too_large(source, len(data), limit)
     return clean(source, decode(source, data, encoding), title=_title_from_path(source))
+
+
+def _check_name(source: str) -> None:
+    """A file name in another system's encoding cannot go into JSON or RDF unchanged: refuse it, shown escaped."""
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of a file name arrive as lone surrogates (PEP 383)
+        shown = os.fsencode(source).decode("utf-8", "backslashreplace")
+        raise InputError(shown, "the file name is not valid UTF-8; rename the file") from None
 
 
 def _read_stdin(limit: int) -> bytes:
@@ -417,7 +438,9 @@ _ABBREV = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Dr|Drs|Mr|Mrs|Ms|Prof|St|Fig|No|al|cf|ca|Jr|Sr|Inc|Ltd|U\.S|U\.K)\.|"
     r"\b[A-Z]\.)$"
 )
-_QUESTION_GLUE = re.compile(r"(?<=[a-z0-9)\]%])\s*(?=(?:What|How|Who|Why|When|Where|Which|Is|Are|Can|Does|Do)\s[^.?!]*\?)")
+_QUESTION_GLUE = re.compile(
+    r"(?<=[a-z0-9)\]%])\s*(?=(?:What|How|Who|Why|When|Where|Which|Is|Are|Can|Does|Do)\s[^.?!]{0,300}\?)"
+)
 
 
 def parse_date(raw: str) -> str | None:
@@ -444,8 +467,11 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     chunk = text[start:end]
     for m in _SENT_END.finditer(chunk):
         cut = start + m.start()
-        candidate = text[cursor:cut]
-        if _ABBREV.search(candidate.rstrip("\"'”’)]")):
+        stop = cut
+        while stop > cursor and text[stop - 1] in "\"'”’)]":
+            stop -= 1
+        # only the end of the sentence so far is looked at: rescanning it all made long lines quadratic
+        if _ABBREV.search(text, max(cursor, stop - 64), stop):
             continue
         spans.append((cursor, cut))
         cursor = start + m.end()
@@ -454,8 +480,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for s, e in spans:
         # A question heading glued to the end of a sentence without a full stop ("...condition What causes X?").
         piece = text[s:e]
-        g = _QUESTION_GLUE.search(piece)
-        if g and g.start() > 0 and piece.rstrip().endswith("?") and not piece[: g.start()].rstrip().endswith("?"):
+        g = _QUESTION_GLUE.search(piece) if piece.rstrip().endswith("?") else None
+        if g and g.start() > 0 and not piece[: g.start()].rstrip().endswith("?"):
             out.extend(_trim(text, s, s + g.start()) or [])
             out.extend(_trim(text, s + g.end(), e) or [])
         else:

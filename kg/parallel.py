@@ -221,7 +221,7 @@ def process_chunk(task: Task) -> ChunkResult:
         with clock.stage("graph"):
             quads = record_quads(record)
             graph = str(document_graph(record.id)).encode()
-            lines = sorted(serialize(quads, format=RdfFormat.N_QUADS).splitlines(keepends=True))
+            lines = sorted((serialize(quads, format=RdfFormat.N_QUADS) or b"").splitlines(keepends=True))
             record_json = _json_line(record.to_json())
         chunk_quads.append(quads)
         docs.append(DocResult(
@@ -370,7 +370,7 @@ def _dask(tasks: Iterable[Task], scheduler: str, window: int | None) -> Iterator
     except ImportError as exc:
         raise ExecutorError("--executor dask needs dask.distributed: pip install 'rare-kg[dask]'") from exc
     try:
-        client = Client(scheduler, timeout=30, set_as_default=False)
+        client = Client(scheduler, timeout=15, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise ExecutorError(f"cannot reach the dask scheduler at {scheduler} ({exc}); is it running?") from exc
     try:

@@ -27,6 +27,7 @@ import csv
 import http.client
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -64,6 +65,20 @@ _HOP_BY_HOP = {
 }
 _MAX_QUERY_BODY = 1 << 20  # a SPARQL query longer than 1 MiB is a mistake, not a query
 _MAX_WRITE_BODY = 1 << 30
+
+
+# Strings, IRIs and comments of a SPARQL query: a SERVICE keyword inside them is not a federated call.
+_SPARQL_NOISE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*",
+    re.S,
+)
+
+
+def uses_service(query: str) -> bool:
+    """Whether a query has a SERVICE clause, which would make the engine fetch a URL of the query's choosing
+    (server-side request forgery: internal services, cloud metadata); Oxigraph has no switch to turn it off."""
+    return re.search(r"\bSERVICE\b", _SPARQL_NOISE.sub(" ", query), re.I) is not None
 
 
 class ServeError(KgError):
@@ -233,6 +248,11 @@ class _Relay(BaseHTTPRequestHandler):
                 "This endpoint is read-only: SPARQL Update and Graph Store writes are refused. "
                 "Restart `kg serve` with --writable to allow them.",
             )
+        if any(uses_service(text) for text in self._query_texts(body)):
+            return self._error(
+                403,
+                "Federated queries (SERVICE) are refused: this endpoint does not fetch other URLs for a query.",
+            )
         started = time.monotonic()
         upstream = http.client.HTTPConnection(LOOPBACK, self.server.upstream_port, timeout=limits.timeout_s + 10)
         try:
@@ -284,6 +304,17 @@ class _Relay(BaseHTTPRequestHandler):
         if host and host.lower() not in ours:
             return False
         return origin is None or origin.lower() in {f"http://{h}" for h in ours}
+
+    def _query_texts(self, body: bytes) -> list[str]:
+        """The SPARQL query texts a request carries, whichever way the protocol allows sending them."""
+        texts = parse_qs(urlsplit(self.path).query).get("query", [])
+        if self.command == "POST":
+            content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if content_type == "application/sparql-query":
+                texts.append(body.decode("utf-8", "replace"))
+            elif content_type == "application/x-www-form-urlencoded":
+                texts += parse_qs(body.decode("utf-8", "replace")).get("query", [])
+        return texts
 
     def _is_write(self, path: str, body: bytes) -> bool:
         if self.command not in ("GET", "HEAD", "POST"):

@@ -107,8 +107,12 @@ def _literals(triples: object, predicate: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [("graph.ttl", RdfFormat.TURTLE), ("graph.trig", RdfFormat.TRIG), ("graph.nt", RdfFormat.N_TRIPLES),
-     ("graph.jsonld", RdfFormat.JSON_LD)],
+    [
+        ("graph.ttl", RdfFormat.TURTLE),
+        ("graph.trig", RdfFormat.TRIG),
+        ("graph.nt", RdfFormat.N_TRIPLES),
+        ("graph.jsonld", RdfFormat.JSON_LD),
+    ],
 )
 def test_every_rdf_file_reads_back_to_exactly_the_same_graph(built, name: str, fmt: RdfFormat) -> None:  # type: ignore[no-untyped-def]
     record, quads, out = built
@@ -212,19 +216,25 @@ def test_end_to_end_a_hostile_summary_round_trips_through_every_output(tmp_path:
     assert not result.problems
     records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").split("\n") if line]
     evil = next(r for r in records if r["id"] == "evil-syndrome")
-    strings = {m["evidence"]["sentence"] for key in ("synonyms", "risk_factors", "treatment_areas", "prevalence")
-               for m in evil[key]}
+    strings = {
+        m["evidence"]["sentence"]
+        for key in ("synonyms", "risk_factors", "treatment_areas", "prevalence")
+        for m in evil[key]
+    }
     assert any("<script>alert(1)</script>" in s for s in strings) and any("DROP ALL" in s for s in strings)
     assert any("\\" in m["label"] for m in evil["synonyms"] + evil["risk_factors"])
     # Turtle and the store hold the same sentences, character for character
-    ttl = {t.object.value for t in parse(path=str(out / "graph.ttl"), format=RdfFormat.TURTLE)
-           if t.predicate.value == RKG_SENTENCE}
+    ttl = {
+        t.object.value
+        for t in parse(path=str(out / "graph.ttl"), format=RdfFormat.TURTLE)
+        if t.predicate.value == RKG_SENTENCE
+    }
     assert strings <= ttl
     stored = {row[0].value for row in run_query("SELECT ?s WHERE { ?e rkg:sentence ?s }", load_store(out)).rows}
     assert strings <= stored
     # the network page carries the names as data, never as markup
     page = (out / "graph.html").read_text(encoding="utf-8")
-    assert "<script>alert(1)" not in page and "Quote\\Back\" <script>" not in page
+    assert "<script>alert(1)" not in page and 'Quote\\Back" <script>' not in page
     labels = _page_strings(page)
     assert evil["condition"]["label"] in labels
     # `kg extract` prints the same JSON as records.jsonl
@@ -279,9 +289,12 @@ def test_every_minted_iri_is_valid_for_any_name(name: str) -> None:
 def test_any_record_strings_round_trip_through_turtle(label: str, synonyms: list[str], sentence: str) -> None:
     ev = Evidence(sentence, 0, len(sentence))
     record = Record(
-        id=slugify(label), source=label, condition=Condition(label=label, evidence=ev),
+        id=slugify(label),
+        source=label,
+        condition=Condition(label=label, evidence=ev),
         synonyms=tuple(Mention(s, ev) for s in synonyms if s.strip()),
-        risk_factors=(Mention(label, ev),), treatment_areas=(Mention(label, ev),),
+        risk_factors=(Mention(label, ev),),
+        treatment_areas=(Mention(label, ev),),
     )
     quads = record_quads(record)
     for fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS):
@@ -345,4 +358,3 @@ def test_the_endpoint_does_not_make_requests_for_a_federated_query(listener) -> 
             status, body = exc.code, exc.read()
     assert hits == [], f"the endpoint fetched {hits} on behalf of a query"
     assert status >= 400, f"a federated query should be refused, got {status}: {body[:200]!r}"
-

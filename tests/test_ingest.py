@@ -126,6 +126,7 @@ def test_seed_is_cleaned_as_described() -> None:
 
 # ----------------------------------------------------------------------------------------------------- bad input
 
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -150,7 +151,7 @@ def test_bad_files_name_the_file_and_the_reason(tmp_path: Path, content: bytes, 
 def test_wrong_explicit_encoding_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "latin.txt"
     path.write_bytes("Café au lait spots are common.\n".encode("utf-16-le"))
-    with pytest.raises(InputError, match="latin.txt.*not UTF-8"):
+    with pytest.raises(InputError, match=r"latin\.txt.*not UTF-8"):
         read_source(path, encoding="utf-8")
 
 

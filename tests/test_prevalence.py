@@ -89,6 +89,18 @@ def test_number_words_and_scales() -> None:
     assert number("one") == 1
     assert number("1.5 million") == 1_500_000
     assert number("many") is None
+    for not_a_figure in ("nan", "inf", "-inf", "1e400", "infinity", ""):
+        assert number(not_a_figure) is None, not_a_figure
+
+
+@pytest.mark.parametrize("unit", ["1 in 25,000 ", "1 per 100,000 ", "0.5% ", "5,000 people in the United States "])
+def test_a_long_run_of_figures_is_read_in_linear_time(unit: str) -> None:
+    import time
+
+    sentence = unit * (20_000 // len(unit))
+    started = time.perf_counter()
+    find_figures(sentence)
+    assert time.perf_counter() - started < 1.0
 
 
 def test_orphanet_class() -> None:
@@ -98,9 +110,46 @@ def test_orphanet_class() -> None:
 
 
 _FIGURE_WORDS = st.sampled_from(
-    ["1", "in", "per", "to", "-", "and", "between", "fewer", "than", "more", "about", "25,000", "100,000", "0.5", "%",
-     "percent", "of", "people", "live", "births", "million", "one", "a", "cases", "each", "year", "9", "1,000,000",
-     "affects", "prevalence", "0", "00", "approximately", "worldwide", "in the United States", "males", ",", "."]
+    [
+        "1",
+        "in",
+        "per",
+        "to",
+        "-",
+        "and",
+        "between",
+        "fewer",
+        "than",
+        "more",
+        "about",
+        "25,000",
+        "100,000",
+        "0.5",
+        "%",
+        "percent",
+        "of",
+        "people",
+        "live",
+        "births",
+        "million",
+        "one",
+        "a",
+        "cases",
+        "each",
+        "year",
+        "9",
+        "1,000,000",
+        "affects",
+        "prevalence",
+        "0",
+        "00",
+        "approximately",
+        "worldwide",
+        "in the United States",
+        "males",
+        ",",
+        ".",
+    ]
 )
 
 

@@ -43,9 +43,21 @@ _noise = st.text(
 _piece = st.one_of(
     st.sampled_from(SENTENCES),
     st.sampled_from(SENTENCES).flatmap(lambda s: st.integers(0, len(s)).map(lambda i: s[:i])),
-    st.sampled_from(["Last updated: 4 March 2026", "What causes it?", "Medical disclaimer: not medical advice.",
-                     "Recent breakthroughs emphasize:", "about 1 in 25,000 to 1 in 50,000 live births",
-                     "1-9 per 100,000", "fewer than 1 per 1,000,000 people", "0.5%", "e.g.", "Dr.", "U.S."]),
+    st.sampled_from(
+        [
+            "Last updated: 4 March 2026",
+            "What causes it?",
+            "Medical disclaimer: not medical advice.",
+            "Recent breakthroughs emphasize:",
+            "about 1 in 25,000 to 1 in 50,000 live births",
+            "1-9 per 100,000",
+            "fewer than 1 per 1,000,000 people",
+            "0.5%",
+            "e.g.",
+            "Dr.",
+            "U.S.",
+        ]
+    ),
     _noise,
 )
 _separators = st.sampled_from([" ", "\n", "", "  ", "\r\n", ". "])
@@ -117,16 +129,18 @@ def test_html_text_keeps_the_length_of_any_markup(page: str) -> None:
 
 
 _words = st.lists(st.from_regex(r"[A-Za-z0-9,.'()%-]{1,12}", fullmatch=True), min_size=1, max_size=30)
-_inline = st.sampled_from(["<b>", "</b>", "<a href='x>y'>", "</a>", "<span class=\"c\">", "</span>", "<!-- c -->",
-                           "<em>", "</em>", ""])
+_inline = st.sampled_from(
+    ["<b>", "</b>", "<a href='x>y'>", "</a>", '<span class="c">', "</span>", "<!-- c -->", "<em>", "</em>", ""]
+)
 
 
 @FAST
 @given(_words, st.data())
 def test_html_text_keeps_every_word_of_a_paragraph_in_order(words: list[str], data: st.DataObject) -> None:
     tags = data.draw(st.lists(_inline, min_size=len(words), max_size=len(words)))
-    spaces = data.draw(st.lists(st.sampled_from([" ", "\n  ", "\t", " &nbsp; "]), min_size=len(words),
-                                max_size=len(words)))
+    spaces = data.draw(
+        st.lists(st.sampled_from([" ", "\n  ", "\t", " &nbsp; "]), min_size=len(words), max_size=len(words))
+    )
     body = "".join(f"{tag}{word}{space}" for word, tag, space in zip(words, tags, spaces, strict=True))
     page = f"<html><body><p>{body}</p></body></html>"
     text = html_text(page)
@@ -194,17 +208,28 @@ _num = st.one_of(
 )
 _pop = st.sampled_from(["", " people", " live births", " newborns", " males", " in the United States", " cases"])
 _figure = st.one_of(
-    st.tuples(st.sampled_from(["", "about ", "fewer than ", "more than ", "up to ", "an estimated "]), _num,
-              st.sampled_from([" in ", " per ", " out of ", " in every "]), _num,
-              st.sampled_from(["", " to 1 in ", " and ", "-"]), _num, _pop).map("".join),
-    st.tuples(_num, st.sampled_from(["%", " percent", "-"]), _num, st.sampled_from(["%", " per 100,000"]),
-              _pop).map("".join),
+    st.tuples(
+        st.sampled_from(["", "about ", "fewer than ", "more than ", "up to ", "an estimated "]),
+        _num,
+        st.sampled_from([" in ", " per ", " out of ", " in every "]),
+        _num,
+        st.sampled_from(["", " to 1 in ", " and ", "-"]),
+        _num,
+        _pop,
+    ).map("".join),
+    st.tuples(_num, st.sampled_from(["%", " percent", "-"]), _num, st.sampled_from(["%", " per 100,000"]), _pop).map(
+        "".join
+    ),
 )
 
 
 @FAST
-@given(_figure, st.sampled_from(["The prevalence is {}.", "It affects {} worldwide.", "{} are affected.",
-                                 "Incidence: {} each year."]))
+@given(
+    _figure,
+    st.sampled_from(
+        ["The prevalence is {}.", "It affects {} worldwide.", "{} are affected.", "Incidence: {} each year."]
+    ),
+)
 def test_stated_figures_normalise_to_ordered_fractions(figure: str, frame: str) -> None:
     sentence = frame.format(figure)
     for fig in find_figures(sentence):

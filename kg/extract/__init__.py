@@ -132,8 +132,9 @@ def _condition_like(name: str, sentence: str) -> bool:
 
     if re.match(r"(?:the|a|an|this|these|that|it|its|our|we|they|i|you|he|she)\b", name, re.I):
         return False
-    defined = re.search(r"\b(?:is|are|was)\s+(?:a|an|one)\b|\b(?:also|sometimes|often)\s+(?:known|called|referred)",
-                        sentence, re.I)
+    defined = re.search(
+        r"\b(?:is|are|was)\s+(?:a|an|one)\b|\b(?:also|sometimes|often)\s+(?:known|called|referred)", sentence, re.I
+    )
     return name_like(name) or bool(defined)
 
 
@@ -141,8 +142,11 @@ def _no_condition(document: Document) -> Exception:
     from kg.errors import InputError
 
     if document.title:
-        return InputError(document.source, "no recognisable condition (no sentence defines one and the file name "
-                          "does not appear in the text); is this a summary of a condition?")
+        return InputError(
+            document.source,
+            "no recognisable condition (no sentence defines one and the file name "
+            "does not appear in the text); is this a summary of a condition?",
+        )
     return InputError(document.source, "no recognisable condition (no defining sentence and no file name to use)")
 
 
@@ -153,7 +157,10 @@ def _display(name: str) -> str:
 
 def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # type: ignore[type-arg]
     names: list[tuple[str, str, Evidence]] = []
-    spans: dict[str, list[tuple[str, str | None, Evidence, int, int]]] = {"rkg_risk_factors": [], "rkg_treatment_areas": []}
+    spans: dict[str, list[tuple[str, str | None, Evidence, int, int]]] = {
+        "rkg_risk_factors": [],
+        "rkg_treatment_areas": [],
+    }
     denied: dict[str, set[str]] = {"risk": set(), "treatment": set()}
     figures: list[tuple[object, Evidence]] = []
     community: int | None = None
@@ -204,15 +211,16 @@ def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mentio
     seen = {_key(label)}
     for _role, name, ev in names:
         k = _key(name)
-        if not k or k in seen or _names_match(name, label) and name.lower() == label.lower():
+        if not k or k in seen or (_names_match(name, label) and name.lower() == label.lower()):
             continue
         seen.add(k)
         out.append(Mention(label=re.sub(r"\s+", " ", name.strip(" \"'“”‘’")), evidence=ev))
     return out
 
 
-def _mentions(found: list[tuple[str, str | None, Evidence, int, int]], name_keys: set[str],
-              denied: set[str] = frozenset()) -> list[Mention]:  # type: ignore[assignment]
+def _mentions(
+    found: list[tuple[str, str | None, Evidence, int, int]], name_keys: set[str], denied: set[str] = frozenset()
+) -> list[Mention]:  # type: ignore[assignment]
     """De-duplicated mentions: nested spans in one sentence keep the longest; equal labels keep the first."""
     by_sentence: dict[int, list[tuple[str, str | None, Evidence, int, int]]] = {}
     for item in found:
@@ -253,7 +261,7 @@ def _denied(key: str, denied: set[str]) -> bool:
             continue
         # a denied phrase blocks its variants; a denied single word ("surgery") blocks only a short, unlisted
         # variant ("childhood vaccination"), never a named area such as "fetal surgery"
-        if len(dw) > 1 or len(words) <= 2 and key not in _known_terms():
+        if len(dw) > 1 or (len(words) <= 2 and key not in _known_terms()):
             return True
     return False
 
@@ -275,8 +283,13 @@ def _prevalence(figures: list[tuple[object, Evidence]]) -> list[Prevalence]:
         seen.add(sig)
         out.append(
             Prevalence(
-                text=fig.text, low=fig.low, high=fig.high, population=fig.population,  # type: ignore[attr-defined]
-                count=fig.count, area=fig.area, evidence=ev,  # type: ignore[attr-defined]
+                text=fig.text,
+                low=fig.low,
+                high=fig.high,
+                population=fig.population,  # type: ignore[attr-defined]
+                count=fig.count,
+                area=fig.area,
+                evidence=ev,  # type: ignore[attr-defined]
             )
         )
     return out

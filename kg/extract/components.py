@@ -2,9 +2,10 @@
 with the normalised label in `span.kb_id_` and the category (or, for names, the role) in `span.label_`. (Span
 extensions are keyed by character offsets and would be shared between groups, so they are not used for this.)
 
-Order in the pipeline: rkg_clauses (negation scopes and clause kinds), then rkg_names, rkg_prevalence,
-rkg_risk_factors, rkg_treatment_areas, rkg_community. A new entity kind is a new factory here, its data file in
-`data/lexicons/`, and its tests; nothing else changes.
+Order in the pipeline: rkg_clauses (negation scopes, clause kinds and cause regions), then rkg_names,
+rkg_prevalence, rkg_risk_factors, rkg_treatment_areas, rkg_community. Things a sentence denies are recorded in
+`doc.spans["rkg_denied"]` so that assembly never asserts them anywhere in the summary. A new entity kind is a new
+factory here, its data file in `data/lexicons/`, and its tests; nothing else changes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -55,7 +57,7 @@ def clause_bounds(text: str, *, fine: bool = False) -> list[tuple[int, int]]:
     for m in (_FINE_SPLIT if fine else _CLAUSE_SPLIT).finditer(text):
         bounds.append(m.start())
     bounds.append(len(text))
-    return [(s, e) for s, e in zip(bounds, bounds[1:], strict=False) if text[s:e].strip()]
+    return [(s, e) for s, e in pairwise(bounds) if text[s:e].strip()]
 
 
 def clauses_of(text: str) -> list[Clause]:
@@ -65,13 +67,14 @@ def clauses_of(text: str) -> list[Clause]:
         bounds.append(m.start())
     bounds.append(len(text))
     out = []
-    for s, e in zip(bounds, bounds[1:], strict=False):
+    for s, e in pairwise(bounds):
         piece = text[s:e]
         if not piece.strip():
             continue
         out.append(
-            Clause(s, e, _any("risk-cues.txt", piece), _any("treatment-cues.txt", piece),
-                   _any("research-cues.txt", piece))
+            Clause(
+                s, e, _any("risk-cues.txt", piece), _any("treatment-cues.txt", piece), _any("research-cues.txt", piece)
+            )
         )
     return out
 
@@ -109,8 +112,15 @@ def _negated(doc: Doc, start: int, end: int) -> bool:
     return negation.is_negated(doc._.rkg_negated or [], start, end)
 
 
-def _add(doc: Doc, key_name: str, start_tok: int, end_tok: int, label: str, category: str | None = None,
-         role: str | None = None) -> None:
+def _add(
+    doc: Doc,
+    key_name: str,
+    start_tok: int,
+    end_tok: int,
+    label: str,
+    category: str | None = None,
+    role: str | None = None,
+) -> None:
     if end_tok <= start_tok or not label:
         return
     span = Span(doc, start_tok, end_tok, label=role or category or "", kb_id=label)
@@ -187,24 +197,52 @@ def _names_another(text: str, cue_start: int) -> bool:
     """Does the synonym cue belong to another named thing? "Allgrove syndrome, also called X" in the middle of a
     sentence, or "the clustering ... is labelled X" (a passive cue whose subject is not the condition)."""
     before = text[:cue_start]
-    owner = re.search(r"(?:^|[:;]\s+|\b(?:and|but|whereas|while)\s+)(?P<np>[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,4}?)\s*,\s*"
-                      r"(?:\w+ly\s+|also\s+|sometimes\s+|often\s+|once\s+|long\s+)*$", before)
+    owner = re.search(
+        r"(?:^|[:;]\s+|\b(?:and|but|whereas|while)\s+)(?P<np>[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,4}?)\s*,\s*"
+        r"(?:\w+ly\s+|also\s+|sometimes\s+|often\s+|once\s+|long\s+)*$",
+        before,
+    )
     if owner and owner.start("np") > 0:
         return True
-    passive = re.search(r"(?:^|[,;:]\s*|\b(?:and|but|whereas)\s+)(?:the|this|that|these|a|an)\s+(?P<head>[a-z][\w-]*)"
-                        r"[^,;:]*?\s(?:is|are|was|were)\s+(?:\w+ly\s+|also\s+|sometimes\s+)?$", before)
+    passive = re.search(
+        r"(?:^|[,;:]\s*|\b(?:and|but|whereas)\s+)(?:the|this|that|these|a|an)\s+(?P<head>[a-z][\w-]*)"
+        r"[^,;:]*?\s(?:is|are|was|were)\s+(?:\w+ly\s+|also\s+|sometimes\s+)?$",
+        before,
+    )
     return bool(passive and not _DISEASE_WORD.fullmatch(passive["head"]) and passive["head"] not in ("same", "other"))
 
 
 def _names_the_condition(word: str) -> bool:
     """Can the word just before a synonym cue introduce another name of the condition? "also", "sometimes",
     "better", "widely" and "the disorder" can; a noun such as "growths" or "process" names something else."""
-    return (word in lexicon.words("np-boundaries.txt") or word.endswith("ly") or word in _NAME_CUE_WORDS
-            or bool(_DISEASE_WORD.fullmatch(word)))
+    return (
+        word in lexicon.words("np-boundaries.txt")
+        or word.endswith("ly")
+        or word in _NAME_CUE_WORDS
+        or bool(_DISEASE_WORD.fullmatch(word))
+    )
 
 
-_NAME_CUE_WORDS = frozenset("better best more most formerly once still now historically previously and or long "
-                            "later first originally".split())
+_NAME_CUE_WORDS = frozenset(
+    [
+        "better",
+        "best",
+        "more",
+        "most",
+        "formerly",
+        "once",
+        "still",
+        "now",
+        "historically",
+        "previously",
+        "and",
+        "or",
+        "long",
+        "later",
+        "first",
+        "originally",
+    ]
+)
 
 
 @Language.factory("rkg_names")
@@ -220,9 +258,16 @@ class NamesComponent:
         text = _txt(doc)
         found: list[tuple[int, int, str, str]] = []
         m = _SUBJECT.match(text)
-        defining = bool(m and (name_like(m["name"].strip()) or not re.match(r"(?:the|a|an|this|these|that|it|its|most|many|some)\b",
-                                                                             m["name"], re.I)
-                               and re.search(r"\b(?:is|are|was)\s+(?:a|an|the)\b", text[:240])))
+        defining = bool(
+            m
+            and (
+                name_like(m["name"].strip())
+                or (
+                    not re.match(r"(?:the|a|an|this|these|that|it|its|most|many|some)\b", m["name"], re.I)
+                    and re.search(r"\b(?:is|are|was)\s+(?:a|an|the)\b", text[:240])
+                )
+            )
+        )
         if m:
             found.append((m.start("name"), m.end("name"), "SUBJECT", m["name"].strip()))
             if m["paren"]:
@@ -254,21 +299,34 @@ class NamesComponent:
                     continue  # "doctors call it moyamoya syndrome instead of moyamoya disease": a different name
                 offset = cue.end()
                 before = text[max(0, cue.start() - 30) : cue.start()]
-                if re.search(r"\b(?:protein|enzyme|molecule|substance|gene|test|procedure|drug|medicine|compound|"
-                             r"antibody|device|cells?|hormone|scan|operation|surgery|therapy|treatment|fibre|fiber|"
-                             r"mineral|illness|cattle|region|pathway|variant|allele|ones|lesions?|form|version|spots?|sign|feature|"
-                             r"organism|bacteri\w+|virus|mutation|marker)\W*$", before, re.I):
+                if re.search(
+                    r"\b(?:protein|enzyme|molecule|substance|gene|test|procedure|drug|medicine|compound|"
+                    r"antibody|device|cells?|hormone|scan|operation|surgery|therapy|treatment|fibre|fiber|"
+                    r"mineral|illness|cattle|region|pathway|variant|allele|ones|lesions?|form|version|spots?|sign|feature|"
+                    r"organism|bacteri\w+|virus|mutation|marker)\W*$",
+                    before,
+                    re.I,
+                ):
                     continue
                 if re.search(r"\b[A-Z][A-Za-z0-9]{1,9}\s*\((?:\s*[a-z]+)?\s*$", before):
                     continue  # "ACVRL1 (also called ALK1)": another name of a gene or variant
-                if re.search(r"\b(?:form|forms|type|types|variant|variants|subtype|subtypes|version|phenotype|presentation)"
-                             r"\s+(?:is|are|was|were)\s+(?:\w+ly\s+|also\s+|still\s+)?$", before, re.I):
+                if re.search(
+                    r"\b(?:form|forms|type|types|variant|variants|subtype|subtypes|version|phenotype|presentation)"
+                    r"\s+(?:is|are|was|were)\s+(?:\w+ly\s+|also\s+|still\s+)?$",
+                    before,
+                    re.I,
+                ):
                     continue  # "a milder, later-onset form is known as Y": the name of a variant, not a synonym
                 prev_word = re.search(r"\b([a-z]{3,})\s*$", before)
-                active = re.match(r"(?:call|calls|know|knows|describe|describes|list|lists|refer|refers|write|writes)\b",
-                                  cue[0], re.I)
-                if prev_word and not active and not re.search(r"\b(?:it|them)\b", cue[0], re.I) \
-                        and not _names_the_condition(prev_word[1]):
+                active = re.match(
+                    r"(?:call|calls|know|knows|describe|describes|list|lists|refer|refers|write|writes)\b", cue[0], re.I
+                )
+                if (
+                    prev_word
+                    and not active
+                    and not re.search(r"\b(?:it|them)\b", cue[0], re.I)
+                    and not _names_the_condition(prev_word[1])
+                ):
                     continue  # "growths known as hamartomas", "a process known as X": the name of something else
                 if _names_another(text, cue.start()):
                     continue  # "... genetic: Allgrove syndrome, also called triple-A syndrome, ..."
@@ -277,7 +335,7 @@ class NamesComponent:
                     if pos >= 0 and _plausible_name(part) and (defining or name_like(part)):
                         found.append((pos, pos + len(part), "SYNONYM", part))
         # "X (ABBR)" after any name found so far
-        for s, e, role, _name in list(found):
+        for _s, e, role, _name in list(found):
             after = re.match(r"\s*\((?P<p>[^()]{1,80})\)", text[e:])
             if after:
                 self._parenthetical(text, e + after.start("p"), after["p"], found, role)
@@ -288,13 +346,18 @@ class NamesComponent:
         return doc
 
     @staticmethod
-    def _parenthetical(text: str, start: int, inner: str, found: list[tuple[int, int, str, str]],
-                       owner: str = "") -> None:
+    def _parenthetical(
+        text: str, start: int, inner: str, found: list[tuple[int, int, str, str]], owner: str = ""
+    ) -> None:
         """Names in brackets after a name; those after a sentence's subject share its fate ("SUBJECT_..." roles:
         only the opening sentence's subject names the condition)."""
         inner_stripped = inner.strip()
-        cue = re.match(r"(?:also\s+|sometimes\s+|often\s+|formerly\s+|or\s+)?(?:known\s+as|called|termed|"
-                       r"abbreviated(?:\s+as)?|written|a\.?k\.?a\.?|or|formerly)\s+", inner_stripped, re.I)
+        cue = re.match(
+            r"(?:also\s+|sometimes\s+|often\s+|formerly\s+|or\s+)?(?:known\s+as|called|termed|"
+            r"abbreviated(?:\s+as)?|written|a\.?k\.?a\.?|or|formerly)\s+",
+            inner_stripped,
+            re.I,
+        )
         body = inner_stripped[cue.end() :] if cue else inner_stripped
         for part in _split_names(body):
             if (cue or re.fullmatch(r"[A-Z][A-Za-z0-9-]{1,9}", part)) and _plausible_name(part):
@@ -305,6 +368,7 @@ class NamesComponent:
 
 
 # ---------------------------------------------------------------------------------------------------- prevalence
+
 
 @Language.factory("rkg_prevalence")
 def make_prevalence(nlp: Language, name: str) -> PrevalenceComponent:
@@ -325,6 +389,7 @@ class PrevalenceComponent:
 
 # -------------------------------------------------------------------------------------------- shared span finders
 
+
 def _phrase_matcher(nlp: Language, terms: list[str]) -> PhraseMatcher:
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     variants = set()
@@ -340,11 +405,27 @@ def _phrase_matcher(nlp: Language, terms: list[str]) -> PhraseMatcher:
 _GENE_TOKEN = re.compile(r"^(?:[A-Z][A-Z0-9]{1,9}|[A-Z][A-Za-z]{0,3}\d+[A-Za-z0-9]*|[A-Z]\d+[A-Z])(?:-[A-Z0-9]+)?$")
 _STRUCTURAL = {"deletion", "deletions", "duplication", "expansion", "expansions", "amplification", "repeat"}
 _VARIANT_WORDS = {
-    "mutation": "mutation", "mutations": "mutation", "variant": "variant", "variants": "variant",
-    "change": "mutation", "changes": "mutation", "alteration": "mutation", "alterations": "mutation",
-    "defect": "mutation", "defects": "mutation", "error": "mutation", "errors": "mutation",
-    "deletion": "deletion", "deletions": "deletion", "duplication": "duplication", "expansion": "expansion",
-    "expansions": "expansion", "fault": "mutation", "faults": "mutation", "copies": "variant", "copy": "variant",
+    "mutation": "mutation",
+    "mutations": "mutation",
+    "variant": "variant",
+    "variants": "variant",
+    "change": "mutation",
+    "changes": "mutation",
+    "alteration": "mutation",
+    "alterations": "mutation",
+    "defect": "mutation",
+    "defects": "mutation",
+    "error": "mutation",
+    "errors": "mutation",
+    "deletion": "deletion",
+    "deletions": "deletion",
+    "duplication": "duplication",
+    "expansion": "expansion",
+    "expansions": "expansion",
+    "fault": "mutation",
+    "faults": "mutation",
+    "copies": "variant",
+    "copy": "variant",
 }
 _KINDS = (
     r"autosomal(?:[\s-]+(?:recessive|dominant|co-?dominant))|X-linked(?:[\s-]+(?:recessive|dominant))?|Y-linked|"
@@ -354,7 +435,8 @@ _INHERITANCE = re.compile(
     r"\b(?P<kind>" + _KINDS + r")\b(?=[^.;]{0,60}?\b(?:inherit\w*|pattern|manner|fashion|way|trait|mode|transmission|"
     r"passed|condition|disorder|disease)\b|\s+(?:inheritance|cause|origin|basis|mechanism)\b)"
     r"|\b(?:inheritance|pattern|transmission|condition|disorder|disease|it)\s+(?:is|was)\s+(?:\w+\s+)?(?P<kind2>"
-    + _KINDS + r")\b(?=\s*[,.;:]|\s+(?:and|so|in|with|but)\b)",
+    + _KINDS
+    + r")\b(?=\s*[,.;:]|\s+(?:and|so|in|with|but)\b)",
     re.I,
 )
 _CHROMOSOME = re.compile(
@@ -369,11 +451,27 @@ _CHROMOSOME = re.compile(
 
 
 _COMPOUND_TAILS = frozenset(
-    "defect defects trial trials research deletion deletions duplication duplications mutation mutations variant variants".split()
+    [
+        "defect",
+        "defects",
+        "trial",
+        "trials",
+        "research",
+        "deletion",
+        "deletions",
+        "duplication",
+        "duplications",
+        "mutation",
+        "mutations",
+        "variant",
+        "variants",
+    ]
 )
 
 
-def _grown_phrases(doc: Doc, heads: dict[str, str], *, need_modifier: set[str], limit: int = 4) -> Iterator[tuple[int, int, str]]:
+def _grown_phrases(
+    doc: Doc, heads: dict[str, str], *, need_modifier: set[str], limit: int = 4
+) -> Iterator[tuple[int, int, str]]:
     """(start, end, category) of phrases ending in a head word, grown left over modifiers."""
     stop_after = lexicon.words("not-heads.txt") | _COMPOUND_TAILS
     for i, tok in enumerate(doc):
@@ -381,7 +479,12 @@ def _grown_phrases(doc: Doc, heads: dict[str, str], *, need_modifier: set[str], 
         if cat is None:
             continue
         nxt = doc[i + 1] if i + 1 < len(doc) else None
-        if nxt is not None and nxt.is_alpha and not tok.whitespace_ == "" and (nxt.lower_ in heads or nxt.lower_ in stop_after):
+        if (
+            nxt is not None
+            and nxt.is_alpha
+            and tok.whitespace_ != ""
+            and (nxt.lower_ in heads or nxt.lower_ in stop_after)
+        ):
             continue  # "imprinting centre defects", "gene therapy trials": the head is not the phrase's last word
         start = grow_left(doc, i, limit=limit)
         start = trim_start(doc, start, i + 1)
@@ -396,13 +499,72 @@ def _not_entity(label: str) -> bool:
 
 # --------------------------------------------------------------------------------------------------- risk factors
 
-_GENERIC_GENETIC_HEADS = {"variant", "variants", "mutation", "mutations", "defect", "deletion", "deletions",
-                          "duplication", "expansion", "change", "changes"}
-_SPECIFIC_GENETIC_MODIFIERS = {"de", "novo", "new", "spontaneous", "germline", "somatic", "imprinting", "founder",
-                               "chromosomal", "chromosome", "mitochondrial", "susceptibility", "repeat",
-                               "trinucleotide", "cag"}
-_FACTOR_KINDS = {"genetic", "environmental", "maternal", "hormonal", "immune", "infectious", "dietary", "lifestyle",
-                 "occupational", "paternal", "prenatal", "perinatal", "vascular", "epigenetic"}
+_POINT_VARIANT = re.compile(r"[A-Z]\d{1,4}[A-Z]|p\.[A-Z][a-z]{0,2}\d+[A-Z][a-z]{0,2}")
+_NOT_CAUSE_AFTER_GENE = frozenset(
+    [
+        "inhibitor",
+        "inhibitors",
+        "blocker",
+        "blockers",
+        "antagonist",
+        "antagonists",
+        "agonist",
+        "agonists",
+        "pathway",
+        "pathways",
+        "signalling",
+        "signaling",
+        "vector",
+        "vectors",
+        "protein-based",
+    ]
+)
+_GENERIC_GENETIC_HEADS = {
+    "variant",
+    "variants",
+    "mutation",
+    "mutations",
+    "defect",
+    "deletion",
+    "deletions",
+    "duplication",
+    "expansion",
+    "change",
+    "changes",
+}
+_SPECIFIC_GENETIC_MODIFIERS = {
+    "de",
+    "novo",
+    "new",
+    "spontaneous",
+    "germline",
+    "somatic",
+    "imprinting",
+    "founder",
+    "chromosomal",
+    "chromosome",
+    "mitochondrial",
+    "susceptibility",
+    "repeat",
+    "trinucleotide",
+    "cag",
+}
+_FACTOR_KINDS = {
+    "genetic",
+    "environmental",
+    "maternal",
+    "hormonal",
+    "immune",
+    "infectious",
+    "dietary",
+    "lifestyle",
+    "occupational",
+    "paternal",
+    "prenatal",
+    "perinatal",
+    "vascular",
+    "epigenetic",
+}
 _SEX = re.compile(
     r"\b(?P<a>boys|males|men|girls|females|women)\s+(?:are\s+|were\s+)?(?:affected\s+)?(?:about\s+|roughly\s+|"
     r"somewhat\s+|slightly\s+|a\s+little\s+|considerably\s+|far\s+|much\s+|nearly\s+|almost\s+)?"
@@ -417,12 +579,63 @@ _SEX = re.compile(
     re.I,
 )
 # Single words that name a cause on their own (beyond the risk-terms lexicon): exposures and agents.
-_CAUSE_WORDS = frozenset("""asbestos alcohol tobacco smoking radiation infection infections virus viruses bacteria
-    toxins toxin pesticides solvents chemicals obesity diabetes prematurity stress trauma
-    injury injuries surgery hypoxia malnutrition consanguinity inbreeding autoimmunity inflammation""".split())
+_CAUSE_WORDS = frozenset(
+    [
+        "asbestos",
+        "alcohol",
+        "tobacco",
+        "smoking",
+        "radiation",
+        "infection",
+        "infections",
+        "virus",
+        "viruses",
+        "bacteria",
+        "toxins",
+        "toxin",
+        "pesticides",
+        "solvents",
+        "chemicals",
+        "obesity",
+        "diabetes",
+        "prematurity",
+        "stress",
+        "trauma",
+        "injury",
+        "injuries",
+        "surgery",
+        "hypoxia",
+        "malnutrition",
+        "consanguinity",
+        "inbreeding",
+        "autoimmunity",
+        "inflammation",
+    ]
+)
 # Class nouns that name no particular cause when they stand alone ("certain medicines can provoke it").
-_GENERIC_AGENTS = frozenset("""medicines drugs medications agents substances treatments therapies things events
-    conditions diseases disorders exposures influences factors genes variants mutations changes""".split())
+_GENERIC_AGENTS = frozenset(
+    [
+        "medicines",
+        "drugs",
+        "medications",
+        "agents",
+        "substances",
+        "treatments",
+        "therapies",
+        "things",
+        "events",
+        "conditions",
+        "diseases",
+        "disorders",
+        "exposures",
+        "influences",
+        "factors",
+        "genes",
+        "variants",
+        "mutations",
+        "changes",
+    ]
+)
 _PARENT_CARRIES = re.compile(
     r"\b(?P<who>parent|mother|father)\s+(?:who\s+)?(?:carries|carry|has|have|harbou?rs?)\s+(?:a|an|the)\s+"
     r"(?P<x>(?:[\w-]+\s+){0,2}?(?:translocation|inversion|variant|mutation|premutation|deletion|rearrangement|gene|copy))\b"
@@ -435,22 +648,96 @@ _PARENT_AGE = re.compile(
     r"|\b(?:older|higher|increased|greater|late|advancing)\s+(?P<p4>paternal|maternal|parental)\s+age\b",
     re.I,
 )
-_MATERNAL_HEADS = frozenset("""smoking alcohol use infection infections obesity diabetes fever hyperthermia hyperglycemia
-    hyperglycaemia malnutrition undernutrition weight intake deficiency""".split())
+_MATERNAL_HEADS = frozenset(
+    [
+        "smoking",
+        "alcohol",
+        "use",
+        "infection",
+        "infections",
+        "obesity",
+        "diabetes",
+        "fever",
+        "hyperthermia",
+        "hyperglycemia",
+        "hyperglycaemia",
+        "malnutrition",
+        "undernutrition",
+        "weight",
+        "intake",
+        "deficiency",
+    ]
+)
 _PREGNANCY = re.compile(r"pregnan|\bmothers?\b|\bmaternal\b|gestation|conception|\bin\s+the\s+womb\b", re.I)
-_PEOPLE = frozenset("people person patient child adult woman man boy girl infant baby mother father parent individual "
-                    "those".split())
+_PEOPLE = frozenset(
+    [
+        "people",
+        "person",
+        "patient",
+        "child",
+        "adult",
+        "woman",
+        "man",
+        "boy",
+        "girl",
+        "infant",
+        "baby",
+        "mother",
+        "father",
+        "parent",
+        "individual",
+        "those",
+    ]
+)
 _NAME_HEAD = re.compile(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|complex|type\s+\w+)$", re.I)
 _ADJECTIVE = re.compile(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
-_NUMBERED = frozenset("type types grade stage trisomy chromosome chromosomes factor exon intron".split())
-_NOUN_ING = frozenset("""smoking drinking building bleeding feeding swelling clotting signalling signaling
-    imprinting splicing screening counseling counselling""".split())
-_NOT_PARTICIPLES = frozenset("""red bred seed need feed speed breed bleed creed shed wed bed hundred kindred
-    deed weed steed""".split())
+_NUMBERED = frozenset(
+    ["type", "types", "grade", "stage", "trisomy", "chromosome", "chromosomes", "factor", "exon", "intron"]
+)
+_NOUN_ING = frozenset(
+    [
+        "smoking",
+        "drinking",
+        "building",
+        "bleeding",
+        "feeding",
+        "swelling",
+        "clotting",
+        "signalling",
+        "signaling",
+        "imprinting",
+        "splicing",
+        "screening",
+        "counseling",
+        "counselling",
+    ]
+)
+_NOT_PARTICIPLES = frozenset(
+    [
+        "red",
+        "bred",
+        "seed",
+        "need",
+        "feed",
+        "speed",
+        "breed",
+        "bleed",
+        "creed",
+        "shed",
+        "wed",
+        "bed",
+        "hundred",
+        "kindred",
+        "deed",
+        "weed",
+        "steed",
+    ]
+)
 _ANCESTRY = re.compile(
     r"\b(?:of|with)\s+(?P<who>(?:(?:other\s+)?[A-Z][a-z]+(?:,\s+|\s+and\s+|\s+or\s+|\s+))*(?:other\s+)?[A-Z][a-z]+)\s+"
     r"(?P<kind>ancestry|descent|origin|heritage|background)\b"
 )
+
 
 def _acronym_of_preceding(doc: Doc, i: int) -> bool:
     """Is doc[i] an acronym in brackets whose letters start the words before the bracket?"""
@@ -459,8 +746,12 @@ def _acronym_of_preceding(doc: Doc, i: int) -> bool:
     sym = doc[i].text.lower()
     words = [t.lower_ for t in doc[max(0, i - 10) : i - 1] if t.is_alpha]
     initials = "".join(w[0] for w in words)
-    return len(sym) >= 2 and sym.isalpha() and initials.endswith(sym) or len(sym) >= 3 and sym[0] in initials[-len(sym) - 2 :] \
-        and all(c in initials[-len(sym) - 3 :] for c in sym if c.isalpha()) and sym.isalpha()
+    return (len(sym) >= 2 and sym.isalpha() and initials.endswith(sym)) or (
+        len(sym) >= 3
+        and sym[0] in initials[-len(sym) - 2 :]
+        and all(c in initials[-len(sym) - 3 :] for c in sym if c.isalpha())
+        and sym.isalpha()
+    )
 
 
 @Language.factory("rkg_risk_factors")
@@ -471,7 +762,7 @@ def make_risk_factors(nlp: Language, name: str) -> RiskFactorsComponent:
 _CONSANGUINITY = re.compile(
     r"\b(?:parents?|couples?|spouses?)\s+(?:who\s+are|are|were|being)\s+(?:\w+\s+)?(?:blood\s+relatives|related|"
     r"(?:first\s+|second\s+)?cousins)\b|\b(?:blood-related|related|consanguineous|cousin)\s+(?:parents|marriages?|"
-    r"unions?|couples?)\b|\bmarriages?\s+between\s+(?:\w+\s+)?(?:relatives|cousins)\b",
+    r"unions?|couples?|families)\b|\bmarriages?\s+between\s+(?:\w+\s+)?(?:relatives|cousins)\b",
     re.I,
 )
 _RELATIVE = re.compile(
@@ -488,7 +779,9 @@ _ANTIBODY = re.compile(
     r"\s(?:is|are|was|were|in|on|at|that|which)\b))",
     re.I,
 )
-_TRANSLOCATION = re.compile(r"(?P<t>\bt\(\w{1,2};\w{1,2}\)(?:\([pq][\d.;pq]+\))?)|\b(?P<hla>HLA-[A-Z]{1,3}\d?\*\d{2}(?::\d{2})?)")
+_TRANSLOCATION = re.compile(
+    r"(?P<t>\bt\(\w{1,2};\w{1,2}\)(?:\([pq][\d.;pq]+\))?)|\b(?P<hla>HLA-[A-Z]{1,3}\d?\*\d{2}(?::\d{2})?)"
+)
 _ARM = re.compile(
     r"\b(?P<kind>deletion|duplication|loss)\s+of\s+(?:(?:part|a\s+piece|a\s+segment|the\s+end)\s+of\s+)?the\s+"
     r"(?P<arm>short|long)\s+arm\s+of\s+chromosome\s+(?P<chr>\d{1,2}|X|Y)\b",
@@ -539,19 +832,33 @@ class RiskFactorsComponent:
     def __call__(self, doc: Doc) -> Doc:
         text = _txt(doc)
         clauses = doc._.rkg_clauses or []
-        genetic = re.search(r"gene|inherit|mutat|variant|chromosom|dominant|recessive|X-linked|allele|deletion|"
-                            r"duplication|expansion|famil|parent|relative|sibling|antibod|immune|autoimmun|cousin|"
-                            r"males?\b|females?\b|boys|girls|men\b|women|ancestry|descent|origin", text, re.I)
+        genetic = re.search(
+            r"gene|inherit|mutat|variant|chromosom|dominant|recessive|X-linked|allele|deletion|"
+            r"duplication|expansion|famil|parent|relative|sibling|antibod|immune|autoimmun|cousin|"
+            r"males?\b|females?\b|boys|girls|men\b|women|ancestry|descent|origin",
+            text,
+            re.I,
+        )
         regions = doc._.rkg_causes or []
         if not any(c.causal for c in clauses) and not genetic and not regions:
             return doc
         strong: list[tuple[int, int, str, str | None]] = []  # token start, end, label, category
         open_: list[tuple[int, int, str, str | None]] = []
         for _mid, s, e in self.matcher(doc):
-            open_.append((s, e, label_from_tokens(doc[s:e]), self.terms.get(doc[s:e].text.lower())
-                          or self.terms.get(singular(doc[s:e].text.lower()), "other")))
-        for s, e, cat in _grown_phrases(doc, self.heads, need_modifier=set(self.heads) - {
-                "consanguinity", "smoking", "obesity", "hyperglycemia", "hyperglycaemia", "diabetes"}):
+            open_.append(
+                (
+                    s,
+                    e,
+                    label_from_tokens(doc[s:e]),
+                    self.terms.get(doc[s:e].text.lower()) or self.terms.get(singular(doc[s:e].text.lower()), "other"),
+                )
+            )
+        for s, e, cat in _grown_phrases(
+            doc,
+            self.heads,
+            need_modifier=set(self.heads)
+            - {"consanguinity", "smoking", "obesity", "hyperglycemia", "hyperglycaemia", "diabetes"},
+        ):
             e = self._cut_verbs(doc, s, e)
             if e <= s:
                 continue
@@ -571,8 +878,12 @@ class RiskFactorsComponent:
             group = "kind" if m["kind"] else "kind2"
             toks = _char_to_tokens(doc, m.start(group), m.end(group))
             if toks:
-                kind = re.sub(r"[\s-]+", " ", m[group].lower()).replace("x linked", "X-linked").replace(
-                    "y linked", "Y-linked").replace("co dominant", "codominant")
+                kind = (
+                    re.sub(r"[\s-]+", " ", m[group].lower())
+                    .replace("x linked", "X-linked")
+                    .replace("y linked", "Y-linked")
+                    .replace("co dominant", "codominant")
+                )
                 strong.append((toks[0], toks[1], f"{kind} inheritance", "genetic"))
         for m in _CHROMOSOME.finditer(text):
             strong.append(self._chromosome(doc, m))
@@ -584,8 +895,9 @@ class RiskFactorsComponent:
         for m in _ARM.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
-                strong.append((toks[0], toks[1], f"chromosome {m['chr']} {m['arm'].lower()} arm {m['kind'].lower()}",
-                               "genetic"))
+                strong.append(
+                    (toks[0], toks[1], f"chromosome {m['chr']} {m['arm'].lower()} arm {m['kind'].lower()}", "genetic")
+                )
         for m in _ANEUPLOIDY.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
@@ -605,17 +917,24 @@ class RiskFactorsComponent:
                     continue
                 if group == "open" and not causal.in_regions(regions, cs, ce):
                     continue
-                if group == "open" and (key(label) in self.treatment_terms or label.split()[-1].lower() in self.treatment_heads
-                                        or _PROFESSION.fullmatch(label) or label.split()[-1] in ("specialist", "team")):
+                if group == "open" and (
+                    key(label) in self.treatment_terms
+                    or label.split()[-1].lower() in self.treatment_heads
+                    or _PROFESSION.fullmatch(label)
+                    or label.split()[-1] in ("specialist", "team")
+                ):
                     continue  # "the enzyme replacement therapy developed for those forms": care, not a cause
-                if len(label) < 2 or not re.search(r"[A-Za-z]", label):
+                if len(label) < 2 or not re.search(r"[A-Za-z]", label) or label.endswith("-"):
                     continue
                 if " " not in label and f"{label.lower()} exposure" in self.terms:
                     label = f"{label.lower()} exposure"  # "asbestos is the dominant cause": an exposure
                 label = re.sub(r"\bmedicines?$", "medication", label)  # one head word for medicines as causes
                 words = label.lower().split()
-                if words[-1] in _MATERNAL_HEADS and not {"maternal", "paternal", "parental"} & set(words) and \
-                        _PREGNANCY.search(text):
+                if (
+                    words[-1] in _MATERNAL_HEADS
+                    and not {"maternal", "paternal", "parental"} & set(words)
+                    and _PREGNANCY.search(text)
+                ):
                     label = f"maternal {label}"  # "smoking ... in early pregnancy" is maternal smoking
                 _add(doc, "rkg_risk_factors", s, e, label, cat)
         return doc
@@ -624,10 +943,19 @@ class RiskFactorsComponent:
         """End of the noun phrase doc[s:e] before a verb that follows its first word."""
         for i in range(s + 1, e):
             low = doc[i].lower_
-            if low in self.verbs or (len(low) > 4 and low.endswith("ed") and low.isalpha() and low not in _NOT_PARTICIPLES):
+            if low in self.verbs or (
+                len(low) > 4 and low.endswith("ed") and low.isalpha() and low not in _NOT_PARTICIPLES
+            ):
                 return i
-            followed = i + 1 < e or i + 1 < len(doc) and doc[i + 1].lower_ in ("the", "a", "an", "its", "their")
-            if len(low) > 5 and low.endswith("ing") and followed and low not in _NOUN_ING and doc[i - 1].text != "-":
+            followed = i + 1 < e or (i + 1 < len(doc) and doc[i + 1].lower_ in ("the", "a", "an", "its", "their"))
+            after_person = singular(doc[i - 1].lower_) in _PEOPLE  # "people living with HIV"
+            if (
+                len(low) > 5
+                and low.endswith("ing")
+                and (followed or after_person)
+                and low not in _NOUN_ING
+                and doc[i - 1].text != "-"
+            ):
                 return i  # "gene encoding fibrillin-1"
             prev = doc[i - 1].lower_
             if doc[i].is_alpha and doc[i].is_lower and doc[i - 1].is_lower and len(prev) > 3 and singular(prev) != prev:
@@ -641,13 +969,21 @@ class RiskFactorsComponent:
         for m in _CONSANGUINITY.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
-                written = re.match(r"consanguineous\s+(\w+)", m[0], re.I)
-                yield toks[0], toks[1], f"consanguineous {singular(written[1].lower())}" if written else "consanguinity", \
-                    "genetic"
+                written = re.match(r"consanguineous\s+(marriage|union)", m[0], re.I)
+                yield (
+                    toks[0],
+                    toks[1],
+                    f"consanguineous {singular(written[1].lower())}" if written else "consanguinity",
+                    "genetic",
+                )
         for m in _RELATIVE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             clause = clause_at(doc, m.start())
-            if not toks or clause is None or re.search(r"\btest|screen|diagnos|reveal", text[clause.start:clause.end], re.I):
+            if (
+                not toks
+                or clause is None
+                or re.search(r"\btest|screen|diagnos|reveal", text[clause.start : clause.end], re.I)
+            ):
                 continue
             if m["fam"] or re.search(r"relative|family", m[0], re.I):
                 yield toks[0], toks[1], "family history", "genetic"
@@ -673,19 +1009,30 @@ class RiskFactorsComponent:
         for m in _PARENT_AGE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             who = (m["p"] or m["p2"] or m["p3"] or m["p4"]).lower()
-            kind = "paternal" if who.startswith(("father", "paternal")) else "maternal" if who.startswith(
-                ("mother", "maternal")) else "parental"
+            kind = (
+                "paternal"
+                if who.startswith(("father", "paternal"))
+                else "maternal"
+                if who.startswith(("mother", "maternal"))
+                else "parental"
+            )
             if toks:
                 yield toks[0], toks[1], f"advanced {kind} age", "other"
         for m in _SUSCEPTIBLE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
-                yield toks[0], toks[1], f"genetic {'predisposition' if m[1].lower().startswith('pre') else 'susceptibility'}", "genetic"
+                yield (
+                    toks[0],
+                    toks[1],
+                    f"genetic {'predisposition' if m[1].lower().startswith('pre') else 'susceptibility'}",
+                    "genetic",
+                )
         for m in _AGE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 if m["n"]:
-                    yield toks[0], toks[1], f"age {'under' if m['dir'].lower() in ('under', 'below', 'younger') else 'over'} {m['n'].lower()}", "other"
+                    side = "under" if m["dir"].lower() in ("under", "below", "younger") else "over"
+                    yield toks[0], toks[1], f"age {side} {m['n'].lower()}", "other"
                 else:
                     yield toks[0], toks[1], "older age", "other"
         for m in _ANTIBODY.finditer(text):
@@ -705,9 +1052,11 @@ class RiskFactorsComponent:
             first_item = True
             for part in re.finditer(r"[^,()]+", text[offset:r_end]):
                 piece_start = offset + part.start()
-                items = re.split(r"\s+(?:and|or|as\s+well\s+as|and/or|plus|together\s+with|along\s+with|such\s+as|"
-                                     r"including|notably|especially|particularly|among\s+them|in\s+particular)\s+",
-                                     part.group())
+                items = re.split(
+                    r"\s+(?:and|or|as\s+well\s+as|and/or|plus|together\s+with|along\s+with|such\s+as|"
+                    r"including|notably|especially|particularly|among\s+them|in\s+particular)\s+",
+                    part.group(),
+                )
                 for n_item, item in enumerate(items):
                     pos = text.find(item, piece_start)
                     if pos < 0 or not item.strip():
@@ -728,19 +1077,36 @@ class RiskFactorsComponent:
                     if head in _GENERIC_GENETIC_HEADS and not (mods & _SPECIFIC_GENETIC_MODIFIERS):
                         continue
                     low = doc[s].lower_
-                    single_first = (first_item and e - s == 1 and doc[s].is_alpha and doc[s].is_lower
-                                    and low not in self.verbs and singular(low) != low and not low.endswith("ing")
-                                    and not _QUANTIFIER_OF.match(low + " of ") and low not in _GENERIC_AGENTS)
+                    single_first = (
+                        first_item
+                        and e - s == 1
+                        and doc[s].is_alpha
+                        and doc[s].is_lower
+                        and low not in self.verbs
+                        and singular(low) != low
+                        and not low.endswith("ing")
+                        and not _QUANTIFIER_OF.match(low + " of ")
+                        and low not in _GENERIC_AGENTS
+                    )
                     first_item = False
                     if e - s == 1 and n_item + 1 < len(items) and _ADJECTIVE.search(doc[s].lower_):
                         # "an infectious or environmental trigger": the adjective shares the next item's head
                         nxt = re.findall(r"[\w'-]+", items[n_item + 1])
-                        if len(nxt) >= 2 and not is_boundary(doc[s]) and nxt[-1].lower() not in lexicon.words(
-                                "not-heads.txt"):
+                        if (
+                            len(nxt) >= 2
+                            and not is_boundary(doc[s])
+                            and nxt[-1].lower() not in lexicon.words("not-heads.txt")
+                        ):
                             yield s, e, f"{doc[s].lower_} {singular(nxt[-1].lower())}", None
                         continue
-                    if not (self._cause_like(doc, s, e) or single_first and doc[s].lower_ not in lexicon.words(
-                            "not-heads.txt") and not _ADJECTIVE.search(doc[s].lower_)):
+                    if not (
+                        self._cause_like(doc, s, e)
+                        or (
+                            single_first
+                            and doc[s].lower_ not in lexicon.words("not-heads.txt")
+                            and not _ADJECTIVE.search(doc[s].lower_)
+                        )
+                    ):
                         continue
                     yield s, e, label_from_tokens(doc[s:e]), None
 
@@ -772,10 +1138,14 @@ class RiskFactorsComponent:
         head = doc[e - 1].lower_
         first = doc[s].lower_
         proper = any(t.text[:1].isupper() and not _GENE_TOKEN.match(t.text) for t in doc[s : e - 1])
-        if first in self.verbs or head in lexicon.words("not-heads.txt") and not (proper and _DISEASE_WORD.fullmatch(head)):
+        if first in self.verbs or (
+            head in lexicon.words("not-heads.txt") and not (proper and _DISEASE_WORD.fullmatch(head))
+        ):
             return False  # "Down syndrome" is a name; "the condition" is not
-        if any(t.like_num and not _GENE_TOKEN.match(t.text) and not (j > s and doc[j - 1].lower_ in _NUMBERED)
-               for j, t in enumerate(doc[s:e], start=s)):
+        if any(
+            t.like_num and not _GENE_TOKEN.match(t.text) and not (j > s and doc[j - 1].lower_ in _NUMBERED)
+            for j, t in enumerate(doc[s:e], start=s)
+        ):
             return False  # "an estimated 100,000", but "type 2", "trisomy 18"
         if e - s > 1:
             words = [t.text for t in doc[s:e]]
@@ -785,9 +1155,13 @@ class RiskFactorsComponent:
         if _DISEASE_WORD.fullmatch(text):
             return False  # "deficiency" alone
         return bool(
-            first in self.terms or singular(first) in self.terms or _GENE_TOKEN.match(text) and len(text) > 2
-            or name_like(text) and len(text) > 5 and text.islower() or first in _CAUSE_WORDS
-            or (len(first) > 6 and self.stems.fullmatch(first)) or first in self.drugs
+            first in self.terms
+            or singular(first) in self.terms
+            or (_GENE_TOKEN.match(text) and len(text) > 2)
+            or (name_like(text) and len(text) > 5 and text.islower())
+            or first in _CAUSE_WORDS
+            or (len(first) > 6 and self.stems.fullmatch(first))
+            or first in self.drugs
         )
 
     def _genes(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
@@ -802,10 +1176,12 @@ class RiskFactorsComponent:
             named_gene = i + 1 < len(doc) and doc[i + 1].lower_ == "gene"
             if _acronym_of_preceding(doc, i):
                 continue  # "acute inflammatory demyelinating polyradiculoneuropathy (AIDP)" is a name, not a gene
-            if not _GENE_TOKEN.match(sym) or sym.upper() in self.not_genes and not named_gene or sym.isdigit():
+            if not _GENE_TOKEN.match(sym) or (sym.upper() in self.not_genes and not named_gene) or sym.isdigit():
                 continue
             sequence = re.fullmatch(r"[ACGTU]{3,}", sym) and re.match(
-                r"\s*(?:triplet|trinucleotide|hexanucleotide|repeats?|microsatellites?|motifs?)\b", text[tok.idx + len(sym) :])
+                r"\s*(?:triplet|trinucleotide|hexanucleotide|repeats?|microsatellites?|motifs?)\b",
+                text[tok.idx + len(sym) :],
+            )
             if not (re.search(r"\d", sym) or len(sym) >= 3) or re.fullmatch(r"[IVX]+", sym) or sequence:
                 continue  # roman numerals and DNA sequences ("GGAA microsatellite") are not gene symbols
             clause = clause_at(doc, tok.idx)
@@ -815,18 +1191,35 @@ class RiskFactorsComponent:
             nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
             nxt2 = doc[i + 2].lower_ if i + 2 < len(doc) else ""
             prev = doc[i - 1].lower_ if i else ""
-            fusion = re.match(r"-([A-Z][A-Z0-9]{1,9})\s+(?:fusion|fusion\s+gene|rearrangement)\b", text[tok.idx + len(sym) :])
+            fusion = re.match(
+                r"-([A-Z][A-Z0-9]{1,9})\s+(?:fusion|fusion\s+gene|rearrangement)\b", text[tok.idx + len(sym) :]
+            )
             if fusion:
                 yield i, i + 3, f"{sym}-{fusion[1]} fusion", "genetic"
                 continue
-            if prev in ("anti", "-", "anti-") or nxt == "-" and not tok.whitespace_:
+            if prev in ("anti", "-", "anti-") or (nxt == "-" and not tok.whitespace_):
                 continue  # "anti-TNF antibody", "TGF-beta": part of another name
+            if nxt in _NOT_CAUSE_AFTER_GENE:
+                continue  # "MEK inhibitors", "the RAS pathway": a drug target or a pathway, not a variant
+            if (
+                _POINT_VARIANT.fullmatch(sym)
+                and i > 0
+                and _GENE_TOKEN.match(doc[i - 1].text)
+                and not _POINT_VARIANT.fullmatch(doc[i - 1].text)
+            ):
+                continue  # "JAK2 V617F": named together with its gene below
+            if i + 1 < len(doc) and _POINT_VARIANT.fullmatch(doc[i + 1].text) and not _POINT_VARIANT.fullmatch(sym):
+                yield i, i + 2, f"{sym} {doc[i + 1].text}", "genetic"
+                continue
             if nxt in ("antibodies", "antibody", "autoantibodies"):
                 if not clause.treatment:
                     yield i, i + 2, f"{sym} antibodies", "other"
                 continue
-            if not re.search(r"mutat|variant|change|alteration|defect|deletion|duplication|expansion|amplif|copies|"
-                             r"copy|fault|gene\b|genes\b|allele|repeat|chromosom", body):
+            if not re.search(
+                r"mutat|variant|change|alteration|defect|deletion|duplication|expansion|amplif|copies|"
+                r"copy|fault|gene\b|genes\b|allele|repeat|chromosom",
+                body,
+            ):
                 # no genetic word here: kept aside in case the previous sentence sets the scene ("several genes
                 # have been identified. RET matters most, followed by EDNRB ...")
                 if i + 1 >= len(doc) or doc[i + 1].lower_ not in ("gene", "protein", "antibodies"):
@@ -838,8 +1231,14 @@ class RiskFactorsComponent:
                     kind = "repeat expansion"
                 yield i, i + 1, f"{sym} {kind}", "genetic"
                 continue
-            m = re.search(r"\b(CAG|CGG|GAA|CTG|GGC|CCTG|GGGGCC)\s+(?:triplet\s+|trinucleotide\s+|hexanucleotide\s+)?repeat",
-                          text[clause.start : clause.end])
+            exon = re.match(r"\s+(?:gene\s+)?(exon|intron)\s+(\d+)\b", text[tok.idx + len(sym) :])
+            if exon:  # "a JAK2 exon 12 mutation"
+                yield i, i + 1, f"{sym} {exon[1]} {exon[2]}", "genetic"
+                continue
+            m = re.search(
+                r"\b(CAG|CGG|GAA|CTG|GGC|CCTG|GGGGCC)\s+(?:triplet\s+|trinucleotide\s+|hexanucleotide\s+)?repeat",
+                text[clause.start : clause.end],
+            )
             if m:
                 yield i, i + 1, f"{sym} {m[1]} repeat expansion", "genetic"
                 continue
@@ -856,7 +1255,11 @@ class RiskFactorsComponent:
                 yield toks[0], toks[1], sex, "other"
         for m in _ANCESTRY.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start("who"), m.end("kind"))
-            if re.search(r"\b(?:less|least|rarely|rarer|uncommon|lower|fewer)\b[^.;]{0,50}$", _txt(doc)[: m.start()], re.I):
+            if re.search(
+                r"\b(?:less|least|rarely|rarer|uncommon|lower|fewer)\b[^.;]{0,50}$|\bthan\s+(?:in\s+)?(?:\w+\s+)?$",
+                _txt(doc)[: m.start()],
+                re.I,
+            ):
                 continue  # "less common in people of Asian descent" is not a predisposition
             if toks:
                 kind = m["kind"].lower() if m["kind"].lower() in ("descent", "ancestry", "origin") else "ancestry"
@@ -870,7 +1273,11 @@ class RiskFactorsComponent:
         toks = _char_to_tokens(doc, m.start(), m.end())
         if not toks:
             return (0, 0, "", None)
-        kind = "microdeletion" if (m["kind"] or m["kind3"] or m["kind4"]) else ("duplication" if "duplication" in m[0].lower() else "deletion")
+        kind = (
+            "microdeletion"
+            if (m["kind"] or m["kind3"] or m["kind4"])
+            else ("duplication" if "duplication" in m[0].lower() else "deletion")
+        )
         parent = ""
         if m["parent"]:
             parent = "maternal " if m["parent"].lower().startswith("m") else "paternal "
@@ -888,6 +1295,7 @@ _PROFESSION = re.compile(
     r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist)s?)\b",
     re.I,
 )
+_SPECIALIST = re.compile(r"\b(?P<mod>[A-Za-z][a-z-]{2,})\s+specialists?\b")
 _SPECIALTY = re.compile(
     r"\b(?:(?:paediatric|pediatric|interventional|thoracic|adult|clinical|medical|developmental|metabolic)\s+)?"
     r"(?:[a-z]+ology|[a-z]*(?:iatrics|iatry)|genetics|orthopa?edics|obstetrics|dietetics)\b",
@@ -897,14 +1305,14 @@ _SPECIALTY = re.compile(
 _PROCEDURE = re.compile(
     r"\b[a-z/-]*(?:ectomy|ectomies|otomy|otomies|ostomy|ostomies|plasty|plasties|pexy|desis|synangiosis|"
     r"anastomosis|rrhaphy|dialysis|thrombolysis|pheresis|(?:cryo|brachy|thermo|photo|hydro|laser|radio|chemo|immuno|"
-    r"physio|electro)therapy)\b",
+    r"physio|electro)therapy|[a-z]*tripsy|[a-z]*plication)\b",
     re.I,
 )
 # Drug classes: "antidepressants", "anti-inflammatory drugs", "anticoagulation", "bronchodilators".
 _DRUG_CLASS = re.compile(
     r"\b(?:anti-?[a-z]{3,}(?:ants?|ics?|ives?|ory|ories|als)|bronchodilators?|analgesics?|painkillers?|"
     r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|glucocorticoids?|steroids?|antibiotics?|stimulants?|"
-    r"fibrates?|bisphosphonates?|"
+    r"fibrates?|bisphosphonates?|benzodiazepines?|nitrates|anticonvulsants?|"
     r"anticoagulation|anticoagulants?)\b(?:\s+(?:drugs?|medicines?|medications?|therapy|treatment))?",
     re.I,
 )
@@ -919,20 +1327,40 @@ _HEAD_OF = re.compile(
 )
 
 
-def _specialty_of(profession: str) -> str | None:
-    """The specialty a profession practises ("neurologist" -> "neurology", "orthopaedic surgeon" -> "orthopaedic
-    surgery"); None for generic titles ("clinician", "specialist", "physician", "pathologist")."""
+def _care_profession(profession: str) -> str | None:
+    """The specialty a care profession practises ("neurologist" -> "neurology", "orthopaedic surgeon" ->
+    "orthopaedic surgery"), or None for titles that name no area of care ("clinician", "physician",
+    "pathologist"). The extractor keeps the profession as written; this decides whether it is one."""
     words = profession.lower().split()
     head = singular(words[-1])
     mods = words[:-1]
-    if head in ("clinician", "physician", "specialist", "surgeon", "technician", "pathologist", "radiologist",
-                "epidemiologist", "biologist", "musician", "politician", "statistician") and not (head == "surgeon" and mods):
+    generic = (
+        "clinician",
+        "physician",
+        "specialist",
+        "surgeon",
+        "technician",
+        "pathologist",
+        "radiologist",
+        "epidemiologist",
+        "biologist",
+        "musician",
+        "politician",
+        "statistician",
+    )
+    if head in generic and not (head in ("surgeon", "radiologist") and mods):
         return None
     if head in ("dietitian", "dietician"):
         return " ".join([*mods, head])
-    for suffix, repl in (("ologist", "ology"), ("iatrist", "iatry"), ("therapist", "therapy"), ("geneticist", "genetics"),
-                         ("surgeon", "surgery"),
-                         ("paediatrician", "paediatrics"), ("pediatrician", "pediatrics")):
+    for suffix, repl in (
+        ("ologist", "ology"),
+        ("iatrist", "iatry"),
+        ("therapist", "therapy"),
+        ("geneticist", "genetics"),
+        ("surgeon", "surgery"),
+        ("paediatrician", "paediatrics"),
+        ("pediatrician", "pediatrics"),
+    ):
         if head.endswith(suffix):
             return " ".join([*mods, head[: len(head) - len(suffix)] + repl])
     return None
@@ -960,10 +1388,28 @@ class TreatmentAreasComponent:
         self.matcher = _phrase_matcher(nlp, list(self.terms) + sorted(self.drugs))
         self.stems = re.compile("|".join(f"(?:{p.pattern})" for p in lexicon.patterns("drug-stems.txt")))
         self.generic = lexicon.words("treatment-generic.txt")
-        self.not_specialty = {"biology", "pathophysiology", "physiology", "etiology", "aetiology", "epidemiology",
-                              "technology", "methodology", "terminology", "morphology", "ideology", "histology",
-                              "embryology", "ontology", "chronology", "apology", "virology", "pathology", "genetics research",
-                              "psychiatry"}
+        self.not_specialty = {
+            "biology",
+            "pathophysiology",
+            "physiology",
+            "etiology",
+            "aetiology",
+            "epidemiology",
+            "technology",
+            "methodology",
+            "terminology",
+            "morphology",
+            "ideology",
+            "histology",
+            "embryology",
+            "ontology",
+            "chronology",
+            "apology",
+            "virology",
+            "pathology",
+            "genetics research",
+            "psychiatry",
+        }
 
     def __call__(self, doc: Doc) -> Doc:
         cands: list[tuple[int, int, str, str | None]] = []
@@ -971,8 +1417,9 @@ class TreatmentAreasComponent:
             low = doc[s:e].text.lower()
             cat = self.terms.get(low) or self.terms.get(singular(low)) or "substance"
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
-        for s, e, cat in _grown_phrases(doc, self.heads, need_modifier=set(self.heads) - _STANDALONE_TREATMENTS,
-                                        limit=3):
+        for s, e, cat in _grown_phrases(
+            doc, self.heads, need_modifier=set(self.heads) - _STANDALONE_TREATMENTS, limit=3
+        ):
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
             if e - s == 2 and s >= 2 and doc[s - 1].lower_ in ("and", "or") and self._lone_modifier(doc, s - 2):
                 # "influenza and pneumococcal vaccination", "laser or radiofrequency ablation": both share the head
@@ -990,19 +1437,34 @@ class TreatmentAreasComponent:
                     cands.append((s, toks[1], label_from_tokens(doc[s : toks[1]]), cat))
         for m in _PROFESSION.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start(), m.end())
-            if toks and _specialty_of(m[0]):  # a care profession, kept as written ("paediatric neurologist")
+            if toks and _care_profession(m[0]):  # a care profession, kept as written ("paediatric neurologist")
                 cands.append((toks[0], toks[1], label_from_tokens(doc[toks[0] : toks[1]]), "specialty"))
+        for m in _SPECIALIST.finditer(_txt(doc)):
+            mod = m["mod"].lower()
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if (
+                toks
+                and mod not in self.generic
+                and mod not in lexicon.words("np-boundaries.txt")
+                and not mod.endswith("ly")
+                and mod not in lexicon.words("verbs.txt")
+            ):
+                cands.append((toks[0], toks[1], f"{mod} specialist", "specialty"))  # "retina specialist"
         for m in _SPECIALTY.finditer(_txt(doc)):
             if m[0].lower().split()[-1] in self.not_specialty:
                 continue
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
-                cands.append((toks[0], toks[1], label_from_tokens(doc[toks[0]:toks[1]]), "specialty"))
+                cands.append((toks[0], toks[1], label_from_tokens(doc[toks[0] : toks[1]]), "specialty"))
         if _DENIED_CAUSE.search(_txt(doc)):
             for tok in doc:
                 # a word denied as a cause ("vaccination does not cause it") is not care anywhere in the summary
                 low = tok.lower_
-                if low in self.heads and singular(low) not in _GENERIC_CARE and _negated(doc, tok.idx, tok.idx + len(tok)):
+                if (
+                    low in self.heads
+                    and singular(low) not in _GENERIC_CARE
+                    and _negated(doc, tok.idx, tok.idx + len(tok))
+                ):
                     _add(doc, "rkg_denied", tok.i, tok.i + 1, singular(low), role="treatment")
         causes = doc._.rkg_causes or []
         for s, e, label, cat in cands:
@@ -1029,7 +1491,11 @@ class TreatmentAreasComponent:
                 continue  # "exposure to valproate", "acquired through corneal transplants"
             if clause.research and not clause.treatment:
                 continue
-            if clause.research and re.search(r"\btrials?\b|being\s+(?:tested|studied)|under\s+investigation", _txt(doc)[clause.start:clause.end], re.I):
+            if clause.research and re.search(
+                r"\btrials?\b|being\s+(?:tested|studied)|under\s+investigation",
+                _txt(doc)[clause.start : clause.end],
+                re.I,
+            ):
                 continue
             if clause.causal and not clause.treatment and cat not in ("drug", "procedure"):
                 continue
@@ -1045,16 +1511,22 @@ class TreatmentAreasComponent:
         if not tok.is_alpha or is_boundary(tok) or low in self.heads or singular(low) != low or low in self.terms:
             return False
         before = doc[i - 1] if i else None
-        return before is None or is_boundary(before) or before.lower_ in self.generic or bool(
-            re.search(r"(?:al|ic|ive|ous)$", before.lower_))
+        return (
+            before is None
+            or is_boundary(before)
+            or before.lower_ in self.generic
+            or bool(re.search(r"(?:al|ic|ive|ous)$", before.lower_))
+        )
 
     def _trim_generic(self, doc: Doc, s: int, e: int, label: str) -> tuple[int, str]:
         """Drop generic leading modifiers ("careful surveillance" -> "surveillance") and phrases that are generic
         through and through ("routine care", "approved drug", "day-to-day management")."""
         words = label.split()
         drop = 0
-        while drop < len(words) - 1 and (words[drop].lower() in self.generic or "-" in words[drop] and all(
-                w in self.generic for w in words[drop].lower().split("-"))):
+        while drop < len(words) - 1 and (
+            words[drop].lower() in self.generic
+            or ("-" in words[drop] and all(w in self.generic for w in words[drop].lower().split("-")))
+        ):
             drop += 1
         if drop:
             words = words[drop:]
@@ -1064,8 +1536,10 @@ class TreatmentAreasComponent:
                 if doc[tok - 1].text not in ("-", "/") and doc[tok].text not in ("-", "/"):
                     drop -= 1
             s = tok
-        if len(words) == 1 and (words[0].lower() in _GENERIC_CARE or drop and words[0].lower() in self.heads
-                                and words[0].lower() not in _STANDALONE_TREATMENTS):
+        if len(words) == 1 and (
+            words[0].lower() in _GENERIC_CARE
+            or (drop and words[0].lower() in self.heads and words[0].lower() not in _STANDALONE_TREATMENTS)
+        ):
             return s, ""  # "routine care", "quick symptomatic relief"
         return s, " ".join(words)
 
@@ -1077,18 +1551,32 @@ class TreatmentAreasComponent:
         while i < n:
             tok = doc[i]
             low = tok.lower_
-            enzyme_only = low.endswith("ase") and not (i + 1 < n and doc[i + 1].lower_ in ("alfa", "alpha", "beta")) \
-                and not re.search(r"(?:glucerase|sidase|dornase)$|^peg", low)  # "maltase" is an enzyme, not a drug
-            if len(low) >= 7 and low.isalpha() and self.stems.fullmatch(low) and low not in _NOT_DRUGS and not enzyme_only:
+            enzyme_only = (
+                low.endswith("ase")
+                and not (i + 1 < n and doc[i + 1].lower_ in ("alfa", "alpha", "beta"))
+                and not re.search(r"(?:glucerase|sidase|dornase|nidase|sulfase)$|^peg", low)
+            )  # "maltase": an enzyme
+            if (
+                len(low) >= 7
+                and low.isalpha()
+                and self.stems.fullmatch(low)
+                and low not in _NOT_DRUGS
+                and not enzyme_only
+            ):
                 s, e = i, i + 1
                 while e + 1 < n and doc[e].text == "-" and not doc[e].whitespace_ and doc[e + 1].is_alpha:
                     e += 2
-                if e < n and (doc[e].lower_ in ("alfa", "alpha", "beta", "gamma", "pegol", "acid", "choline")
-                              or re.fullmatch(r"[a-z]{4,}(?:vec|gene)", doc[e].lower_)):
+                if e < n and (
+                    doc[e].lower_ in ("alfa", "alpha", "beta", "gamma", "pegol", "acid", "choline")
+                    or re.fullmatch(r"[a-z]{4,}(?:vec|gene)", doc[e].lower_)
+                ):
                     e += 1  # "agalsidase beta", "valoctocogene roxaparvovec"
                 if s > 0 and doc[s - 1].lower_ in ("sodium", "zoledronic"):
                     s -= 1
-                yield s, e, doc[s:e].text.lower() if not any(c.isupper() for c in doc[s:e].text[1:]) else doc[s:e].text, "drug"
+                label = doc[s:e].text.lower() if not any(c.isupper() for c in doc[s:e].text[1:]) else doc[s:e].text
+                # an enzyme name is a medicine only where the sentence talks about treatment ("the enzyme
+                # alpha-L-iduronidase is missing" vs "laronidase infusions")
+                yield s, e, label, "substance" if low.endswith("ase") else "drug"
                 i = e
                 continue
             i += 1
@@ -1099,31 +1587,272 @@ _DENIED_CAUSE = re.compile(
     r"\bnot\s+(?:the\s+)?cause\b|\bno\s+(?:link|connection|association)\b|\bnot\s+(?:linked|tied|related)\s+to\b",
     re.I,
 )
-_ROUTES = frozenset("topical oral inhaled intravenous nebulised nebulized subcutaneous intramuscular intrathecal".split())
-_STANDALONE_TREATMENTS = frozenset("""physiotherapy chemotherapy immunotherapy radiotherapy hydrotherapy
-    immunosuppression rehabilitation anticoagulation humidification oxygen surgery dialysis""".split())
-_GENERIC_CARE = frozenset("""care treatment treatments therapy therapies management support medicine medicines
-    medication medications drug drugs clinic clinics centre centres center centers team teams service services
-    intervention interventions procedure procedures option options approach approaches measure measures""".split())
+_ROUTES = frozenset(
+    [
+        "topical",
+        "oral",
+        "inhaled",
+        "intravenous",
+        "nebulised",
+        "nebulized",
+        "subcutaneous",
+        "intramuscular",
+        "intrathecal",
+    ]
+)
+_STANDALONE_TREATMENTS = frozenset(
+    [
+        "physiotherapy",
+        "chemotherapy",
+        "immunotherapy",
+        "radiotherapy",
+        "hydrotherapy",
+        "immunosuppression",
+        "rehabilitation",
+        "anticoagulation",
+        "humidification",
+        "oxygen",
+        "surgery",
+        "dialysis",
+    ]
+)
+_GENERIC_CARE = frozenset(
+    [
+        "care",
+        "treatment",
+        "treatments",
+        "therapy",
+        "therapies",
+        "management",
+        "support",
+        "medicine",
+        "medicines",
+        "medication",
+        "medications",
+        "drug",
+        "drugs",
+        "clinic",
+        "clinics",
+        "centre",
+        "centres",
+        "center",
+        "centers",
+        "team",
+        "teams",
+        "service",
+        "services",
+        "intervention",
+        "interventions",
+        "procedure",
+        "procedures",
+        "option",
+        "options",
+        "approach",
+        "approaches",
+        "measure",
+        "measures",
+    ]
+)
 _NOT_DRUGS = frozenset(
-    """glutamate hexanucleotide nucleotide aspartate cholesterol sterol ergosterol disease increase decrease release phase database purchase showcase release disease(s) cases increase
-    example sample people ample temple simple triple example couple whereas because otherwise likewise
-    expertise exercise premise promise surprise franchise disguise reverse diverse universe immense dense
-    response sense expense defense defence license licence pulse false impulse purpose suppose propose oppose
-    dispose expose close loose choose dose doses overdose glucose sucrose lactose fructose galactose
-    enzyme enzymes hormone hormones protein proteins vaccine vaccines gene genes vitamin vitamins chromosome
-    chromosomes syndrome syndromes genome genomes ribosome lysosome lysosomes nucleotide oligonucleotide
-    peptide polypeptide nucleotides determine examine imagine machine routine medicine medicines discipline
-    baseline guideline guidelines pipeline timeline outline online decline decline combine combined
-    fibrillin dystrophin hamartin tuberin huntingtin elastin collagen insulin glycogen sphingomyelin
-    phenylalanine tyrosine leucine isoleucine valine glycine cysteine methionine histidine arginine lysine
-    alanine glutamine asparagine tryptophan homogentisic dopamine serotonin adrenaline noradrenaline
-    acetylcholine histamine creatine creatinine bilirubin ammonia copper ceramide globotriaosylceramide
-    glucocerebroside glucosylceramide glucocerebrosidase sphingomyelinase galactosidase glucosidase
-    hyaluronidase elastase neutrophil antitrypsin chloride lipase amylase protease kinase phosphatase
-    transferase reductase oxidase dehydrogenase hydroxylase synthase ligase helicase polymerase nuclease
-    ataxia apnoea apnea anaemia anemia disease progressive aggressive extensive expensive intensive massive
-    passive excessive sporadic spinal""".split()
+    [
+        "glutamate",
+        "hexanucleotide",
+        "nucleotide",
+        "aspartate",
+        "cholesterol",
+        "sterol",
+        "ergosterol",
+        "disease",
+        "increase",
+        "decrease",
+        "release",
+        "phase",
+        "database",
+        "purchase",
+        "showcase",
+        "release",
+        "disease(s)",
+        "cases",
+        "increase",
+        "example",
+        "sample",
+        "people",
+        "ample",
+        "temple",
+        "simple",
+        "triple",
+        "example",
+        "couple",
+        "whereas",
+        "because",
+        "otherwise",
+        "likewise",
+        "expertise",
+        "exercise",
+        "premise",
+        "promise",
+        "surprise",
+        "franchise",
+        "disguise",
+        "reverse",
+        "diverse",
+        "universe",
+        "immense",
+        "dense",
+        "response",
+        "sense",
+        "expense",
+        "defense",
+        "defence",
+        "license",
+        "licence",
+        "pulse",
+        "false",
+        "impulse",
+        "purpose",
+        "suppose",
+        "propose",
+        "oppose",
+        "dispose",
+        "expose",
+        "close",
+        "loose",
+        "choose",
+        "dose",
+        "doses",
+        "overdose",
+        "glucose",
+        "sucrose",
+        "lactose",
+        "fructose",
+        "galactose",
+        "enzyme",
+        "enzymes",
+        "hormone",
+        "hormones",
+        "protein",
+        "proteins",
+        "vaccine",
+        "vaccines",
+        "gene",
+        "genes",
+        "vitamin",
+        "vitamins",
+        "chromosome",
+        "chromosomes",
+        "syndrome",
+        "syndromes",
+        "genome",
+        "genomes",
+        "ribosome",
+        "lysosome",
+        "lysosomes",
+        "nucleotide",
+        "oligonucleotide",
+        "peptide",
+        "polypeptide",
+        "nucleotides",
+        "determine",
+        "examine",
+        "imagine",
+        "machine",
+        "routine",
+        "medicine",
+        "medicines",
+        "discipline",
+        "baseline",
+        "guideline",
+        "guidelines",
+        "pipeline",
+        "timeline",
+        "outline",
+        "online",
+        "decline",
+        "decline",
+        "combine",
+        "combined",
+        "fibrillin",
+        "dystrophin",
+        "hamartin",
+        "tuberin",
+        "huntingtin",
+        "elastin",
+        "collagen",
+        "insulin",
+        "glycogen",
+        "sphingomyelin",
+        "phenylalanine",
+        "tyrosine",
+        "leucine",
+        "isoleucine",
+        "valine",
+        "glycine",
+        "cysteine",
+        "methionine",
+        "histidine",
+        "arginine",
+        "lysine",
+        "alanine",
+        "glutamine",
+        "asparagine",
+        "tryptophan",
+        "homogentisic",
+        "dopamine",
+        "serotonin",
+        "adrenaline",
+        "noradrenaline",
+        "acetylcholine",
+        "histamine",
+        "creatine",
+        "creatinine",
+        "bilirubin",
+        "ammonia",
+        "copper",
+        "ceramide",
+        "globotriaosylceramide",
+        "glucocerebroside",
+        "glucosylceramide",
+        "glucocerebrosidase",
+        "sphingomyelinase",
+        "galactosidase",
+        "glucosidase",
+        "hyaluronidase",
+        "elastase",
+        "neutrophil",
+        "antitrypsin",
+        "chloride",
+        "lipase",
+        "amylase",
+        "protease",
+        "kinase",
+        "phosphatase",
+        "transferase",
+        "reductase",
+        "oxidase",
+        "dehydrogenase",
+        "hydroxylase",
+        "synthase",
+        "ligase",
+        "helicase",
+        "polymerase",
+        "nuclease",
+        "ataxia",
+        "apnoea",
+        "apnea",
+        "anaemia",
+        "anemia",
+        "disease",
+        "progressive",
+        "aggressive",
+        "extensive",
+        "expensive",
+        "intensive",
+        "massive",
+        "passive",
+        "excessive",
+        "sporadic",
+        "spinal",
+    ]
 )
 
 

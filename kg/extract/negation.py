@@ -87,8 +87,9 @@ def _backward_start(sentence: str, cue_start: int) -> int:
         if _FINITE.search(sentence[start : c.start()]):
             inner = c.end()
     subject = sentence[inner:cue_start]
-    if not re.search(r"[A-Za-z]{3}", re.sub(r"\b(?:and|or|it|they|this|these|that|also|then|still|now)\b", "", subject,
-                                             flags=re.I)):
+    if not re.search(
+        r"[A-Za-z]{3}", re.sub(r"\b(?:and|or|it|they|this|these|that|also|then|still|now)\b", "", subject, flags=re.I)
+    ):
         # "... has shown promise in animals but is not available": the subject is the previous clause's
         prev = 0
         for c in _STRONG_START.finditer(sentence, 0, max(0, start - 1)):

@@ -10,7 +10,20 @@ from spacy.tokens import Doc, Span, Token
 from kg.extract import lexicon
 
 _ADVERB_EXCEPTIONS = frozenset(
-    "family anomaly assembly supply italy belly jelly ally homily monopoly early-onset only".split()
+    [
+        "family",
+        "anomaly",
+        "assembly",
+        "supply",
+        "italy",
+        "belly",
+        "jelly",
+        "ally",
+        "homily",
+        "monopoly",
+        "early-onset",
+        "only",
+    ]
 )
 _KEEP_S = re.compile(
     r"(?:ss|us|is|ics|sis|xis|itis|osis|ias|ous|diabetes|mellitus|herpes|measles|mumps|rickets|series|"
@@ -20,8 +33,24 @@ _KEEP_S = re.compile(
 
 
 _ICS_PLURALS = frozenset(
-    "clinics biologics analgesics anesthetics anaesthetics diuretics narcotics mucolytics thrombolytics topics "
-    "characteristics mosaics antibiotics antiemetics antipsychotics antiepileptics".split()
+    [
+        "clinics",
+        "biologics",
+        "analgesics",
+        "anesthetics",
+        "anaesthetics",
+        "diuretics",
+        "narcotics",
+        "mucolytics",
+        "thrombolytics",
+        "topics",
+        "characteristics",
+        "mosaics",
+        "antibiotics",
+        "antiemetics",
+        "antipsychotics",
+        "antiepileptics",
+    ]
 )
 
 
@@ -50,10 +79,19 @@ def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int
     while start - 1 >= floor and head - (start - 1) <= limit:
         tok = doc[start - 1]
         glued = not tok.whitespace_ and doc[start].text in ("-", "/")  # "pull-through procedure"
-        if (is_boundary(tok) and not glued) or tok.like_num and not _gene_like(tok.text) or tok.lower_ in verbs:
+        if (is_boundary(tok) and not glued) or (tok.like_num and not _gene_like(tok.text)) or tok.lower_ in verbs:
             break
         if tok.text in ("'s", "’s"):
             break
+        if (
+            tok.is_lower
+            and tok.is_alpha
+            and len(tok.text) > 3
+            and singular(tok.text) != tok.text
+            and start - 1 < head - 1
+            and head - start >= 1
+        ):
+            break  # a plural noun does not modify what follows it ("safety measures guard ...")
         start -= 1
     # finish a hyphenated compound that the limit cut ("- soluble vitamin" -> "fat-soluble vitamin")
     while start > floor and start < head:
@@ -68,8 +106,11 @@ def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int
 
 def trim_start(doc: Doc | Span, start: int, end: int) -> int:
     """Skip leading hedges ("potential", "certain") and boundary words."""
-    trims = lexicon.words("np-trim.txt") - _GENETIC_KEEP if _genetic_head(doc[end - 1].lower_) else \
-        lexicon.words("np-trim.txt")
+    trims = (
+        lexicon.words("np-trim.txt") - _GENETIC_KEEP
+        if _genetic_head(doc[end - 1].lower_)
+        else lexicon.words("np-trim.txt")
+    )
     while start < end - 1 and (doc[start].lower_ in trims or is_boundary(doc[start])):
         start += 1
     return start

@@ -8,12 +8,28 @@ so they are easy to property-test; `rkg_prevalence` in `kg.extract.components` w
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 _WORD_NUM = {
-    "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "fifty": 50, "hundred": 100,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "fifty": 50,
+    "hundred": 100,
 }
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "hundred": 1e2, "hundred thousand": 1e5}
 
@@ -52,7 +68,13 @@ _MORE = r"(?P<more>more\s+than|greater\s+than|over|above|at\s+least|in\s+excess\
 _ONE_IN = re.compile(
     r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?"
     r"(?P<num>" + _N + r")\s+(?:in|out\s+of|of\s+every|in\s+every|per)\s+(?:every\s+)?(?P<a>" + _N + r")"
-    r"(?:" + _TO + r"(?:(?:" + _N + r")\s+(?:in|out\s+of|of\s+every|in\s+every|per)\s+(?:every\s+)?)?(?P<b>" + _N + r"))?"
+    r"(?:"
+    + _TO
+    + r"(?:(?:"
+    + _N
+    + r")\s+(?:in|out\s+of|of\s+every|in\s+every|per)\s+(?:every\s+)?)?(?P<b>"
+    + _N
+    + r"))?"
     r"(?:\s+(?:" + _POP + r"))?",
     re.I,
 )
@@ -72,7 +94,13 @@ _PCT = re.compile(
 )
 # N people in AREA
 _COUNT = re.compile(
-    r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?(?P<n>\d{1,3}(?:[,\u00a0 ]\d{3})+|\d{3,}|\d+(?:\.\d+)?\s+(?:thousand|million))"
+    r"(?:"
+    + _LESS
+    + r"|"
+    + _MORE
+    + r"|"
+    + _APPROX
+    + r")?(?P<n>\d{1,3}(?:[,\u00a0 ]\d{3})+|\d{3,}|\d+(?:\.\d+)?\s+(?:thousand|million))"
     r"\s+(?:(?:affected|diagnosed|living|known)\s+)?(?P<pop>people|persons|individuals|patients|children|adults|"
     r"americans|europeans|men|women|boys|girls|babies|families|cases)\b",
     re.I,
@@ -94,8 +122,15 @@ _CONTEXT = re.compile(
     re.I,
 )
 _INCIDENCE = re.compile(r"\b(?:each|every|a|per)\s+year\b|\bannual(?:ly)?\b|\byearly\b|\bincidence\b", re.I)
-_POP_NORMAL = {"population": "people", "the general population": "people", "general population": "people",
-               "cases": None, "persons": "people", "live-born infants": "live births", "liveborn": "live births"}
+_POP_NORMAL = {
+    "population": "people",
+    "the general population": "people",
+    "general population": "people",
+    "cases": None,
+    "persons": "people",
+    "live-born infants": "live births",
+    "liveborn": "live births",
+}
 
 
 _ANY_NUMBER = re.compile(
@@ -103,6 +138,20 @@ _ANY_NUMBER = re.compile(
     r"of\s+every|in\s+every)\b|\b(?:thousand|million|billion|hundred)\b",
     re.I,
 )
+
+
+_OF_THEM = re.compile(r"\s*of\s+(?:them|these)\b", re.I)
+_WORLD = re.compile(r"worldwide|world|globally", re.I)
+_context_cache: dict[str, bool] = {}
+
+
+def _has_context(sentence: str) -> bool:
+    """Does the sentence talk about frequency at all? Computed once per sentence, not once per figure."""
+    if len(_context_cache) > 256:
+        _context_cache.clear()
+    if sentence not in _context_cache:
+        _context_cache[sentence] = bool(_CONTEXT.search(sentence))
+    return _context_cache[sentence]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +179,10 @@ def number(raw: str) -> float | None:
     if raw in _WORD_NUM:
         return _WORD_NUM[raw] * scale
     digits = re.sub(r"[,\u00a0\u202f\u2009 ]", "", raw)
-    try:
-        return float(digits) * scale
-    except ValueError:
-        return None
+    if not re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", digits):
+        return None  # "nan", "inf", "1e400" and other things float() would accept are not figures
+    value = float(digits) * scale
+    return value if math.isfinite(value) else None
 
 
 def _population(raw: str | None) -> str | None:
@@ -196,10 +245,12 @@ def find_figures(sentence: str) -> list[Figure]:
             found.append(fig)
     found.sort(key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[Figure] = []
+    reach = -1  # sorted by start: a figure overlaps a kept one only if it starts before the furthest kept end
     for fig in found:
-        if any(k.start < fig.end and fig.start < k.end for k in kept):
+        if fig.start < reach:
             continue
         kept.append(fig)
+        reach = fig.end
     incidence = bool(_INCIDENCE.search(sentence))
     out = []
     for i, f in enumerate(kept):
@@ -208,8 +259,19 @@ def find_figures(sentence: str) -> list[Figure]:
             f = Figure(f.text, f.start, f.end, f.low, f.high, kept[i - 1].population, f.count, f.area, f.incidence)
         hedge = _HEDGE.match(f.text)
         start = f.start + (hedge.end() if hedge else 0)
-        out.append(Figure(sentence[start : f.end], start, f.end, f.low, f.high, f.population, f.count, f.area,
-                          incidence and f.count is None))
+        out.append(
+            Figure(
+                sentence[start : f.end],
+                start,
+                f.end,
+                f.low,
+                f.high,
+                f.population,
+                f.count,
+                f.area,
+                incidence and f.count is None,
+            )
+        )
     return out
 
 
@@ -223,7 +285,7 @@ def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
     b = number(m["b"]) if m["b"] else None
     if not num or not a or num > a or a < 20:
         return None
-    if _rejected(sentence, m.end()) and not (a >= 1000 and re.match(r"\s*of\s+(?:them|these)\b", sentence[m.end():])):
+    if _rejected(sentence, m.end()) and not (a >= 1000 and _OF_THEM.match(sentence, m.end())):
         return None  # "1 in 3 of them are carriers" is a share; "1 in 50,000 of them" is still a prevalence
     if m["num"].lower() in ("a", "an") and not re.search(r"\b(?:in|out of|per)\s", m[0]):
         return None
@@ -232,10 +294,18 @@ def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
     if b and b < 20 and a >= 1000:  # "1 in 10 to 20 thousand" style typo guard
         return None
     low, high = _bounds(num / max(hi_den, lo_den), num / min(hi_den, lo_den), m["less"], m["more"])
-    return Figure(
-        sentence[m.start() : end].strip(), m.start(), m.start() + len(sentence[m.start() : end].rstrip()),
-        _round(_clip(low)), _round(_clip(high)), pop,
-    ) if _CONTEXT.search(sentence) else None
+    return (
+        Figure(
+            sentence[m.start() : end].strip(),
+            m.start(),
+            m.start() + len(sentence[m.start() : end].rstrip()),
+            _round(_clip(low)),
+            _round(_clip(high)),
+            pop,
+        )
+        if _has_context(sentence)
+        else None
+    )
 
 
 def _per(sentence: str, m: re.Match[str]) -> Figure | None:
@@ -262,18 +332,30 @@ def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
     before = sentence[max(0, m.start() - 60) : m.start()].lower()
     after = sentence[m.end() : m.end() + 60].lower()
     # "70 percent of cases result from ..." is a share of patients, not a prevalence.
-    if re.match(r"\s*(?:of\s+(?:the\s+)?(?:cases|patients|affected|those|people\s+with|children\s+with|"
-                r"individuals\s+with|families|carriers|deaths|tumou?rs))", after):
+    if re.match(
+        r"\s*(?:of\s+(?:the\s+)?(?:cases|patients|affected|those|people\s+with|children\s+with|"
+        r"individuals\s+with|families|carriers|deaths|tumou?rs))",
+        after,
+    ):
         return None
-    if not (m["pop"] or re.search(r"prevalen|inciden|affects?|occurs?|frequency|population|of\s+(?:people|births|"
-                                  r"newborns|adults|children)", before + " " + after)):
+    if not (
+        m["pop"]
+        or re.search(
+            r"prevalen|inciden|affects?|occurs?|frequency|population|of\s+(?:people|births|"
+            r"newborns|adults|children)",
+            before + " " + after,
+        )
+    ):
         return None
-    if re.search(r"\b(?:chance|risk|odds|likelihood|probability|survival|mortality|respond|response)\b", before + after):
+    if re.search(
+        r"\b(?:chance|risk|odds|likelihood|probability|survival|mortality|respond|response)\b", before + after
+    ):
         return None
     if m["pop"] and re.match(r"\s*(?:with|who\s+have|who\s+are|affected|diagnosed)\b", after):
         return None  # "10 percent of people with MG have a thymoma": a share of patients
     if re.search(r"(?:^|[.;]\s*)in\s+(?:\w+\s+)?$", before) and (
-            m["pop"] or re.match(r"\s*(?:of\s+\w+\s*)?,|\s*of\s+(?:all\s+)?\w+", sentence[m.end() :])):
+        m["pop"] or re.match(r"\s*(?:of\s+\w+\s*)?,|\s*of\s+(?:all\s+)?\w+", sentence[m.end() : m.end() + 80])
+    ):
         return None  # "In 85 to 90 percent of people, OI stems from ...": a share of cases
     if m["pop"] and m["pop"].lower() in ("cases", "patients", "deaths"):
         return None
@@ -289,15 +371,21 @@ def _count(sentence: str, m: re.Match[str]) -> Figure | None:
         return None
     after = sentence[m.end() : m.end() + 80]
     before = sentence[max(0, m.start() - 80) : m.start()]
-    if re.match(r"\s*(?:with|who|have|has|are|live|living|in|across|worldwide|affected|diagnosed)", after, re.I) is None:
+    if (
+        re.match(r"\s*(?:with|who|have|has|are|live|living|in|across|worldwide|affected|diagnosed)", after, re.I)
+        is None
+    ):
         return None
     if re.search(r"\b(?:per|in|out\s+of)\s*$", before, re.I) or re.match(r"\s*(?:per|each\s+year)", after, re.I):
         return None
-    if re.search(r"DiseaseMaps|\.org\b|connected|joined|signed\s+up|enrolled|participants?|trial|forum|community", after + before,
-                 re.I):
+    if re.search(
+        r"DiseaseMaps|\.org\b|connected|joined|signed\s+up|enrolled|participants?|trial|forum|community",
+        after + before,
+        re.I,
+    ):
         return None  # a community or study count, not how many people have the condition
     area = None
-    for am in _AREA.finditer(sentence):
+    for am in _AREA.finditer(sentence, max(0, m.start() - 120), min(len(sentence), m.end() + 120)):
         cand = re.sub(r"\s+", " ", am["area"])
         if cand.lower() in ("the world", "worldwide"):
             cand = "worldwide"
@@ -310,10 +398,12 @@ def _count(sentence: str, m: re.Match[str]) -> Figure | None:
         area = "United States"
     if area and area.upper() == "UK":
         area = "United Kingdom"
-    if area is None and not re.search(r"worldwide|world|globally", sentence, re.I):
+    if area is None and not _WORLD.search(sentence, max(0, m.start() - 200), m.end() + 200):
         return None
     end = m.end()
-    tail = re.match(r"\s+(?:worldwide|globally|around\s+the\s+world|across\s+the\s+world)\b", sentence[end:], re.I)
+    tail = re.match(
+        r"\s+(?:worldwide|globally|around\s+the\s+world|across\s+the\s+world)\b", sentence[end : end + 40], re.I
+    )
     if tail:
         area, end = "worldwide", end + tail.end()
     elif area is None:
