@@ -438,6 +438,10 @@ _ABBREV = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Dr|Drs|Mr|Mrs|Ms|Prof|St|Fig|No|al|cf|ca|Jr|Sr|Inc|Ltd|U\.S|U\.K)\.|"
     r"\b[A-Z]\.)$"
 )
+_ABBREV_WORD = re.compile(
+    r"(?:^|\W)(?:(?:e\.g|i\.e|etc|vs|approx|incl|Dr|Drs|Mr|Mrs|Ms|Prof|St|Fig|No|al|cf|ca|Jr|Sr|Inc|Ltd|U\.S|U\.K)\.|"
+    r"[A-Z]\.)$"
+)
 _QUESTION_GLUE = re.compile(
     r"(?<=[a-z0-9)\]%])\s*(?=(?:What|How|Who|Why|When|Where|Which|Is|Are|Can|Does|Do)\s[^.?!]{0,300}\?)"
 )
@@ -470,8 +474,10 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         stop = cut
         while stop > cursor and text[stop - 1] in "\"'”’)]":
             stop -= 1
-        # only the end of the sentence so far is looked at: rescanning it all made long lines quadratic
-        if _ABBREV.search(text, max(cursor, stop - 64), stop):
+        # only the last word is looked at: rescanning the sentence so far made long lines quadratic
+        space = max(text.rfind(" ", max(cursor, stop - 64), stop), text.rfind("\t", max(cursor, stop - 64), stop))
+        word = text[max(cursor, space + 1, stop - 64) : stop]
+        if _ABBREV_WORD.search(word):
             continue
         spans.append((cursor, cut))
         cursor = start + m.end()

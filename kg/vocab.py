@@ -39,9 +39,9 @@ class RKG(DefinedNamespace):
     # object properties
     treatmentArea: str
     prevalence: str
-    prevalenceType: str
     evidence: str
     # data properties
+    prevalenceType: str
     lowerBound: str
     upperBound: str
     population: str
