@@ -1,0 +1,72 @@
+"""The quality bar of issue 2, pinned on our corpus with the official scorer (`kg evaluate`).
+
+Bar: F1 >= 0.9 for synonyms, risk factors and treatment areas; prevalence F1 >= 0.95; zero negation errors;
+condition names, dates and community counts exact. The plain descriptions (data/descriptions) are our held-out
+check; they carry the negation and exactness promises, and a floor that catches regressions in generalisation.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from kg.evaluate import ENTITY_TYPES, Report, evaluate
+from kg.extract import extract_documents
+from kg.ingest import read_sources
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@cache
+def _report(texts: str, gold: str) -> Report:
+    docs = [d for d in read_sources([DATA / texts]) if not isinstance(d, Exception)]
+    return evaluate(DATA / gold, extract_documents(docs))
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Report:
+    return _report("summaries", "gold")
+
+
+@pytest.fixture(scope="module")
+def descriptions() -> Report:
+    return _report("descriptions", "descriptions/gold")
+
+
+def test_every_summary_is_scored(corpus: Report) -> None:
+    assert len(corpus.docs) >= 30
+    assert not corpus.gold_without_summary and not corpus.summaries_without_gold
+
+
+@pytest.mark.parametrize("kind", ENTITY_TYPES)
+def test_entity_f1_meets_the_bar(corpus: Report, kind: str) -> None:
+    assert corpus.counts(kind).f1 >= 0.9, corpus.counts(kind).to_json()
+
+
+def test_prevalence_meets_the_bar(corpus: Report) -> None:
+    assert corpus.counts("prevalence").f1 >= 0.95
+    right, total = corpus.normalisation
+    assert right / total >= 0.95
+
+
+def test_no_negated_thing_is_ever_asserted(corpus: Report, descriptions: Report) -> None:
+    assert corpus.negation_errors() == 0
+    assert descriptions.negation_errors() == 0
+
+
+@pytest.mark.parametrize("what", ["condition", "last_updated", "community_count"])
+def test_names_dates_and_counts_are_exact(corpus: Report, descriptions: Report, what: str) -> None:
+    for report in (corpus, descriptions):
+        right, total = report.exact(what)
+        assert right == total, what
+
+
+def test_held_out_descriptions_do_not_regress(descriptions: Report) -> None:
+    # Floors below the measured held-out scores (see the issue note); a drop here means a change memorised
+    # the corpus at the expense of unseen text.
+    floors = {"synonyms": 0.85, "risk_factors": 0.70, "treatment_areas": 0.80}
+    for kind, floor in floors.items():
+        assert descriptions.counts(kind).f1 >= floor, (kind, descriptions.counts(kind).to_json())
+    assert descriptions.counts("prevalence").f1 >= 0.95
