@@ -434,10 +434,6 @@ _DISCLAIMER = re.compile(
 )
 # A sentence ends at . ! ? followed by space(s) and a capital, digit or opening quote/bracket.
 _SENT_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_ABBREV = re.compile(
-    r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Dr|Drs|Mr|Mrs|Ms|Prof|St|Fig|No|al|cf|ca|Jr|Sr|Inc|Ltd|U\.S|U\.K)\.|"
-    r"\b[A-Z]\.)$"
-)
 _ABBREV_WORD = re.compile(
     r"(?:^|\W)(?:(?:e\.g|i\.e|etc|vs|approx|incl|Dr|Drs|Mr|Mrs|Ms|Prof|St|Fig|No|al|cf|ca|Jr|Sr|Inc|Ltd|U\.S|U\.K)\.|"
     r"[A-Z]\.)$"

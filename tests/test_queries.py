@@ -443,12 +443,7 @@ CORPUS_CASES = [
     Case("conditions-without-prevalence.rq", check=_no_prevalence_matches_gold),
     Case("counts-by-type.rq", check=_one_condition_per_summary),
     Case("evidence-for-facts.rq", check=_sentences_are_where_the_offsets_say),
-    pytest.param(
-        Case("facts-without-evidence.rq", columns=("subject", "predicate"), rows=[]),
-        marks=pytest.mark.xfail(
-            strict=True, reason="community counts carry no rkg:Evidence yet (Record.community_evidence is unset)"
-        ),
-    ),
+    Case("facts-without-evidence.rq", columns=("subject", "predicate"), rows=[]),
 ]
 
 

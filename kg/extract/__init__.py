@@ -164,6 +164,7 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
     denied: dict[str, set[str]] = {"risk": set(), "treatment": set()}
     figures: list[tuple[object, Evidence]] = []
     community: int | None = None
+    community_ev: Evidence | None = None
     first_seen = False
     genetic_before: tuple[int, bool] = (-1, False)  # (paragraph, did the previous sentence talk about genes)
     for seg, sdoc in zip(sentences, parsed, strict=True):
@@ -188,6 +189,7 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
             figures.append((fig, ev))
         if community is None and sdoc._.rkg_community is not None:
             community = sdoc._.rkg_community
+            community_ev = ev
     label, cond_ev = _condition(document, names)
     synonyms = _synonyms(label, names)
     name_keys = {_key(label)} | {_key(m.label) for m in synonyms}
@@ -203,6 +205,7 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
         prevalence=tuple(_prevalence(figures)),
         last_updated=document.last_updated,
         community_count=community,
+        community_evidence=community_ev,
     )
 
 
