@@ -202,6 +202,8 @@ def build(
     result.workers = workers if kind == "processes" else 1
     clock = parallel.StageClock(memory=measure_memory)
     _make_folder(out_dir)
+    lock = _lock_folder(out_dir)  # held until this process ends; released by the kernel even after a SIGKILL
+    _remove_leftovers(out_dir)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
 
     def problem(exc: InputError) -> None:
@@ -285,6 +287,7 @@ def build(
         if db is not None:
             db.abandon()
         shutil.rmtree(work, ignore_errors=True)
+        lock.close()
     _remember(out_dir)
     result.timings = dict(clock.seconds)
     result.cpu = dict(clock.cpu)
@@ -466,6 +469,34 @@ class _Segments(io.RawIOBase):
 # ------------------------------------------------------------------------------------------------------ outputs
 
 
+def _lock_folder(out_dir: Path) -> IO[bytes]:
+    """An exclusive lock on the output folder: two builds writing one folder would mix their outputs, and the
+    lock is what makes it safe to delete what dead builds left behind."""
+    import fcntl
+
+    fh = open(out_dir / ".kg-build.lock", "ab")  # noqa: SIM115 - kept open for the whole build
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise OutputError(
+            f"{out_dir}: another kg build is writing this folder; wait for it or choose another --out"
+        ) from None
+    return fh
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Spool folders and temporary files of builds that were killed (we hold the folder's lock: none is live)."""
+    for path in out_dir.iterdir():
+        if path.name.startswith(".build-") and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(".") and path.name.endswith(".tmp"):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
 def _make_folder(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -612,10 +643,11 @@ class _Page:
         env = dict(os.environ)
         package_root = str(Path(kg.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        code = "import sys; from kg.build import _draw_page; _draw_page(sys.argv[1], sys.argv[2])"
+        code = ("import sys; from kg.parallel import die_with_parent; die_with_parent(int(sys.argv[3])); "
+                "from kg.build import _draw_page; _draw_page(sys.argv[1], sys.argv[2])")
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-c", code, str(source), str(out_dir / "graph.html")],
-                                         stdout=subprocess.DEVNULL, stderr=log, env=env)
+            argv = [sys.executable, "-c", code, str(source), str(out_dir / "graph.html"), str(os.getpid())]
+            self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, env=env)
 
     def wait(self) -> tuple[float, float, int]:
         """Wall seconds, CPU seconds and peak memory of the drawing process; OutputError if it failed."""
