@@ -438,12 +438,155 @@ def _sentences_are_where_the_offsets_say(rows: list[dict[str, Any]]) -> None:
     assert checked > len(SUMMARIES)
 
 
+# Expectations derived from the gold annotations and the curated identifier table (not from the build's output),
+# so they stay meaningful when the extractor changes; recall floors sit just below the measured extraction recall.
+
+
+def _figures_gold() -> list[tuple[str, dict[str, Any]]]:
+    return [(slug, f) for slug, g in _gold().items() for f in g["prevalence"]]
+
+
+def _close(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= 0.01 * max(abs(a), abs(b)) or a == b
+
+
+def _figures_match_gold(rows: list[dict[str, Any]]) -> None:
+    got = [(r["condition"].split(":", 1)[1], r["lowerBound"], r["upperBound"], r["count"]) for r in rows]
+    expected = [(slug, f.get("low"), f.get("high"), f.get("count")) for slug, f in _figures_gold()]
+    assert len(got) == len(expected)
+    for slug, low, high, count in expected:
+        assert any(s == slug and _close(lo, low) and _close(hi, high) and c == count for s, lo, hi, c in got), (
+            slug,
+            low,
+            high,
+            count,
+        )
+
+
+def _below_threshold_matches_gold(rows: list[dict[str, Any]]) -> None:
+    limit = 1e-4
+    expected = {
+        slug
+        for slug, f in _figures_gold()
+        if f.get("count") is None and f.get("high") is not None and f["high"] <= limit * (1 + 1e-9)
+    }
+    assert {r["condition"].split(":", 1)[1] for r in rows} == expected
+
+
+def _orphanet_classes_match_gold(rows: list[dict[str, Any]]) -> None:
+    from kg.graph import orphanet_class
+
+    expected = {
+        (slug, orphanet_class(f.get("low"), f.get("high"))) for slug, f in _figures_gold() if f.get("count") is None
+    }
+    assert {(r["condition"].split(":", 1)[1], r["orphanetClass"]) for r in rows} == expected
+
+
+def _overview_matches_gold(rows: list[dict[str, Any]]) -> None:
+    gold = _gold()
+    assert len(rows) == len(gold)
+    for r in rows:
+        g = gold[r["condition"].split(":", 1)[1]]
+        assert (r["lastUpdated"], r["communityCount"], r["prevalenceFigures"]) == (
+            g["last_updated"],
+            g["community_count"],
+            len(g["prevalence"]),
+        ), r["condition"]
+
+
+def _recall(pairs: dict[str, set[str]], kind: str, floor: float) -> None:
+    from kg.evaluate import match
+
+    found = total = 0
+    for slug, g in _gold().items():
+        for label in g[kind]["required"]:
+            total += 1
+            found += any(match(label, got) for got in pairs.get(slug, ()))
+    assert found / total >= floor, (kind, found, total)
+
+
+def _treatment_links_recall_gold(rows: list[dict[str, Any]]) -> None:
+    pairs: dict[str, set[str]] = {}
+    for r in rows:
+        pairs.setdefault(r["condition"].split(":", 1)[1], set()).add(r["treatmentAreaLabel"])
+    _recall(pairs, "treatment_areas", 0.85)
+
+
+def _synonyms_and_ids_match_gold(rows: list[dict[str, Any]]) -> None:
+    from kg.link import ground
+
+    pairs: dict[str, set[str]] = {}
+    for r in rows:
+        pairs.setdefault(r["condition"].split(":", 1)[1], set()).add(str(r["value"]))
+    _recall(pairs, "synonyms", 0.9)
+    for slug, g in _gold().items():  # every identifier the curated table gives is linked
+        for grounding in ground(g["condition"], g["synonyms"]["required"]):
+            compact = compact_iri(grounding.iri, PREFIXES)
+            assert grounding.iri in pairs[slug] or compact in pairs[slug], (slug, grounding.curie)
+
+
+def _every_condition_has_an_identifier(rows: list[dict[str, Any]]) -> None:
+    exact = {r["condition"].split(":", 1)[1] for r in rows if r["matchType"] == "exact match"}
+    assert exact == set(_gold())
+
+
+def _similarity_is_symmetric(rows: list[dict[str, Any]]) -> None:
+    shared = {(r["condition"], r["other"]): r["shared"] for r in rows}
+    assert shared
+    for (a, b), n in shared.items():
+        assert shared.get((b, a)) == n, (a, b)
+    for r in rows:
+        assert r["shared"] == r["sharedRiskFactors"] + r["sharedTreatmentAreas"]
+
+
+def _shared_inheritance_recalls_gold(rows: list[dict[str, Any]]) -> None:
+    expected = {
+        slug
+        for slug, g in _gold().items()
+        if "autosomal dominant inheritance" in {x.lower() for x in g["risk_factors"]["required"]}
+    }
+    got = {r["condition"].split(":", 1)[1] for r in rows}
+    assert len(got & expected) >= 0.8 * len(expected), sorted(expected - got)
+    assert all(r["conditionCount"] == len(got) for r in rows)
+
+
+def _risk_factor_counts_are_consistent(rows: list[dict[str, Any]]) -> None:
+    labels = {r["riskFactorLabel"]: r["conditionCount"] for r in rows}
+    assert labels.get("autosomal recessive inheritance", 0) >= 8
+    assert all(n >= 1 for n in labels.values())
+
+
+def _names_find_their_condition(rows: list[dict[str, Any]]) -> None:
+    names: dict[str, set[str]] = {}
+    for r in rows:
+        names.setdefault(r["condition"].split(":", 1)[1], set()).add(str(r["matched"]).lower())
+    for slug, g in _gold().items():
+        assert g["condition"].lower() in names[slug], slug
+
+
 CORPUS_CASES = [
     Case("source-documents.rq", check=_documents_match_gold),
     Case("conditions-without-prevalence.rq", check=_no_prevalence_matches_gold),
     Case("counts-by-type.rq", check=_one_condition_per_summary),
     Case("evidence-for-facts.rq", check=_sentences_are_where_the_offsets_say),
     Case("facts-without-evidence.rq", columns=("subject", "predicate"), rows=[]),
+    Case("prevalence-figures.rq", check=_figures_match_gold),
+    Case("prevalence-below-threshold.rq", check=_below_threshold_matches_gold),
+    Case("prevalence-by-orphanet-class.rq", check=_orphanet_classes_match_gold),
+    Case("condition-overview.rq", check=_overview_matches_gold),
+    Case("conditions-by-treatment-area.rq", check=_treatment_links_recall_gold),
+    Case("synonyms-and-identifiers.rq", check=_synonyms_and_ids_match_gold),
+    Case("condition-by-identifier.rq", check=_every_condition_has_an_identifier),
+    Case("most-similar-conditions.rq", check=_similarity_is_symmetric),
+    Case(
+        "conditions-sharing-a-risk-factor.rq",
+        params={"riskFactor": "<https://w3id.org/rare-kg/risk-factor/autosomal-dominant-inheritance>"},
+        check=_shared_inheritance_recalls_gold,
+    ),
+    Case("risk-factors.rq", check=_risk_factor_counts_are_consistent),
+    Case("find-condition.rq", check=_names_find_their_condition),
 ]
 
 
