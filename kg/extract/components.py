@@ -10,6 +10,7 @@ factory here, its data file in `data/lexicons/`, and its tests; nothing else cha
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -493,8 +494,13 @@ def _grown_phrases(
         yield start, i + 1, cat
 
 
+@functools.cache
+def _not_entity_keys() -> frozenset[str]:
+    return frozenset(key(p) for p in lexicon.phrases("not-entities.txt"))
+
+
 def _not_entity(label: str) -> bool:
-    return key(label) in {key(p) for p in lexicon.phrases("not-entities.txt")}
+    return key(label) in _not_entity_keys()
 
 
 # --------------------------------------------------------------------------------------------------- risk factors
