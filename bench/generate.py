@@ -5,13 +5,16 @@ own templates and the extraction lexicons in `data/lexicons/` (risk factors, tre
 of the scraped pages: a review-date header, a question heading glued to a paragraph, a duplicated paragraph, a list
 intro that lost its list, a community count and a disclaimer; varied phrasing, prevalence forms and negations.
 
-Document `i` depends only on the seed and `i`, so the 1k corpus is the first 1k files of the 10k one and every run
-writes the same bytes. Files go into sub-folders of 1,000 (`00000/`, `00001/`, ...) to keep folders small.
+Document `i` depends only on the seed, `i` and the lexicon entries it draws (from a random stream of their own), so
+the 1k corpus is the first 1k files of the 10k one and every run writes the same bytes; the manifest records a
+fingerprint of the lexicons, and `ensure` regenerates a corpus when they changed. Files go into sub-folders of
+1,000 (`00000/`, `00001/`, ...) to keep folders small.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -28,28 +31,128 @@ DEFAULT_SEED = 20261124
 # ------------------------------------------------------------------------------------------------ vocabularies
 
 # Syllables for invented eponyms: consonant-vowel(-consonant) pieces, so names read like surnames.
-_ONSETS = ["b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br", "dr", "gr", "kr",
-           "st", "th", "sh", "ch"]
+_ONSETS = [
+    "b",
+    "d",
+    "f",
+    "g",
+    "h",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "w",
+    "z",
+    "br",
+    "dr",
+    "gr",
+    "kr",
+    "st",
+    "th",
+    "sh",
+    "ch",
+]
 _VOWELS = ["a", "e", "i", "o", "u", "ai", "ei", "ou"]
 _CODAS = ["", "", "", "n", "r", "l", "s", "m"]
-_DISEASE_WORDS = ["syndrome", "syndrome", "disease", "disease", "disorder", "dysplasia", "dystrophy", "myopathy",
-                  "neuropathy", "atrophy", "deficiency", "anomaly", "encephalopathy"]
-_ORGANS = ["liver", "kidneys", "retina", "inner ear", "peripheral nerves", "skeletal muscle", "heart", "skin",
-           "bone marrow", "cerebellum", "spinal cord", "lungs", "pancreas", "connective tissue", "small intestine"]
-_PROCESSES = ["a toxic metabolite builds up", "the tissue slowly scars", "cells fail to mature",
-              "a structural protein is made in a faulty form", "the blood supply is interrupted during development",
-              "an enzyme works at a fraction of its normal rate", "nerve fibres lose their insulating sheath",
-              "abnormal deposits crowd out healthy cells"]
-_SIGNS = ["poor feeding", "low muscle tone", "recurrent infections", "delayed walking", "chronic fatigue",
-          "joint stiffness", "hearing loss", "seizures", "short stature", "easy bruising", "breathlessness",
-          "abdominal pain", "blurred vision", "learning difficulties"]
-_ONSET = ["in early infancy", "in the first years of life", "in late childhood", "in adolescence",
-          "in young adults", "in middle age", "at any age"]
-_KINDS = ["metabolic", "neuromuscular", "developmental", "inherited", "inflammatory", "connective-tissue",
-          "lysosomal storage", "skeletal", "vascular", "immune"]
+_DISEASE_WORDS = [
+    "syndrome",
+    "syndrome",
+    "disease",
+    "disease",
+    "disorder",
+    "dysplasia",
+    "dystrophy",
+    "myopathy",
+    "neuropathy",
+    "atrophy",
+    "deficiency",
+    "anomaly",
+    "encephalopathy",
+]
+_ORGANS = [
+    "liver",
+    "kidneys",
+    "retina",
+    "inner ear",
+    "peripheral nerves",
+    "skeletal muscle",
+    "heart",
+    "skin",
+    "bone marrow",
+    "cerebellum",
+    "spinal cord",
+    "lungs",
+    "pancreas",
+    "connective tissue",
+    "small intestine",
+]
+_PROCESSES = [
+    "a toxic metabolite builds up",
+    "the tissue slowly scars",
+    "cells fail to mature",
+    "a structural protein is made in a faulty form",
+    "the blood supply is interrupted during development",
+    "an enzyme works at a fraction of its normal rate",
+    "nerve fibres lose their insulating sheath",
+    "abnormal deposits crowd out healthy cells",
+]
+_SIGNS = [
+    "poor feeding",
+    "low muscle tone",
+    "recurrent infections",
+    "delayed walking",
+    "chronic fatigue",
+    "joint stiffness",
+    "hearing loss",
+    "seizures",
+    "short stature",
+    "easy bruising",
+    "breathlessness",
+    "abdominal pain",
+    "blurred vision",
+    "learning difficulties",
+]
+_ONSET = [
+    "in early infancy",
+    "in the first years of life",
+    "in late childhood",
+    "in adolescence",
+    "in young adults",
+    "in middle age",
+    "at any age",
+]
+_KINDS = [
+    "metabolic",
+    "neuromuscular",
+    "developmental",
+    "inherited",
+    "inflammatory",
+    "connective-tissue",
+    "lysosomal storage",
+    "skeletal",
+    "vascular",
+    "immune",
+]
 _AREAS = ["the United States", "Europe", "Japan", "Canada", "Australia", "the United Kingdom"]
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _NEGATED_CAUSES = ["vaccines", "mobile phones", "food additives", "household cleaning products", "sports injuries"]
 _NEGATED_TREATMENTS = ["antibiotics", "steroids", "vitamin megadoses", "herbal remedies", "detox diets"]
 _DISCLAIMERS = [
@@ -60,8 +163,12 @@ _DISCLAIMERS = [
     "This page is for informational purposes only and is not a substitute for professional medical advice, "
     "diagnosis or treatment.",
 ]
-_LIST_INTROS = ["Key management options include:", "Specialists typically focus on:",
-                "Recent breakthroughs emphasize:", "Care usually involves:"]
+_LIST_INTROS = [
+    "Key management options include:",
+    "Specialists typically focus on:",
+    "Recent breakthroughs emphasize:",
+    "Care usually involves:",
+]
 
 
 def _read_terms(name: str) -> list[str]:
@@ -76,14 +183,21 @@ def _read_terms(name: str) -> list[str]:
 class Lexicons:
     """The lexicon entries the templates draw on, read once."""
 
+    FILES = ("risk-terms.tsv", "treatment-terms.tsv", "drugs.txt")
+
     def __init__(self) -> None:
         risk = [t for t in _read_terms("risk-terms.tsv") if "inheritance" not in t and "mutation" not in t]
         self.risk_factors = risk
         self.treatments = _read_terms("treatment-terms.tsv")
         self.drugs = _read_terms("drugs.txt")
+        digest = hashlib.sha1()
+        for name in self.FILES:
+            digest.update((LEXICONS / name).read_bytes())
+        self.fingerprint = digest.hexdigest()[:12]  # the corpus changes when these files do
 
 
 # ------------------------------------------------------------------------------------------------------- names
+
 
 def _syllable(n: int) -> str:
     onset = _ONSETS[n % len(_ONSETS)]
@@ -129,6 +243,7 @@ def _abbrev(name: str) -> str:
 
 # ------------------------------------------------------------------------------------------------- prevalence
 
+
 def _num(n: int) -> str:
     return f"{n:,}"
 
@@ -139,8 +254,10 @@ def _prevalence_sentence(rnd: random.Random, name: str) -> str:
     if form == 0:
         return f"Surveys suggest that roughly 1 in {_num(a)} people is affected."
     if form == 1:
-        return (f"Registries count between 1 in {_num(a)} and 1 in {_num(a * 2)} live births, with boys and girls "
-                f"affected about equally.")
+        return (
+            f"Registries count between 1 in {_num(a)} and 1 in {_num(a * 2)} live births, with boys and girls "
+            f"affected about equally."
+        )
     if form == 2:
         return f"Rare-disease catalogues place {name} in the 1-9 per 100,000 people band."
     if form == 3:
@@ -157,92 +274,126 @@ def _prevalence_sentence(rnd: random.Random, name: str) -> str:
 
 # ------------------------------------------------------------------------------------------------- paragraphs
 
+
 def _definition(rnd: random.Random, name: str) -> list[str]:
     kind = rnd.choice(_KINDS)
     organ = rnd.choice(_ORGANS)
     process = rnd.choice(_PROCESSES)
-    s1 = rnd.choice((
-        f"{name} is a rare {kind} disorder in which {process} in the {organ}.",
-        f"{name} ({_abbrev(name)}) is a rare {kind} condition affecting the {organ}, where {process}.",
-        f"{name}, also known as {rnd.choice(_SYLLABLES).capitalize()}-{rnd.choice(_SYLLABLES)} {kind} disease, is "
-        f"an uncommon disorder in which {process} in the {organ}.",
-        f"{name}, sometimes called {kind} {organ.split()[-1]} syndrome, is a rare disorder in which {process}.",
-    ))
+    s1 = rnd.choice(
+        (
+            f"{name} is a rare {kind} disorder in which {process} in the {organ}.",
+            f"{name} ({_abbrev(name)}) is a rare {kind} condition affecting the {organ}, where {process}.",
+            f"{name}, also known as {rnd.choice(_SYLLABLES).capitalize()}-{rnd.choice(_SYLLABLES)} {kind} disease, is "
+            f"an uncommon disorder in which {process} in the {organ}.",
+            f"{name}, sometimes called {kind} {organ.split()[-1]} syndrome, is a rare disorder in which {process}.",
+        )
+    )
     signs = rnd.sample(_SIGNS, 3)
-    s2 = (f"Symptoms usually begin {rnd.choice(_ONSET)} and include {signs[0]}, {signs[1]} and {signs[2]}, "
-          f"although their severity differs widely even within one family.")
-    s3 = rnd.choice((
-        "Many people are diagnosed only after years of visits to different clinics.",
-        "Because the early signs are common in childhood, the diagnosis is often delayed.",
-        "Doctors confirm it with a combination of clinical examination, imaging and genetic testing.",
-    ))
-    s4 = rnd.choice((
-        f"Without treatment the condition tends to progress slowly, and problems in the {rnd.choice(_ORGANS)} "
-        f"can appear later in life.",
-        "The outlook varies: some people live independently into old age, while others need daily help.",
-        f"Life expectancy is close to normal for many, although complications in the {rnd.choice(_ORGANS)} "
-        f"can shorten it.",
-    ))
+    s2 = (
+        f"Symptoms usually begin {rnd.choice(_ONSET)} and include {signs[0]}, {signs[1]} and {signs[2]}, "
+        f"although their severity differs widely even within one family."
+    )
+    s3 = rnd.choice(
+        (
+            "Many people are diagnosed only after years of visits to different clinics.",
+            "Because the early signs are common in childhood, the diagnosis is often delayed.",
+            "Doctors confirm it with a combination of clinical examination, imaging and genetic testing.",
+        )
+    )
+    s4 = rnd.choice(
+        (
+            f"Without treatment the condition tends to progress slowly, and problems in the {rnd.choice(_ORGANS)} "
+            f"can appear later in life.",
+            "The outlook varies: some people live independently into old age, while others need daily help.",
+            f"Life expectancy is close to normal for many, although complications in the {rnd.choice(_ORGANS)} "
+            f"can shorten it.",
+        )
+    )
     return [s1, s2, s3, s4]
 
 
-def _causes(rnd: random.Random, name: str, lex: Lexicons) -> list[str]:
+def _causes(rnd: random.Random, name: str, lex: Lexicons, pick: random.Random) -> list[str]:
     gene = _gene(rnd)
     pattern = rnd.choice(("autosomal recessive", "autosomal dominant", "X-linked recessive"))
-    out = [rnd.choice((
-        f"The condition follows an {pattern} pattern of inheritance and is caused by pathogenic variants in the "
-        f"{gene} gene.",
-        f"Most cases are caused by mutations in the {gene} gene, passed on in an {pattern} manner.",
-        f"Changes in {gene} are responsible for most cases, and the disorder is inherited in an {pattern} way.",
-    ))]
-    out.append(rnd.choice((
-        f"The {gene} protein normally helps cells of the {rnd.choice(_ORGANS)} handle waste, and without enough of "
-        f"it {rnd.choice(_PROCESSES)}.",
-        f"Because the gene is needed for normal development, a faulty copy means that {rnd.choice(_PROCESSES)}.",
-        f"Genetic testing finds a change in {gene} in about {rnd.choice(('70', '80', '90'))} percent of people "
-        f"with typical features.",
-    )))
-    factors = rnd.sample(lex.risk_factors, 2)
-    out.append(rnd.choice((
-        f"Risk factors include {factors[0]} and {factors[1]}.",
-        f"Studies have linked {factors[0]} to a higher risk, and {factors[1]} may also play a role.",
-        f"Beyond genetics, {factors[0]} raises the risk of the condition.",
-    )))
+    out = [
+        rnd.choice(
+            (
+                f"The condition follows an {pattern} pattern of inheritance and is caused by pathogenic "
+                f"variants in the {gene} gene.",
+                f"Most cases are caused by mutations in the {gene} gene, passed on in an {pattern} manner.",
+                f"Changes in {gene} are responsible for most cases, and the disorder is inherited in an {pattern} way.",
+            )
+        )
+    ]
+    out.append(
+        rnd.choice(
+            (
+                f"The {gene} protein normally helps cells of the {rnd.choice(_ORGANS)} handle waste, and "
+                f"without enough of it {rnd.choice(_PROCESSES)}.",
+                "Because the gene is needed for normal development, a faulty copy means that "
+                f"{rnd.choice(_PROCESSES)}.",
+                f"Genetic testing finds a change in {gene} in about {rnd.choice(('70', '80', '90'))} percent of people "
+                f"with typical features.",
+            )
+        )
+    )
+    factors = pick.sample(lex.risk_factors, 2)
+    out.append(
+        rnd.choice(
+            (
+                f"Risk factors include {factors[0]} and {factors[1]}.",
+                f"Studies have linked {factors[0]} to a higher risk, and {factors[1]} may also play a role.",
+                f"Beyond genetics, {factors[0]} raises the risk of the condition.",
+            )
+        )
+    )
     neg = rnd.choice(_NEGATED_CAUSES)
-    out.append(rnd.choice((
-        f"{neg.capitalize()} do not cause {name}, despite what some websites claim.",
-        f"{neg.capitalize()} have been studied and are not linked to the condition.",
-        f"There is no evidence that {neg} play any part.",
-        "It is not caused by anything the parents did before or during the pregnancy.",
-    )))
+    out.append(
+        rnd.choice(
+            (
+                f"{neg.capitalize()} do not cause {name}, despite what some websites claim.",
+                f"{neg.capitalize()} have been studied and are not linked to the condition.",
+                f"There is no evidence that {neg} play any part.",
+                "It is not caused by anything the parents did before or during the pregnancy.",
+            )
+        )
+    )
     return out
 
 
-def _treatment(rnd: random.Random, name: str, lex: Lexicons) -> list[str]:
-    areas = rnd.sample(lex.treatments, 3)
-    drugs = rnd.sample(lex.drugs, 2)
+def _treatment(rnd: random.Random, name: str, lex: Lexicons, pick: random.Random) -> list[str]:
+    areas = pick.sample(lex.treatments, 3)
+    drugs = pick.sample(lex.drugs, 2)
     out = [
-        rnd.choice((
-            f"There is no cure, so care focuses on {areas[0]} and {areas[1]}.",
-            f"Treatment is supportive and usually combines {areas[0]}, {areas[1]} and {areas[2]}.",
-            f"Management relies on {areas[0]}, with {areas[1]} for complications.",
-        )),
-        rnd.choice((
-            f"Some patients take {drugs[0]} to ease symptoms, and {drugs[1]} is used during flare-ups.",
-            f"Doctors may prescribe {drugs[0]}, while {drugs[1]} helps a smaller group.",
-        )),
-        rnd.choice((
-            f"Follow-up is usually shared between {areas[2]} and a specialist clinic, with checks every six to "
-            f"twelve months.",
-            f"Regular reviews by {areas[2]} help to catch complications early.",
-            "Physiotherapy and occupational therapy help many people keep their independence.",
-        )),
+        rnd.choice(
+            (
+                f"There is no cure, so care focuses on {areas[0]} and {areas[1]}.",
+                f"Treatment is supportive and usually combines {areas[0]}, {areas[1]} and {areas[2]}.",
+                f"Management relies on {areas[0]}, with {areas[1]} for complications.",
+            )
+        ),
+        rnd.choice(
+            (
+                f"Some patients take {drugs[0]} to ease symptoms, and {drugs[1]} is used during flare-ups.",
+                f"Doctors may prescribe {drugs[0]}, while {drugs[1]} helps a smaller group.",
+            )
+        ),
+        rnd.choice(
+            (
+                f"Follow-up is usually shared between {areas[2]} and a specialist clinic, with checks every six to "
+                f"twelve months.",
+                f"Regular reviews by {areas[2]} help to catch complications early.",
+                "Physiotherapy and occupational therapy help many people keep their independence.",
+            )
+        ),
         f"{rnd.choice(_NEGATED_TREATMENTS).capitalize()} are not effective and should be avoided.",
-        rnd.choice((
-            "Several gene therapy programmes have reached early clinical trials, but none has been approved.",
-            "Researchers are testing new drugs in small trials, and results are not yet available.",
-            "An experimental enzyme therapy is being studied in laboratory models.",
-        )),
+        rnd.choice(
+            (
+                "Several gene therapy programmes have reached early clinical trials, but none has been approved.",
+                "Researchers are testing new drugs in small trials, and results are not yet available.",
+                "An experimental enzyme therapy is being studied in laboratory models.",
+            )
+        ),
     ]
     return out
 
@@ -266,35 +417,45 @@ def summary(i: int, seed: int = DEFAULT_SEED, lex: Lexicons | None = None) -> tu
     lex = lex or Lexicons()
     name = condition_name(i, seed)
     rnd = random.Random(f"{seed}:{i}")
+    # lexicon entries are drawn from a stream of their own: editing a lexicon changes the terms drawn, not the rest
+    pick = random.Random(f"{seed}:{i}:lexicons")
     definition = _definition(rnd, name)
-    causes = _causes(rnd, name, lex)
+    causes = _causes(rnd, name, lex, pick)
     prevalence = [_prevalence_sentence(rnd, name) for _ in range(rnd.choice((1, 1, 2)))]
-    prevalence.append(rnd.choice((
-        "The condition is found in all ethnic groups, and men and women are affected about equally often.",
-        "Because mild forms are easily missed, the true number of affected people may be higher.",
-        "Figures differ between countries, partly because newborn screening is not offered everywhere.",
-    )))
-    treatment = _treatment(rnd, name, lex)
-    heading = rnd.choice((f"What causes {name.lower()}?", f"How common is {name}?",
-                          f"How is {name} treated today?"))
+    prevalence.append(
+        rnd.choice(
+            (
+                "The condition is found in all ethnic groups, and men and women are affected about equally often.",
+                "Because mild forms are easily missed, the true number of affected people may be higher.",
+                "Figures differ between countries, partly because newborn screening is not offered everywhere.",
+            )
+        )
+    )
+    treatment = _treatment(rnd, name, lex, pick)
+    heading = rnd.choice((f"What causes {name.lower()}?", f"How common is {name}?", f"How is {name} treated today?"))
     lines: list[str] = []
     header = _header(rnd)
     if header:
         lines.append(header)
     daily = [
-        rnd.choice((
-            f"Living with {name} often means planning school, work and travel around regular appointments.",
-            f"Families affected by {name} describe long journeys to reach the few centres that know it well.",
-        )),
-        rnd.choice((
-            "Patient organisations run helplines, publish plain-language guides and fund small research grants.",
-            "Support groups help people find others with the same diagnosis and share practical tips.",
-        )),
-        rnd.choice((
-            "Natural history studies are collecting data that future treatment trials will need.",
-            "A European registry now gathers anonymised records to understand how the condition changes over "
-            "time.",
-        )),
+        rnd.choice(
+            (
+                f"Living with {name} often means planning school, work and travel around regular appointments.",
+                f"Families affected by {name} describe long journeys to reach the few centres that know it well.",
+            )
+        ),
+        rnd.choice(
+            (
+                "Patient organisations run helplines, publish plain-language guides and fund small research grants.",
+                "Support groups help people find others with the same diagnosis and share practical tips.",
+            )
+        ),
+        rnd.choice(
+            (
+                "Natural history studies are collecting data that future treatment trials will need.",
+                "A European registry now gathers anonymised records to understand how the condition changes over time.",
+            )
+        ),
     ]
     treatment = treatment + daily[:1]
     sections = [definition, causes + prevalence, treatment]
@@ -307,8 +468,10 @@ def summary(i: int, seed: int = DEFAULT_SEED, lex: Lexicons | None = None) -> tu
     lines.extend(body[d:])
     lines[-1] = f"{lines[-1]} {rnd.choice(_LIST_INTROS)}"
     lines.append(" ".join(daily[1:]))
-    lines.append(f"At DiseaseMaps.org, {rnd.randint(2, 400)} people with {name} have already connected to share "
-                 f"advice on daily life and finding experienced specialists.")
+    lines.append(
+        f"At DiseaseMaps.org, {rnd.randint(2, 400)} people with {name} have already connected to share "
+        f"advice on daily life and finding experienced specialists."
+    )
     lines.append(rnd.choice(_DISCLAIMERS))
     return f"{slug(name)}.txt", "\n".join(lines) + "\n"
 
@@ -336,8 +499,14 @@ def generate(n: int, out: Path, seed: int = DEFAULT_SEED) -> dict[str, object]:
         (out / folder / name).write_text(text, encoding="utf-8")
         words += len(text.split())
         chars += len(text)
-    manifest = {"documents": n, "seed": seed, "words": words, "characters": chars,
-                "seconds": round(time.perf_counter() - started, 2)}
+    manifest = {
+        "documents": n,
+        "lexicons": Lexicons().fingerprint,
+        "seed": seed,
+        "words": words,
+        "characters": chars,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
     tmp = out / "corpus.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, out / "corpus.json")
@@ -348,7 +517,8 @@ def ensure(n: int, out: Path, seed: int = DEFAULT_SEED) -> dict[str, object]:
     """The corpus of `n` documents in `out`, generated unless its manifest says it is already there."""
     try:
         manifest = json.loads((out / "corpus.json").read_text(encoding="utf-8"))
-        if manifest.get("documents") == n and manifest.get("seed") == seed:
+        same_lexicons = manifest.get("lexicons") == Lexicons().fingerprint
+        if manifest.get("documents") == n and manifest.get("seed") == seed and same_lexicons:
             return dict(manifest)
     except (OSError, ValueError):
         pass

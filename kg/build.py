@@ -5,7 +5,7 @@ Stages run left to right: ingest -> extract -> link -> graph -> validate (per do
 and skipped; everything else is still built. Every output is replaced only when it is complete, so an interrupted
 build leaves the previous outputs as they were.
 
-The build streams: the per-document work runs in chunks (in this process, a forked pool or a dask cluster) and
+The build streams: the per-document work runs in chunks (in this process, a process pool or a dask cluster) and
 returns compact bytes, which are spooled to a work folder inside the output folder, so memory stays flat however
 many summaries there are. The sorted outputs come from an external merge: each chunk brings its flat triples as a
 sorted run of N-Triples lines, runs are merged into `graph.nt`, and Turtle and JSON-LD are streamed from it; TriG
@@ -217,8 +217,7 @@ def build(
             with clock.stage("read"):
                 # a cluster's workers may not see our files: send the bytes; local workers read the files
                 items = tuple(parallel.read_item(s) if kind == "dask" else parallel.Item(s) for s in chunk)
-            yield parallel.Task(index, items, encoding=encoding, validate=validate,
-                                measure_memory=measure_memory)
+            yield parallel.Task(index, items, encoding=encoding, validate=validate, measure_memory=measure_memory)
 
     db = _StoreWriter(out_dir) if store else None
     spool = _Spool(work, db, clock)
@@ -227,7 +226,8 @@ def build(
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
         done = 0
-        for chunk in parallel.map_chunks(tasks(), executor=kind, processes=workers, scheduler=scheduler):
+        chunks = parallel.map_chunks(tasks(), executor=kind, processes=workers, scheduler=scheduler, validate=validate)
+        for chunk in chunks:
             clock.add(chunk)
             with clock.stage("collect"):
                 kept = []
@@ -239,8 +239,13 @@ def build(
                         problem(doc.input_error())
                         continue
                     if doc.id in seen_ids:
-                        problem(InputError(doc.source, f"describes the same condition as {seen_ids[doc.id]} "
-                                                       f"({doc.label}); skipped: merge the two files or remove one"))
+                        problem(
+                            InputError(
+                                doc.source,
+                                f"describes the same condition as {seen_ids[doc.id]} "
+                                f"({doc.label}); skipped: merge the two files or remove one",
+                            )
+                        )
                         continue
                     seen_ids[doc.id] = doc.source
                     kept.append(doc)
@@ -501,9 +506,7 @@ def _make_folder(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(
-            f"{out_dir}: cannot create the output folder ({exc.strerror}); choose another --out"
-        ) from exc
+        raise OutputError(f"{out_dir}: cannot create the output folder ({exc.strerror}); choose another --out") from exc
 
 
 def _write_files(spool: _Spool, out_dir: Path, result: BuildResult, clock: Any) -> None:
@@ -593,8 +596,9 @@ class _StoreWriter:
         try:
             self._open().bulk_load(data, format=fmt, lenient=True)
         except OSError as exc:
-            raise OutputError(f"{self.build_dir}: cannot write the store ({exc}); the previous store is "
-                              "untouched") from exc
+            raise OutputError(
+                f"{self.build_dir}: cannot write the store ({exc}); the previous store is untouched"
+            ) from exc
 
     def finish(self) -> Path:
         import gc
@@ -643,8 +647,10 @@ class _Page:
         env = dict(os.environ)
         package_root = str(Path(kg.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        code = ("import sys; from kg.parallel import die_with_parent; die_with_parent(int(sys.argv[3])); "
-                "from kg.build import _draw_page; _draw_page(sys.argv[1], sys.argv[2])")
+        code = (
+            "import sys; from kg.parallel import die_with_parent; die_with_parent(int(sys.argv[3])); "
+            "from kg.build import _draw_page; _draw_page(sys.argv[1], sys.argv[2])"
+        )
         with open(self.log, "wb") as log:
             argv = [sys.executable, "-c", code, str(source), str(out_dir / "graph.html"), str(os.getpid())]
             self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, env=env)
@@ -706,4 +712,3 @@ def last_build() -> Path | None:
     except OSError:
         return None
     return path if path.is_dir() else None
-

@@ -1,5 +1,5 @@
 """The per-document work of `kg build` (ingest, extract, link, graph, validate), run in chunks of documents: in this
-process, in a pool of forked processes, or on a dask.distributed cluster. Results come back in input order, so a
+process, in a pool of worker processes, or on a dask.distributed cluster. Results come back in input order, so a
 parallel build writes the same bytes as a sequential one.
 
 Why our own pool rather than spaCy's `nlp.pipe(n_process=N)`: spaCy ships every parsed `Doc` (tokens, spans and
@@ -14,6 +14,7 @@ small enough that workers stay busy and memory stays flat however many documents
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -31,6 +32,14 @@ if TYPE_CHECKING:
 
 EXECUTORS = ("serial", "processes", "dask")
 CHUNK_DOCS = 16  # documents per task; also the validation batch (pyshacl's cost per document grows with the batch)
+# A pool worker is replaced after this many chunks (about 4,000 summaries): spaCy's vocabulary keeps every new
+# string it meets (condition names, gene symbols), about 1.3 KB per summary, so a worker's memory would otherwise
+# grow with the input; a fresh worker costs about a second of warm-up.
+RECYCLE_TASKS = 256
+# Imported once by the fork server; with _WARM_ENV set while it starts, importing this module there also builds
+# the tables, so every worker is forked ready to work and shares them with the others (copy-on-write).
+_PRELOAD = ["kg.parallel"]
+_WARM_ENV = "RARE_KG_WARM_FORK_SERVER"
 
 
 class ExecutorError(KgError):
@@ -208,8 +217,11 @@ def process_chunk(task: Task) -> ChunkResult:
             continue
         try:
             with clock.stage("ingest"):
-                document = (read_source(item.source, encoding=task.encoding) if item.data is None
-                            else ingest_bytes(item.source, item.data, task.encoding))
+                document = (
+                    read_source(item.source, encoding=task.encoding)
+                    if item.data is None
+                    else ingest_bytes(item.source, item.data, task.encoding)
+                )
                 words = len(document.text.split())
             with clock.stage("extract"):
                 record = next(extract.extract_documents([document]))
@@ -224,12 +236,23 @@ def process_chunk(task: Task) -> ChunkResult:
             lines = sorted((serialize(quads, format=RdfFormat.N_QUADS) or b"").splitlines(keepends=True))
             record_json = _json_line(record.to_json())
         chunk_quads.append(quads)
-        docs.append(DocResult(
-            item.source, id=record.id, label=record.condition.label, graph=graph,
-            counts=(len(record.synonyms), len(record.risk_factors), len(record.treatment_areas),
-                    len(record.prevalence)),
-            words=words, record_json=record_json, nquads=b"".join(lines),
-        ))
+        docs.append(
+            DocResult(
+                item.source,
+                id=record.id,
+                label=record.condition.label,
+                graph=graph,
+                counts=(
+                    len(record.synonyms),
+                    len(record.risk_factors),
+                    len(record.treatment_areas),
+                    len(record.prevalence),
+                ),
+                words=words,
+                record_json=record_json,
+                nquads=b"".join(lines),
+            )
+        )
     with clock.stage("graph"):
         ntriples = flat_run(docs)
     if task.validate and chunk_quads:
@@ -299,13 +322,13 @@ _WARM_TEXT = (
 
 
 def warm_up(validate: bool = True) -> None:
-    """Build every cached table (spaCy pipeline, lexicons, identifier index, SHACL shapes) in this process, so
-    forked workers inherit them instead of each building its own."""
+    """Build every cached table (spaCy pipeline, lexicons, identifier index, SHACL shapes) in this process before
+    its first chunk, so that timings of the first chunk are not start-up."""
     task = Task(-1, (Item("warmup-syndrome.txt", _WARM_TEXT.encode()),), validate=validate)
     process_chunk(task)
 
 
-def die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int | None) -> None:
     """(In a helper process) end this process when `parent` dies, even by SIGKILL, so that a killed build leaves
     nothing running and nothing writing (Linux: PR_SET_PDEATHSIG; elsewhere a no-op)."""
     import ctypes
@@ -315,7 +338,7 @@ def die_with_parent(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
     except (AttributeError, OSError):
         return
-    if os.getppid() != parent:  # the parent died before the signal was armed
+    if parent is not None and os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(1)
 
 
@@ -326,6 +349,7 @@ def map_chunks(
     processes: int = 1,
     scheduler: str | None = None,
     window: int | None = None,
+    validate: bool = True,
 ) -> Iterator[ChunkResult]:
     """Results of `process_chunk` for each task, in task order. At most `window` tasks are in flight (default:
     twice the number of workers), so inputs are read only a little ahead of the work."""
@@ -333,7 +357,7 @@ def map_chunks(
         for task in tasks:
             yield process_chunk(task)
     elif executor == "processes":
-        yield from _pool(tasks, processes, window or 2 * processes)
+        yield from _pool(tasks, processes, window or 2 * processes, validate)
     elif executor == "dask":
         if not scheduler:
             raise ExecutorError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
@@ -342,8 +366,9 @@ def map_chunks(
         raise ExecutorError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
 
 
-def _windowed(tasks: Iterable[Task], submit: Callable[[Task], Any], result: Callable[[Any], ChunkResult],
-              window: int) -> Iterator[ChunkResult]:
+def _windowed(
+    tasks: Iterable[Task], submit: Callable[[Task], Any], result: Callable[[Any], ChunkResult], window: int
+) -> Iterator[ChunkResult]:
     pending: deque[Any] = deque()
     it = iter(tasks)
     exhausted = False
@@ -358,19 +383,49 @@ def _windowed(tasks: Iterable[Task], submit: Callable[[Task], Any], result: Call
         yield result(pending.popleft())
 
 
-def _pool(tasks: Iterable[Task], processes: int, window: int) -> Iterator[ChunkResult]:
+def _start_worker(validate: bool) -> None:
+    """(In a pool worker) die with the pool, and build the tables before the first chunk. The worker's parent is
+    the fork server, which itself ends with the build process."""
+    os.environ.pop(_WARM_ENV, None)  # meant for the fork server's start only
+    die_with_parent(None)
+    warm_up(validate)  # already done if the fork server warmed up: then it takes a few milliseconds
+
+
+def _pool(tasks: Iterable[Task], processes: int, window: int, validate: bool = True) -> Iterator[ChunkResult]:
+    """A process pool whose workers come from a fork server (a clean process started before the build opens its
+    store, so no worker is forked from a process running database threads) and are replaced every
+    `RECYCLE_TASKS` chunks, which keeps their memory flat however long the build."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    methods = mp.get_all_start_methods()
-    context = mp.get_context("fork" if "fork" in methods else "spawn")
-    if context.get_start_method() == "fork":
-        warm_up()  # children inherit the compiled tables (copy-on-write) instead of building them again
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=die_with_parent,
-                               initargs=(os.getpid(),))
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    context = mp.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(_PRELOAD)
+    pool = ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(validate,),
+        max_tasks_per_child=RECYCLE_TASKS,
+    )
+    started = False
+
+    def submit(task: Task) -> Any:
+        # the fork server starts with the first worker and reads the environment then; no other process should
+        nonlocal started
+        if started:
+            return pool.submit(process_chunk, task)
+        os.environ[_WARM_ENV] = f"{'validate' if validate else 'extract'}:{os.getpid()}"
+        try:
+            return pool.submit(process_chunk, task)
+        finally:
+            started = True
+            os.environ.pop(_WARM_ENV, None)
+
     try:
-        yield from _windowed(tasks, lambda t: pool.submit(process_chunk, t), lambda f: f.result(), window)
+        yield from _windowed(tasks, submit, lambda f: f.result(), window)
     except BrokenProcessPool as exc:
         raise ExecutorError(
             "a worker process died (out of memory?); retry with fewer --processes or free some memory"
@@ -398,3 +453,18 @@ def _dask(tasks: Iterable[Task], scheduler: str, window: int | None) -> Iterator
         )
     finally:
         client.close()
+
+
+def _warm_fork_server(setting: str) -> None:
+    """(In a pool's fork server, as it starts) die with the build even while warming up, which takes a second or
+    two and happens before the server listens for its parent's end; then build the tables its workers inherit."""
+    mode, _, parent = setting.partition(":")
+    if mode not in ("validate", "extract") or not parent.isdigit():
+        return
+    die_with_parent(int(parent))
+    with contextlib.suppress(Exception):  # if this fails, each worker warms itself (see _start_worker)
+        warm_up(validate=mode == "validate")
+
+
+if os.environ.get(_WARM_ENV):  # imported by a pool's fork server as it starts
+    _warm_fork_server(os.environ[_WARM_ENV])

@@ -30,21 +30,44 @@ def test_generated_summaries_are_deterministic_unique_and_messy(tmp_path: Path) 
     for f in files:
         doc = clean(str(f), (a / f).read_text(encoding="utf-8"))
         kinds |= {s.kind for s in doc.segments}
-    assert {SegmentKind.HEADING, SegmentKind.DUPLICATE, SegmentKind.LIST_INTRO, SegmentKind.DISCLAIMER,
-            SegmentKind.HEADER} <= kinds
+    assert {
+        SegmentKind.HEADING,
+        SegmentKind.DUPLICATE,
+        SegmentKind.LIST_INTRO,
+        SegmentKind.DISCLAIMER,
+        SegmentKind.HEADER,
+    } <= kinds
     # the first documents of a larger corpus are the smaller corpus
     generate.generate(3, tmp_path / "c")
-    assert all((tmp_path / "c" / f).read_bytes() == (a / f).read_bytes() for f in files[:3]
-               if (tmp_path / "c" / f).exists())
+    assert all(
+        (tmp_path / "c" / f).read_bytes() == (a / f).read_bytes() for f in files[:3] if (tmp_path / "c" / f).exists()
+    )
     assert generate.ensure(12, a)["documents"] == 12
 
 
 def test_runner_measures_a_build_and_updates_its_block(tmp_path: Path) -> None:
     results = tmp_path / "BENCHMARKS.md"
     results.write_text("# Benchmarks\n\nHand-written notes stay.\n", encoding="utf-8")
-    argv = ["--sizes", "6", "--queries-at", "0", "--serial-sizes", "", "--skip", "extraction,startup",
-            "--processes", "1", "--build-args=--no-html", "--corpus-root", str(tmp_path / "root"),
-            "--write", str(results), "--name", "smoke", "--quick"]
+    argv = [
+        "--sizes",
+        "6",
+        "--queries-at",
+        "0",
+        "--serial-sizes",
+        "",
+        "--skip",
+        "extraction,startup",
+        "--processes",
+        "1",
+        "--build-args=--no-html",
+        "--corpus-root",
+        str(tmp_path / "root"),
+        "--write",
+        str(results),
+        "--name",
+        "smoke",
+        "--quick",
+    ]
     assert run.main(argv) == 0
     text = results.read_text(encoding="utf-8")
     assert "Hand-written notes stay." in text

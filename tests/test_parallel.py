@@ -1,4 +1,4 @@
-"""The streaming build and its executors: the same bytes sequentially, in a forked pool and on a dask cluster, and
+"""The streaming build and its executors: the same bytes sequentially, in a process pool and on a dask cluster, and
 the same bytes as `kg.outputs.rdf.write_outputs` writes from all quads at once."""
 
 from __future__ import annotations
@@ -75,11 +75,24 @@ def test_store_holds_each_document_graph_and_their_union(sequential: Path) -> No
     assert len(default) == len((sequential / "graph.nt").read_bytes().splitlines())
 
 
-def test_forked_pool_gives_the_same_bytes(corpus: Path, sequential: Path, tmp_path: Path) -> None:
+def test_process_pool_gives_the_same_bytes(corpus: Path, sequential: Path, tmp_path: Path) -> None:
     result = build([corpus], tmp_path / "pool", processes=2, chunk_docs=1, html=False)
     assert result.workers == 2
     _assert_same(sequential, tmp_path / "pool")
     assert _store_quads(sequential) == _store_quads(tmp_path / "pool")
+
+
+def test_pool_workers_are_replaced_so_memory_cannot_grow_without_bound(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "RECYCLE_TASKS", 1)
+    items = [parallel.Item(str(p)) for p in sorted(corpus.iterdir())]
+    tasks = [parallel.Task(i, (item,), validate=False) for i, item in enumerate(items)]
+    results = list(parallel.map_chunks(tasks, executor="processes", processes=2, validate=False))
+    assert [r.index for r in results] == list(range(len(items)))
+    assert len({r.pid for r in results}) == len(items)  # one chunk per worker: every chunk had a fresh one
+    serial = list(parallel.map_chunks(tasks, executor="serial"))
+    assert [r.docs for r in results] == [r.docs for r in serial]
 
 
 def test_dask_cluster_gives_the_same_bytes(corpus: Path, sequential: Path, tmp_path: Path) -> None:
@@ -87,16 +100,15 @@ def test_dask_cluster_gives_the_same_bytes(corpus: Path, sequential: Path, tmp_p
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
-        result = build([corpus], tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address,
-                       chunk_docs=1, html=False)
+        result = build(
+            [corpus], tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address, chunk_docs=1, html=False
+        )
     assert result.counts["documents"] == len(SAMPLE)
     _assert_same(sequential, tmp_path / "dask")
     assert _store_quads(sequential) == _store_quads(tmp_path / "dask")
 
 
-def test_a_duplicate_inside_a_chunk_is_skipped_and_changes_nothing(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_a_duplicate_inside_a_chunk_is_skipped_and_changes_nothing(corpus: Path, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     shutil.copytree(corpus, folder)
     shutil.copy(folder / "rett-syndrome.txt", folder / "rett-syndrome_copy.txt")  # sorts after the original
@@ -113,8 +125,7 @@ def test_unreadable_files_are_reported_in_input_order(corpus: Path, tmp_path: Pa
     shutil.copytree(corpus, folder)
     (folder / "a-empty.txt").write_bytes(b"")
     (folder / "zz-binary.txt").write_bytes(b"\x00\x01" * 50)
-    result = build([folder], tmp_path / "out", processes=2, chunk_docs=1, html=False, store=False,
-                   validate=False)
+    result = build([folder], tmp_path / "out", processes=2, chunk_docs=1, html=False, store=False, validate=False)
     assert [Path(p.source).name for p in result.problems] == ["a-empty.txt", "zz-binary.txt"]
     assert all(isinstance(p, InputError) for p in result.problems)
     with pytest.raises(InputError, match=r"a-empty\.txt"):
@@ -144,8 +155,14 @@ def test_a_shape_violation_writes_nothing(corpus: Path, tmp_path: Path, monkeypa
 
 
 def test_records_are_read_back_from_records_jsonl(sequential: Path, corpus: Path, tmp_path: Path) -> None:
-    result = build([corpus / "wilson-disease.txt", corpus / "anencephaly.txt"], tmp_path / "out", processes=1,
-                   html=False, store=False, validate=False)
+    result = build(
+        [corpus / "wilson-disease.txt", corpus / "anencephaly.txt"],
+        tmp_path / "out",
+        processes=1,
+        html=False,
+        store=False,
+        validate=False,
+    )
     assert len(result.records) == 2
     assert [r.id for r in result.records] == ["wilson-disease", "anencephaly"]
     assert result.records[-1].id == "anencephaly" and result.records[0:1][0].id == "wilson-disease"
@@ -176,8 +193,20 @@ def test_cli_options(corpus: Path, sequential: Path, tmp_path: Path, capsys: pyt
     from kg.cli import main
 
     timings = tmp_path / "timings.json"
-    code = main(["build", str(corpus), "--out", str(tmp_path / "out"), "--processes", "2", "--no-html",
-                 "--quiet", "--timings", str(timings)])
+    code = main(
+        [
+            "build",
+            str(corpus),
+            "--out",
+            str(tmp_path / "out"),
+            "--processes",
+            "2",
+            "--no-html",
+            "--quiet",
+            "--timings",
+            str(timings),
+        ]
+    )
     assert code == 0
     _assert_same(sequential, tmp_path / "out")
     data = json.loads(timings.read_text(encoding="utf-8"))
@@ -199,8 +228,15 @@ def test_remote_store_receives_one_named_graph_per_summary(sequential: Path, cor
     from kg.serve import OxigraphServer
 
     with OxigraphServer(None, read_only=False) as server:
-        result = build([corpus], tmp_path / "out", processes=1, html=False, store=False,
-                       remote=f"{server.url}/store", remote_protocol="gsp")
+        result = build(
+            [corpus],
+            tmp_path / "out",
+            processes=1,
+            html=False,
+            store=False,
+            remote=f"{server.url}/store",
+            remote_protocol="gsp",
+        )
         assert result.counts["documents"] == len(SAMPLE)
         local = _store_quads(sequential)
         for graph in sorted({q.graph_name for q in local if isinstance(q.graph_name, NamedNode)}, key=str):

@@ -24,23 +24,41 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="stop at the first unreadable input (exit 2)")
     p.add_argument("--no-store", action="store_true", help="do not write the embedded store")
     p.add_argument("--no-html", action="store_true", help="do not write graph.html")
-    p.add_argument("--no-validate", action="store_true",
-                   help="skip the SHACL check of each document (faster; for inputs already validated)")
+    p.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="skip the SHACL check of each document (faster; for inputs already validated)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress or summary")
     scale = p.add_argument_group("scale")
-    scale.add_argument("--processes", type=_positive, metavar="N",
-                       help="worker processes on this machine (default: one per CPU; 1 = no pool)")
-    scale.add_argument("--executor", choices=("processes", "dask"),
-                       help="where the per-document work runs: local processes (default) or a dask cluster")
-    scale.add_argument("--scheduler", metavar="ADDRESS",
-                       help="the dask scheduler to use with --executor dask, e.g. tcp://10.0.0.5:8786")
-    scale.add_argument("--store", metavar="URL", dest="remote",
-                       help="also write each summary's named graph to this SPARQL 1.1 store")
-    scale.add_argument("--store-protocol", choices=("gsp", "update"), default="gsp",
-                       help="with --store: Graph Store Protocol (URL of /store, default) or SPARQL Update "
-                            "(URL of /update)")
-    scale.add_argument("--timings", metavar="FILE",
-                       help="write seconds, CPU seconds and peak memory per stage as JSON to FILE")
+    scale.add_argument(
+        "--processes",
+        type=_positive,
+        metavar="N",
+        help="worker processes on this machine (default: one per CPU; 1 = no pool)",
+    )
+    scale.add_argument(
+        "--executor",
+        choices=("processes", "dask"),
+        help="where the per-document work runs: local processes (default) or a dask cluster",
+    )
+    scale.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the dask scheduler to use with --executor dask, e.g. tcp://10.0.0.5:8786",
+    )
+    scale.add_argument(
+        "--store", metavar="URL", dest="remote", help="also write each summary's named graph to this SPARQL 1.1 store"
+    )
+    scale.add_argument(
+        "--store-protocol",
+        choices=("gsp", "update"),
+        default="gsp",
+        help="with --store: Graph Store Protocol (URL of /store, default) or SPARQL Update (URL of /update)",
+    )
+    scale.add_argument(
+        "--timings", metavar="FILE", help="write seconds, CPU seconds and peak memory per stage as JSON to FILE"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,10 +75,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"\r  {done}/{total} documents", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     result = build(
-        args.paths, args.out, encoding=args.encoding, strict=args.strict,
-        store=not args.no_store, html=not args.no_html, validate=not args.no_validate, progress=progress,
-        processes=args.processes, executor=args.executor, scheduler=args.scheduler,
-        remote=args.remote, remote_protocol=args.store_protocol, measure_memory=bool(args.timings),
+        args.paths,
+        args.out,
+        encoding=args.encoding,
+        strict=args.strict,
+        store=not args.no_store,
+        html=not args.no_html,
+        validate=not args.no_validate,
+        progress=progress,
+        processes=args.processes,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        remote=args.remote,
+        remote_protocol=args.store_protocol,
+        measure_memory=bool(args.timings),
     )
     for exc in result.problems:
         print(f"kg build: skipped {exc}", file=sys.stderr)
@@ -71,12 +99,21 @@ def run(args: argparse.Namespace) -> int:
 
         from kg.outputs.rdf import write_atomic
 
-        data = {"seconds": round(result.seconds, 3), "documents": result.counts["documents"],
-                "words": result.words, "triples": result.counts["triples"], "workers": result.workers,
-                "stages": {name: {"seconds": round(result.timings[name], 3),
-                                  "cpu": round(result.cpu.get(name, 0.0), 3),
-                                  "peak_rss": result.peak_rss.get(name, 0)} for name in result.timings}}
+        data = {
+            "seconds": round(result.seconds, 3),
+            "documents": result.counts["documents"],
+            "words": result.words,
+            "triples": result.counts["triples"],
+            "workers": result.workers,
+            "stages": {
+                name: {
+                    "seconds": round(result.timings[name], 3),
+                    "cpu": round(result.cpu.get(name, 0.0), 3),
+                    "peak_rss": result.peak_rss.get(name, 0),
+                }
+                for name in result.timings
+            },
+        }
         text = json.dumps(data, indent=1) + "\n"
         write_atomic(Path(args.timings), lambda fh: fh.write(text.encode("utf-8")))
     return 1 if result.problems else 0
-
