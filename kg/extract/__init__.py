@@ -20,6 +20,7 @@ from kg.records import Condition, Evidence, Mention, Prevalence, Record
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 __all__ = ["extract", "extract_documents", "nlp", "slugify"]
 
@@ -55,14 +56,23 @@ def extract(text: str | Document, source: str = "-") -> Record:
     return next(extract_documents([doc]))
 
 
-def extract_documents(docs: Iterable[Document], *, batch_size: int = 64) -> Iterator[Record]:
+def extract_documents(docs: Iterable[Document]) -> Iterator[Record]:
     """Records for documents, in order. Streams: memory stays flat however many documents come in."""
     pipeline = nlp()
     for document in docs:
         sentences = [piece for seg in document.sentences() for piece in _pieces(document, seg)]
-        texts = [document.span(s) for s in sentences]
-        parsed = list(pipeline.pipe(texts, batch_size=batch_size))
+        parsed = [_parse(pipeline, document.span(s)) for s in sentences]
         yield _assemble(document, sentences, parsed)
+
+
+def _parse(pipeline: Language, text: str) -> Doc:
+    """One sentence through the pipeline. The text rides along in `user_data`, because `Doc.text` rebuilds the
+    string from its tokens on every call and the components ask for it often."""
+    doc = pipeline.make_doc(text)
+    doc.user_data["rkg_text"] = text
+    for _name, component in pipeline.pipeline:
+        doc = component(doc)
+    return doc
 
 
 MAX_SENTENCE_CHARS = 4000  # longer "sentences" (a line with no full stop) are read in pieces of about this size
@@ -182,7 +192,7 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
             for span in sdoc.spans.get("rkg_genes_weak", []):
                 if not sdoc.spans.get("rkg_denied") or span.kb_id_ not in {d.kb_id_ for d in sdoc.spans["rkg_denied"]}:
                     spans["rkg_risk_factors"].append((span.kb_id_, "genetic", ev, span.start_char, span.end_char))
-        genetic_before = (seg.paragraph, bool(_GENETIC.search(sdoc.text)))
+        genetic_before = (seg.paragraph, bool(_GENETIC.search(sdoc.user_data["rkg_text"])))
         for span in sdoc.spans.get("rkg_denied", []):
             denied[span.label_].add(_key(span.kb_id_))
         for fig in sdoc._.rkg_figures or ():

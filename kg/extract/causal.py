@@ -12,21 +12,22 @@ import re
 from functools import lru_cache
 
 from kg.extract import lexicon
+from kg.extract.prefilter import Gate, gated
 
 # What refers to the condition itself: a pronoun, "the condition"-like nouns, or "developing/getting it".
-_CONDITION_REF = re.compile(
+_CONDITION_REF = gated(
     r"^\W*(?:(?:a|an|the)\s+)?(?:(?:higher|greater|increased|raised)\s+(?:risk|chance|likelihood|odds)\s+of\s+)?"
     r"(?:(?:developing|getting|having)\s+)?(?:it|this|them|(?:the|this|that|these)\s+(?:\w+\s+){0,2}?"
     r"(?:condition|disease|disorder|syndrome|defect|malformation|anomaly|tumou?r|cancer|illness|form|forms|type|"
     r"problem|deficiency|dystrophy|atrophy|variant)s?|(?:most\s+|many\s+|some\s+)?cases)\b",
     re.I,
 )
-_SUBJECT_REF = re.compile(
+_SUBJECT_REF = gated(
     r"\b(?:it|this|the\s+(?:\w+\s+){0,2}?(?:condition|disease|disorder|syndrome|defect|malformation|anomaly|"
     r"tumou?r|cancer|illness|deficiency)|cases|this\s+form|the\s+\w+\s+form)\b",
     re.I,
 )
-_APPOSITIVE = re.compile(
+_APPOSITIVE = gated(
     r"[^,;.]{0,60},\s*(?:notably|especially|particularly|chiefly|mainly|above\s+all|such\s+as|including|for\s+example|"
     r"for\s+instance|e\.g\.,?)\s+",
     re.I,
@@ -34,11 +35,11 @@ _APPOSITIVE = re.compile(
 
 
 @lru_cache(maxsize=1)
-def _cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _cues() -> tuple[tuple[str, Gate], ...]:
     return lexicon.directed_patterns("risk-directions.txt")
 
 
-_DISEASE_OBJECT = re.compile(
+_DISEASE_OBJECT = gated(
     r"^\W*(?:[\w'-]+\s+){0,3}?(?:defects?|diseases?|syndromes?|disorders?|conditions?|malformations?|anomal(?:y|ies))\b",
     re.I,
 )
@@ -51,9 +52,9 @@ def refers_to_condition(text: str, name: str | None = None) -> bool:
     return bool(name and name.lower() in text.lower())
 
 
-_RISK_WORD = re.compile(r"risk|odds|chance|likelihood|susceptib|probab|vulnerab|prone", re.I)
-_COPULA = re.compile(r"^(?:is|are|was|were|be|been|remains?|confers?|heads?|tops?|also\s+feature)\b", re.I)
-_OTHER_OUTCOME = re.compile(
+_RISK_WORD = gated(r"risk|odds|chance|likelihood|susceptib|probab|vulnerab|prone", re.I)
+_COPULA = gated(r"^(?:is|are|was|were|be|been|remains?|confers?|heads?|tops?|also\s+feature)\b", re.I)
+_OTHER_OUTCOME = gated(
     r"^\s*(?:of|for)\s+(?:\w+\s+)?(?:later|other|second|secondary|subsequent|further|additional|new|serious|"
     r"severe|fatal|life-threatening|cancers?|tumou?rs?|complications?|death|deaths|problems?|infections?|fractures?|"
     r"early\s+death|disability|mortality)\b",
@@ -78,8 +79,9 @@ def _object_is_condition(cue: str, after: str) -> bool:
 def cause_regions(sentence: str, clauses: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Character ranges of `sentence` that name causes, each inside one clause ((start, end) pairs)."""
     regions: list[tuple[int, int]] = []
+    cues = [(direction, gate.regex) for direction, gate in _cues() if gate.may_match(sentence)]
     for c_start, c_end in clauses:
-        for direction, rx in _cues():
+        for direction, rx in cues:
             for m in rx.finditer(sentence, c_start, c_end):
                 if direction == "AFTER":
                     regions.append((m.end(), c_end))

@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 
 from kg.extract import causal, lexicon, negation
 from kg.extract.phrases import grow_left, is_boundary, key, label_from_tokens, normalise_label, singular, trim_start
+from kg.extract.prefilter import fold, gated
 from kg.extract.prevalence import find_figures
 
 for _name in ("rkg_negated", "rkg_clauses", "rkg_causes", "rkg_community", "rkg_figures"):
@@ -31,9 +32,9 @@ for _name in ("rkg_negated", "rkg_clauses", "rkg_causes", "rkg_community", "rkg_
 
 # ------------------------------------------------------------------------------------------------------- clauses
 
-_CLAUSE_SPLIT = re.compile(r";|:|\s[—–]\s|,\s*(?:but|while|whereas|although|though|yet)\b|\b(?:but|whereas|although)\b")
+_CLAUSE_SPLIT = gated(r";|:|\s[—–]\s|,\s*(?:but|while|whereas|although|though|yet)\b|\b(?:but|whereas|although)\b")
 # Cause regions use finer clauses: a relative clause or a new subject after ", and" starts another one.
-_FINE_SPLIT = re.compile(
+_FINE_SPLIT = gated(
     _CLAUSE_SPLIT.pattern + r"|,\s*(?:which|who|so|because|since)\b"
     r"|,\s*and\s+(?=(?:\S+\s+){0,4}?(?:is|are|was|were|has|have|had|can|may|might|could|will|would|does|do|did)\b)"
 )
@@ -48,8 +49,10 @@ class Clause:
     research: bool
 
 
-def _any(names: str, text: str) -> bool:
-    return lexicon.combined(names).search(text) is not None
+def _cue_patterns(names: str, text: str) -> list[re.Pattern[str]]:
+    """The patterns of a cue file that can match somewhere in `text` (their prefilters decide once per sentence,
+    so each clause runs only these)."""
+    return [rx.regex for rx in lexicon.patterns(names) if rx.may_match(text)]
 
 
 def clause_bounds(text: str, *, fine: bool = False) -> list[tuple[int, int]]:
@@ -67,6 +70,9 @@ def clauses_of(text: str) -> list[Clause]:
     for m in _CLAUSE_SPLIT.finditer(text):
         bounds.append(m.start())
     bounds.append(len(text))
+    risk, treatment, research = (
+        _cue_patterns(f, text) for f in ("risk-cues.txt", "treatment-cues.txt", "research-cues.txt")
+    )
     out = []
     for s, e in pairwise(bounds):
         piece = text[s:e]
@@ -74,7 +80,11 @@ def clauses_of(text: str) -> list[Clause]:
             continue
         out.append(
             Clause(
-                s, e, _any("risk-cues.txt", piece), _any("treatment-cues.txt", piece), _any("research-cues.txt", piece)
+                s,
+                e,
+                any(rx.search(piece) for rx in risk),
+                any(rx.search(piece) for rx in treatment),
+                any(rx.search(piece) for rx in research),
             )
         )
     return out
@@ -84,6 +94,22 @@ def _txt(doc: Doc) -> str:
     """The sentence's text, computed once per Doc by `rkg_clauses`."""
     text = doc.user_data.get("rkg_text")
     return text if isinstance(text, str) else doc.text
+
+
+def _lowers(doc: Doc) -> list[str]:
+    """The lower-cased tokens of the sentence, made once per Doc (each `doc[i]` builds a new Token object)."""
+    lowers = doc.user_data.get("rkg_lowers")
+    if lowers is None:
+        lowers = doc.user_data["rkg_lowers"] = [t.lower_ for t in doc]
+    return lowers  # type: ignore[no-any-return]
+
+
+def _texts(doc: Doc) -> list[str]:
+    """The tokens' texts, made once per Doc."""
+    texts = doc.user_data.get("rkg_texts")
+    if texts is None:
+        texts = doc.user_data["rkg_texts"] = [t.text for t in doc]
+    return texts  # type: ignore[no-any-return]
 
 
 def clause_at(doc: Doc, char: int) -> Clause | None:
@@ -102,7 +128,8 @@ class ClausesComponent:
     """Marks negation scopes and clause kinds, which the entity components consult."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.user_data["rkg_text"] = doc.text  # Doc.text rebuilds the string from its tokens on every call
+        if "rkg_text" not in doc.user_data:  # set by kg.extract when it makes the Doc
+            doc.user_data["rkg_text"] = doc.text  # Doc.text rebuilds the string from its tokens on every call
         doc._.rkg_negated = negation.negated_ranges(_txt(doc))
         doc._.rkg_clauses = clauses_of(_txt(doc))
         doc._.rkg_causes = causal.cause_regions(_txt(doc), clause_bounds(_txt(doc), fine=True))
@@ -137,7 +164,7 @@ def _char_to_tokens(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
 
 # --------------------------------------------------------------------------------------------------------- names
 
-_NAME_STOP = re.compile(
+_NAME_STOP = gated(
     r"\s*(?:,|;|:|\)|\(|\.(?:\s|$)|\s[—–]\s|$|\s+(?:and|or)\s*,|\s+(?:(?:in|on|because|to|for|from|with|among|until)\s|and\s+(?=[a-z]))|\s+(?:is|are|was|were|has|have|refers|describes|remains|affects|"
     r"which|that|who|because|since|when|where|while|whose|instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+(?:some|older|many|medical|the)|by\s+(?:some|many|older|"
     r"clinicians|doctors)|among|after|for\s+(?:short|its)|now|today|is\s+now|and\s+(?:is|are|was|listed|described|"
@@ -145,15 +172,15 @@ _NAME_STOP = re.compile(
     re.I,
 )
 # The next item of a list of names: a short phrase without verbs, followed by another comma, "or" or the sentence verb.
-_LIST_NAME = re.compile(
+_LIST_NAME = gated(
     r"\s*(?:or\s+|and\s+)?(?P<item>(?!(?:is|are|was|were|has|have|which|that|who|a|an|the|it|its)\b)"
     r"[A-Za-z0-9][\w'’-]*(?:\s+(?!(?:is|are|was|were|has|have|which|that|who|affects?|causes?)\b)[\w'’-]+){0,5})"
     r"(?=\s*,|\s+or\s)",
     re.I,
 )
-_MORE_AS = re.compile(r"\s*,?\s*(?:and|or)\s*,?\s+(?:(?:in|by|among|when|to|within)\s+[^;()]{1,60}?,?\s+)?as\s+", re.I)
-_CONTRAST = re.compile(r"\s*,?\s*(?:instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+contrast\s+to)\b", re.I)
-_SUBJECT = re.compile(
+_MORE_AS = gated(r"\s*,?\s*(?:and|or)\s*,?\s+(?:(?:in|by|among|when|to|within)\s+[^;()]{1,60}?,?\s+)?as\s+", re.I)
+_CONTRAST = gated(r"\s*,?\s*(?:instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+contrast\s+to)\b", re.I)
+_SUBJECT = gated(
     r"^(?P<name>[A-Z0-9][^,;:()]{1,90}?)\s*(?:\((?P<paren>[^()]{1,120})\)|(?=,|\s(?:is|are|was|were|refers|"
     r"describes|affects|causes|represents|comprises|occurs|belongs|happens|develops|arises|results)\b))"
 )
@@ -174,15 +201,28 @@ def _plausible_name(name: str) -> bool:
     return not re.search(r"\b(?:is|are|was|were|has|have|people|patients)\b", name)
 
 
-_DISEASE_WORD = re.compile(
-    r"(?:disease|syndrome|disorder|deficiency|atrophy|dystrophy|sclerosis|agenesis|anomaly|malformation|hernia|"
-    r"atresia|arteritis|cancer|carcinoma|sarcoma|tumou?r|leukemia|lymphoma|regression|degeneration|lipidosis|"
-    r"encephalopathy|imperfecta|progressiva|complex|condition|illness|fever|palsy|chorea|defect|paralysis|"
-    r"dysplasia|myopathy|neuropathy|aciduria|emia|aemia|uria|pathy|plasia|trophy|osis|itis|oma|ism|ia|us)\b",
-    re.I,
-)
+_WORD_RUN = gated(r"\w+")
 
 
+@functools.cache
+def _disease_words() -> tuple[frozenset[str], tuple[str, ...]]:
+    words = lexicon.words("disease-words.txt")
+    return words, tuple(sorted(words))
+
+
+def is_disease_word(word: str) -> bool:
+    """Is the word itself a disease word ("syndrome", "deficiency"; data/lexicons/disease-words.txt)?"""
+    return fold(word) in _disease_words()[0]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def has_disease_word(text: str) -> bool:
+    """Does any word of the text end with a disease word ("neurofibromatosis", "Marfan syndrome")?"""
+    ends = _disease_words()[1]
+    return any(fold(run).endswith(ends) for run in _WORD_RUN.findall(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def name_like(name: str) -> bool:
     """Does this look like the name of a condition (not a drug, protein or test)? Acronyms and names built on
     a disease word qualify; so do single Latin-looking words ("anencephalus", "epiloia")."""
@@ -191,7 +231,7 @@ def name_like(name: str) -> bool:
     if re.fullmatch(r"[A-Z][a-z]+-\d", name):  # "Alpha-1"
         return True
     words = name.split()
-    return bool(_DISEASE_WORD.search(words[-1]) or (len(words) >= 2 and _DISEASE_WORD.search(name)))
+    return has_disease_word(words[-1]) or (len(words) >= 2 and has_disease_word(name))
 
 
 def _names_another(text: str, cue_start: int) -> bool:
@@ -210,7 +250,7 @@ def _names_another(text: str, cue_start: int) -> bool:
         r"[^,;:]*?\s(?:is|are|was|were)\s+(?:\w+ly\s+|also\s+|sometimes\s+)?$",
         before,
     )
-    return bool(passive and not _DISEASE_WORD.fullmatch(passive["head"]) and passive["head"] not in ("same", "other"))
+    return bool(passive and not is_disease_word(passive["head"]) and passive["head"] not in ("same", "other"))
 
 
 def _names_the_condition(word: str) -> bool:
@@ -220,7 +260,7 @@ def _names_the_condition(word: str) -> bool:
         word in lexicon.words("np-boundaries.txt")
         or word.endswith("ly")
         or word in _NAME_CUE_WORDS
-        or bool(_DISEASE_WORD.fullmatch(word))
+        or is_disease_word(word)
     )
 
 
@@ -403,7 +443,7 @@ def _phrase_matcher(nlp: Language, terms: list[str]) -> PhraseMatcher:
     return matcher
 
 
-_GENE_TOKEN = re.compile(r"^(?:[A-Z][A-Z0-9]{1,9}|[A-Z][A-Za-z]{0,3}\d+[A-Za-z0-9]*|[A-Z]\d+[A-Z])(?:-[A-Z0-9]+)?$")
+_GENE_TOKEN = gated(r"^(?:[A-Z][A-Z0-9]{1,9}|[A-Z][A-Za-z]{0,3}\d+[A-Za-z0-9]*|[A-Z]\d+[A-Z])(?:-[A-Z0-9]+)?$")
 _STRUCTURAL = {"deletion", "deletions", "duplication", "expansion", "expansions", "amplification", "repeat"}
 _VARIANT_WORDS = {
     "mutation": "mutation",
@@ -432,7 +472,7 @@ _KINDS = (
     r"autosomal(?:[\s-]+(?:recessive|dominant|co-?dominant))|X-linked(?:[\s-]+(?:recessive|dominant))?|Y-linked|"
     r"mitochondrial|multifactorial|polygenic|digenic|oligogenic|(?<!autosomal\s)(?:recessive|dominant)"
 )
-_INHERITANCE = re.compile(
+_INHERITANCE = gated(
     r"\b(?P<kind>" + _KINDS + r")\b(?=[^.;]{0,60}?\b(?:inherit\w*|pattern|manner|fashion|way|trait|mode|transmission|"
     r"passed|condition|disorder|disease)\b|\s+(?:inheritance|cause|origin|basis|mechanism)\b)"
     r"|\b(?:inheritance|pattern|transmission|condition|disorder|disease|it)\s+(?:is|was)\s+(?:\w+\s+)?(?P<kind2>"
@@ -440,7 +480,7 @@ _INHERITANCE = re.compile(
     + r")\b(?=\s*[,.;:]|\s+(?:and|so|in|with|but)\b)",
     re.I,
 )
-_CHROMOSOME = re.compile(
+_CHROMOSOME = gated(
     r"\b(?P<kind>micro)?(?:deletion|deletions|loss|duplication)\s+(?:of\s+(?:genetic\s+material\s+)?|on\s+|in\s+|from\s+|at\s+)"
     r"(?:the\s+|a\s+|one\s+|part\s+of\s+)?(?:(?P<parent>maternal(?:ly)?(?:\s+inherited)?|paternal(?:ly)?(?:\s+inherited)?|"
     r"father's|mother's)\s+)?(?:copy\s+of\s+)?(?:chromosome\s+(?P<chr>\d{1,2}|X|Y)(?P<band>[pq][\d.]+(?:-[pq]?[\d.]+)?)?"
@@ -474,11 +514,12 @@ def _grown_phrases(
     doc: Doc, heads: dict[str, str], *, need_modifier: set[str], limit: int = 4
 ) -> Iterator[tuple[int, int, str]]:
     """(start, end, category) of phrases ending in a head word, grown left over modifiers."""
-    stop_after = lexicon.words("not-heads.txt") | _COMPOUND_TAILS
-    for i, tok in enumerate(doc):
-        cat = heads.get(tok.lower_)
+    stop_after = _stop_after()
+    for i, low in enumerate(_lowers(doc)):
+        cat = heads.get(low)
         if cat is None:
             continue
+        tok = doc[i]
         nxt = doc[i + 1] if i + 1 < len(doc) else None
         if (
             nxt is not None
@@ -494,6 +535,24 @@ def _grown_phrases(
         yield start, i + 1, cat
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def has_drug_stem(word: str) -> bool:
+    """Is the word a medicine's name by its International Nonproprietary Name stem (data/lexicons/drug-stems.txt)?
+    Cached: the same words come back in sentence after sentence."""
+    return _drug_stems().fullmatch(word) is not None
+
+
+@functools.cache
+def _drug_stems() -> re.Pattern[str]:
+    # asked with lower-case words only
+    return re.compile("|".join(f"(?:{p.pattern})" for p in lexicon.patterns("drug-stems.txt")))
+
+
+@functools.cache
+def _stop_after() -> frozenset[str]:
+    return lexicon.words("not-heads.txt") | _COMPOUND_TAILS
+
+
 @functools.cache
 def _not_entity_keys() -> frozenset[str]:
     return frozenset(key(p) for p in lexicon.phrases("not-entities.txt"))
@@ -505,7 +564,7 @@ def _not_entity(label: str) -> bool:
 
 # --------------------------------------------------------------------------------------------------- risk factors
 
-_POINT_VARIANT = re.compile(r"[A-Z]\d{1,4}[A-Z]|p\.[A-Z][a-z]{0,2}\d+[A-Z][a-z]{0,2}")
+_POINT_VARIANT = gated(r"[A-Z]\d{1,4}[A-Z]|p\.[A-Z][a-z]{0,2}\d+[A-Z][a-z]{0,2}")
 _NOT_CAUSE_AFTER_GENE = frozenset(
     [
         "inhibitor",
@@ -571,7 +630,7 @@ _FACTOR_KINDS = {
     "vascular",
     "epigenetic",
 }
-_SEX = re.compile(
+_SEX = gated(
     r"\b(?P<a>boys|males|men|girls|females|women)\s+(?:are\s+|were\s+)?(?:affected\s+)?(?:about\s+|roughly\s+|"
     r"somewhat\s+|slightly\s+|a\s+little\s+|considerably\s+|far\s+|much\s+|nearly\s+|almost\s+)?"
     r"(?:more\s+(?:often|frequently|commonly)|outnumber|twice|three\s+times|[\w\s-]{0,20}times\s+as\s+(?:often|"
@@ -642,13 +701,13 @@ _GENERIC_AGENTS = frozenset(
         "changes",
     ]
 )
-_PARENT_CARRIES = re.compile(
+_PARENT_CARRIES = gated(
     r"\b(?P<who>parent|mother|father)\s+(?:who\s+)?(?:carries|carry|has|have|harbou?rs?)\s+(?:a|an|the)\s+"
     r"(?P<x>(?:[\w-]+\s+){0,2}?(?:translocation|inversion|variant|mutation|premutation|deletion|rearrangement|gene|copy))\b"
     r"(?:\s+or\s+(?:a|an)\s+(?P<y>(?:[\w-]+\s+){0,1}?(?:translocation|inversion|rearrangement)))?",
     re.I,
 )
-_PARENT_AGE = re.compile(
+_PARENT_AGE = gated(
     r"\b(?P<who>older|elderly|older-than-average)\s+(?P<p>fathers|mothers|parents)\b|\badvanc(?:ed|ing)\s+(?P<p2>paternal|maternal|"
     r"parental)\s+age\b|\b(?P<p3>fathers|mothers)\s+(?:aged\s+)?(?:over|older\s+than|above)\s+\d+"
     r"|\b(?:older|higher|increased|greater|late|advancing)\s+(?P<p4>paternal|maternal|parental)\s+age\b",
@@ -674,7 +733,7 @@ _MATERNAL_HEADS = frozenset(
         "deficiency",
     ]
 )
-_PREGNANCY = re.compile(r"pregnan|\bmothers?\b|\bmaternal\b|gestation|conception|\bin\s+the\s+womb\b", re.I)
+_PREGNANCY = gated(r"pregnan|\bmothers?\b|\bmaternal\b|gestation|conception|\bin\s+the\s+womb\b", re.I)
 _PEOPLE = frozenset(
     [
         "people",
@@ -695,8 +754,8 @@ _PEOPLE = frozenset(
         "those",
     ]
 )
-_NAME_HEAD = re.compile(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|complex|type\s+\w+)$", re.I)
-_ADJECTIVE = re.compile(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
+_NAME_HEAD = gated(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|complex|type\s+\w+)$", re.I)
+_ADJECTIVE = gated(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
 _NUMBERED = frozenset(
     ["type", "types", "grade", "stage", "trisomy", "chromosome", "chromosomes", "factor", "exon", "intron"]
 )
@@ -739,7 +798,7 @@ _NOT_PARTICIPLES = frozenset(
         "steed",
     ]
 )
-_ANCESTRY = re.compile(
+_ANCESTRY = gated(
     r"\b(?:of|with)\s+(?P<who>(?:(?:other\s+)?[A-Z][a-z]+(?:,\s+|\s+and\s+|\s+or\s+|\s+))*(?:other\s+)?[A-Z][a-z]+)\s+"
     r"(?P<kind>ancestry|descent|origin|heritage|background)\b"
 )
@@ -765,13 +824,13 @@ def make_risk_factors(nlp: Language, name: str) -> RiskFactorsComponent:
     return RiskFactorsComponent(nlp)
 
 
-_CONSANGUINITY = re.compile(
+_CONSANGUINITY = gated(
     r"\b(?:parents?|couples?|spouses?)\s+(?:who\s+are|are|were|being)\s+(?:\w+\s+)?(?:blood\s+relatives|related|"
     r"(?:first\s+|second\s+)?cousins)\b|\b(?:blood-related|related|consanguineous|cousin)\s+(?:parents|marriages?|"
     r"unions?|couples?|families)\b|\bmarriages?\s+between\s+(?:\w+\s+)?(?:relatives|cousins)\b",
     re.I,
 )
-_RELATIVE = re.compile(
+_RELATIVE = gated(
     r"\b(?P<who>(?:an?\s+)?affected\s+(?:parent|father|mother|sibling|brother|sister|twin|relative|family\s+member|"
     r"close\s+relative|first-degree\s+relative)s?|carrier\s+(?:mother|father|parent)s?|"
     r"(?:brothers\s+and\s+sisters|siblings)\s+of\s+(?:an?\s+)?affected\s+\w+)"
@@ -779,28 +838,28 @@ _RELATIVE = re.compile(
     r"(?:other\s+)?(?:relatives|family\s+members)\s+(?:who\s+are|are)\s+(?:also\s+)?affected)\b",
     re.I,
 )
-_ANTIBODY = re.compile(
+_ANTIBODY = gated(
     r"\b(?:auto)?antibod(?:y|ies)\s+(?:directed\s+)?(?:against|to|targeting|that\s+target|which\s+target)\s+"
     r"(?:the\s+|a\s+)?(?P<target>[^,;.()]{2,60}?)\s*(?:\((?P<abbr>[A-Za-z0-9-]{2,10})\))?(?=\s*(?:[,;.)]|and\b|or\b|$|"
     r"\s(?:is|are|was|were|in|on|at|that|which)\b))",
     re.I,
 )
-_TRANSLOCATION = re.compile(
+_TRANSLOCATION = gated(
     r"(?P<t>\bt\(\w{1,2};\w{1,2}\)(?:\([pq][\d.;pq]+\))?)|\b(?P<hla>HLA-[A-Z]{1,3}\d?\*\d{2}(?::\d{2})?)"
 )
-_ARM = re.compile(
+_ARM = gated(
     r"\b(?P<kind>deletion|duplication|loss)\s+of\s+(?:(?:part|a\s+piece|a\s+segment|the\s+end)\s+of\s+)?the\s+"
     r"(?P<arm>short|long)\s+arm\s+of\s+chromosome\s+(?P<chr>\d{1,2}|X|Y)\b",
     re.I,
 )
-_ANEUPLOIDY = re.compile(r"\b(?:trisomy|monosomy|tetrasomy|triploidy)\s+(?:\d{1,2}|X|Y)(?:[pq]\d*)?\b", re.I)
-_DE_NOVO = re.compile(
+_ANEUPLOIDY = gated(r"\b(?:trisomy|monosomy|tetrasomy|triploidy)\s+(?:\d{1,2}|X|Y)(?:[pq]\d*)?\b", re.I)
+_DE_NOVO = gated(
     r"\b(?:arises?|arose|arisen|occurs?|occurred|appears?|appeared|happens?|happened|develops?|developed)\s+"
     r"(?:\w+\s+)?(?:as\s+a\s+)?(?:new|anew|fresh|afresh|spontaneously|de\s+novo|for\s+the\s+first\s+time)\b",
     re.I,
 )
-_SUSCEPTIBLE = re.compile(r"\bgenetically\s+(susceptible|predisposed|prone|vulnerable)\b", re.I)
-_AGE = re.compile(
+_SUSCEPTIBLE = gated(r"\bgenetically\s+(susceptible|predisposed|prone|vulnerable)\b", re.I)
+_AGE = gated(
     r"\b(?:most|majority\s+of|nearly\s+all|almost\s+all|mainly|mostly|usually|typically)\s+(?:\w+\s+){0,3}?"
     r"(?:patients|cases|children|people|those\s+affected|affected\s+\w+)\s+(?:are|were)\s+(?:\w+\s+)?"
     r"(?P<dir>under|below|younger|over|older)\s+(?:than\s+)?(?:the\s+age\s+of\s+)?(?P<n>\d+|one|two|three|four|five|six|"
@@ -808,7 +867,7 @@ _AGE = re.compile(
     r"|\b(?:risk|incidence|likelihood|frequency)\s+(?:rises|increases|climbs|grows)\s+(?:\w+\s+)?with\s+(?:advancing\s+|increasing\s+)?age\b",
     re.I,
 )
-_QUANTIFIER_OF = re.compile(
+_QUANTIFIER_OF = gated(
     r"^(?:a|an|the)?\s*(?:\w+\s+)?(?:mix|mixture|combination|variety|range|number|host|set|array|blend|series|"
     r"handful|group|cluster|kind|type|sort|form|shortage|lack|loss|excess|build-up|buildup)s?\s+of\s+",
     re.I,
@@ -832,7 +891,6 @@ class RiskFactorsComponent:
         self.verbs = lexicon.words("verbs.txt")
         self.treatment_terms = {key(t.split("\t")[0]) for t in lexicon.phrases("treatment-terms.tsv")}
         self.treatment_heads = {h for h, c in lexicon.table("treatment-heads.tsv").items() if c == "care_model"}
-        self.stems = re.compile("|".join(f"(?:{p.pattern})" for p in lexicon.patterns("drug-stems.txt")))
         self.drugs = lexicon.phrases("drugs.txt")
 
     def __call__(self, doc: Doc) -> Doc:
@@ -1144,9 +1202,7 @@ class RiskFactorsComponent:
         head = doc[e - 1].lower_
         first = doc[s].lower_
         proper = any(t.text[:1].isupper() and not _GENE_TOKEN.match(t.text) for t in doc[s : e - 1])
-        if first in self.verbs or (
-            head in lexicon.words("not-heads.txt") and not (proper and _DISEASE_WORD.fullmatch(head))
-        ):
+        if first in self.verbs or (head in lexicon.words("not-heads.txt") and not (proper and is_disease_word(head))):
             return False  # "Down syndrome" is a name; "the condition" is not
         if any(
             t.like_num and not _GENE_TOKEN.match(t.text) and not (j > s and doc[j - 1].lower_ in _NUMBERED)
@@ -1158,7 +1214,7 @@ class RiskFactorsComponent:
             places = all(w[:1].isupper() and not _GENE_TOKEN.match(w) for w in words)
             return not (places and not _NAME_HEAD.search(" ".join(words)))  # "North America", "East Asia"
         text = doc[s].text
-        if _DISEASE_WORD.fullmatch(text):
+        if is_disease_word(text):
             return False  # "deficiency" alone
         return bool(
             first in self.terms
@@ -1166,7 +1222,7 @@ class RiskFactorsComponent:
             or (_GENE_TOKEN.match(text) and len(text) > 2)
             or (name_like(text) and len(text) > 5 and text.islower())
             or first in _CAUSE_WORDS
-            or (len(first) > 6 and self.stems.fullmatch(first))
+            or (len(first) > 6 and has_drug_stem(first))
             or first in self.drugs
         )
 
@@ -1177,12 +1233,15 @@ class RiskFactorsComponent:
         A point variant is labelled by the gene symbol alone: that is the node other graphs join on, whatever word
         ("mutation", "variant", "change") a summary used; structural changes keep their kind."""
         text = _txt(doc)
-        for i, tok in enumerate(doc):
-            sym = tok.text
+        gene_token = _GENE_TOKEN.regex
+        for i, sym in enumerate(_texts(doc)):
+            if not gene_token.match(sym):
+                continue
+            tok = doc[i]
             named_gene = i + 1 < len(doc) and doc[i + 1].lower_ == "gene"
             if _acronym_of_preceding(doc, i):
                 continue  # "acute inflammatory demyelinating polyradiculoneuropathy (AIDP)" is a name, not a gene
-            if not _GENE_TOKEN.match(sym) or (sym.upper() in self.not_genes and not named_gene) or sym.isdigit():
+            if (sym.upper() in self.not_genes and not named_gene) or sym.isdigit():
                 continue
             sequence = re.fullmatch(r"[ACGTU]{3,}", sym) and re.match(
                 r"\s*(?:triplet|trinucleotide|hexanucleotide|repeats?|microsatellites?|motifs?)\b",
@@ -1295,27 +1354,27 @@ class RiskFactorsComponent:
 
 # ------------------------------------------------------------------------------------------------ treatment areas
 
-_PROFESSION = re.compile(
+_PROFESSION = gated(
     r"\b(?:(?P<mod>interventional|paediatric|pediatric|metabolic|neuromuscular|genetic|clinical|developmental|"
     r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant)\s+)?"
     r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist)s?)\b",
     re.I,
 )
-_SPECIALIST = re.compile(r"\b(?P<mod>[A-Za-z][a-z-]{2,})\s+specialists?\b")
-_SPECIALTY = re.compile(
+_SPECIALIST = gated(r"\b(?P<mod>[A-Za-z][a-z-]{2,})\s+specialists?\b")
+_SPECIALTY = gated(
     r"\b(?:(?:paediatric|pediatric|interventional|thoracic|adult|clinical|medical|developmental|metabolic)\s+)?"
     r"(?:[a-z]+ology|[a-z]*(?:iatrics|iatry)|genetics|orthopa?edics|obstetrics|dietetics)\b",
     re.I,
 )
 # Procedures named by their Greek/Latin endings: "splenectomy", "tracheostomy", "pleurodesis", "angioplasty".
-_PROCEDURE = re.compile(
+_PROCEDURE = gated(
     r"\b[a-z/-]*(?:ectomy|ectomies|otomy|otomies|ostomy|ostomies|plasty|plasties|pexy|desis|synangiosis|"
     r"anastomosis|rrhaphy|dialysis|thrombolysis|pheresis|(?:cryo|brachy|thermo|photo|hydro|laser|radio|chemo|immuno|"
     r"physio|electro)therapy|[a-z]*tripsy|[a-z]*plication)\b",
     re.I,
 )
 # Drug classes: "antidepressants", "anti-inflammatory drugs", "anticoagulation", "bronchodilators".
-_DRUG_CLASS = re.compile(
+_DRUG_CLASS = gated(
     r"\b(?:anti-?[a-z]{3,}(?:ants?|ics?|ives?|ory|ories|als)|bronchodilators?|analgesics?|painkillers?|"
     r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|glucocorticoids?|steroids?|antibiotics?|stimulants?|"
     r"fibrates?|bisphosphonates?|benzodiazepines?|nitrates|anticonvulsants?|"
@@ -1325,7 +1384,7 @@ _DRUG_CLASS = re.compile(
 
 
 # Care nouns with their object after "of": "monitoring of spinal curvature", "control of seizures".
-_HEAD_OF = re.compile(
+_HEAD_OF = gated(
     r"\b(?:monitoring|screening|surveillance|control|management|prevention|removal|repair|correction|treatment|"
     r"replacement|restriction|reduction|relief)\s+of\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?[a-z-]+?(?=\s*(?:[,;.)]|and\b|or\b|$|"
     r"\s(?:is|are|was|were|with|in|by|to|for|round|help|helps|becomes?|may|can|through)\b))",
@@ -1392,7 +1451,6 @@ class TreatmentAreasComponent:
         self.heads = lexicon.table("treatment-heads.tsv")
         self.drugs = lexicon.phrases("drugs.txt")
         self.matcher = _phrase_matcher(nlp, list(self.terms) + sorted(self.drugs))
-        self.stems = re.compile("|".join(f"(?:{p.pattern})" for p in lexicon.patterns("drug-stems.txt")))
         self.generic = lexicon.words("treatment-generic.txt")
         self.not_specialty = {
             "biology",
@@ -1463,15 +1521,12 @@ class TreatmentAreasComponent:
             if toks:
                 cands.append((toks[0], toks[1], label_from_tokens(doc[toks[0] : toks[1]]), "specialty"))
         if _DENIED_CAUSE.search(_txt(doc)):
-            for tok in doc:
+            for i, low in enumerate(_lowers(doc)):
                 # a word denied as a cause ("vaccination does not cause it") is not care anywhere in the summary
-                low = tok.lower_
-                if (
-                    low in self.heads
-                    and singular(low) not in _GENERIC_CARE
-                    and _negated(doc, tok.idx, tok.idx + len(tok))
-                ):
-                    _add(doc, "rkg_denied", tok.i, tok.i + 1, singular(low), role="treatment")
+                if low in self.heads and singular(low) not in _GENERIC_CARE:
+                    tok = doc[i]
+                    if _negated(doc, tok.idx, tok.idx + len(tok)):
+                        _add(doc, "rkg_denied", tok.i, tok.i + 1, singular(low), role="treatment")
         causes = doc._.rkg_causes or []
         for s, e, label, cat in cands:
             s, label = self._trim_generic(doc, s, e, label)
@@ -1554,21 +1609,18 @@ class TreatmentAreasComponent:
         combination kept whole ('elexacaftor-tezacaftor-ivacaftor')."""
         i = 0
         n = len(doc)
+        lowers = _lowers(doc)
         while i < n:
-            tok = doc[i]
-            low = tok.lower_
+            low = lowers[i]
+            if not (len(low) >= 7 and low.isalpha() and low not in _NOT_DRUGS and has_drug_stem(low)):
+                i += 1
+                continue
             enzyme_only = (
                 low.endswith("ase")
-                and not (i + 1 < n and doc[i + 1].lower_ in ("alfa", "alpha", "beta"))
+                and not (i + 1 < n and lowers[i + 1] in ("alfa", "alpha", "beta"))
                 and not re.search(r"(?:glucerase|sidase|dornase|nidase|sulfase)$|^peg", low)
             )  # "maltase": an enzyme
-            if (
-                len(low) >= 7
-                and low.isalpha()
-                and self.stems.fullmatch(low)
-                and low not in _NOT_DRUGS
-                and not enzyme_only
-            ):
+            if not enzyme_only:
                 s, e = i, i + 1
                 while e + 1 < n and doc[e].text == "-" and not doc[e].whitespace_ and doc[e + 1].is_alpha:
                     e += 2
@@ -1588,7 +1640,7 @@ class TreatmentAreasComponent:
             i += 1
 
 
-_DENIED_CAUSE = re.compile(
+_DENIED_CAUSE = gated(
     r"\b(?:does|do|did)\s+not\s+(?:\w+\s+)?cause|\bnothing\s+to\s+do\s+with|\bnot\s+(?:be\s+)?caused\s+by|"
     r"\bnot\s+(?:the\s+)?cause\b|\bno\s+(?:link|connection|association)\b|\bnot\s+(?:linked|tied|related)\s+to\b",
     re.I,
@@ -1864,7 +1916,7 @@ _NOT_DRUGS = frozenset(
 
 # ---------------------------------------------------------------------------------------------- community count
 
-_COMMUNITY = re.compile(
+_COMMUNITY = gated(
     r"\b(?P<n>\d[\d,]*)\s+(?:people|persons|individuals|patients|members|families|users|caregivers)\b[^.]{0,160}?"
     r"\b(?:have|has|are|were|had)\s+(?:already\s+|now\s+|so\s+far\s+)?(?:connected|joined|registered|signed\s+up|"
     r"gathered|shared|come\s+together)",

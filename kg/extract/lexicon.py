@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from kg.errors import KgError
+from kg.extract.prefilter import Gate, gated
 
 
 def data_dir() -> Path:
@@ -53,22 +54,22 @@ def table(name: str) -> dict[str, str]:
 
 
 @cache
-def patterns(name: str) -> tuple[re.Pattern[str], ...]:
-    """One case-insensitive regular expression per line."""
-    return tuple(re.compile(line.strip(), re.I) for line in _lines(name))
+def patterns(name: str) -> tuple[Gate, ...]:
+    """One case-insensitive regular expression per line (behind a literal prefilter, `kg.extract.prefilter`)."""
+    return tuple(gated(line.strip(), re.I) for line in _lines(name))
 
 
 @cache
-def combined(name: str) -> re.Pattern[str]:
+def combined(name: str) -> Gate:
     """All the regular expressions of a file as one case-insensitive alternation (one pass over a text)."""
-    return re.compile("|".join(f"(?:{line.strip()})" for line in _lines(name)), re.I)
+    return gated("|".join(f"(?:{line.strip()})" for line in _lines(name)), re.I)
 
 
 @cache
-def directed_patterns(name: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+def directed_patterns(name: str) -> tuple[tuple[str, Gate], ...]:
     """`DIRECTION<TAB>regex` lines."""
     out = []
     for line in _lines(name):
         direction, _, rx = line.partition("\t")
-        out.append((direction.strip().upper(), re.compile(rx.strip(), re.I)))
+        out.append((direction.strip().upper(), gated(rx.strip(), re.I)))
     return tuple(out)

@@ -19,28 +19,29 @@ import re
 from functools import lru_cache
 
 from kg.extract import lexicon
+from kg.extract.prefilter import Gate, gated
 
 # Where a forward scope stops: strong punctuation, a comma, or a contrastive/subordinating word.
-_CLAUSE_END = re.compile(
+_CLAUSE_END = gated(
     r"[;:.!?—–()]|,|\b(?:but|while|whereas|although|though|however|yet|unless|except|which|who|so\s+that)\b"
     r"|\b(?:may|might|can|could|will|would|should|must)\s+(?:also\s+|still\s+|then\s+)?(?!not\b)\w+",
     re.I,
 )
 # Where a backward scope starts (its end is used). ", and" is decided case by case (see `_backward_start`).
-_STRONG_START = re.compile(
+_STRONG_START = gated(
     r"[;:—–()]|\b(?:but|while|whereas|although|though|however|which|who|whom|that|because|since|so|unless|if|when|yet)\b",
     re.I,
 )
-_COMMA_CONJ = re.compile(r",\s*(?:and|or)\b|,", re.I)
+_COMMA_CONJ = gated(r",\s*(?:and|or)\b|,", re.I)
 # A finite verb: its presence means a stretch of text is a clause of its own, not just a list of noun phrases.
-_FINITE = re.compile(
+_FINITE = gated(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|can|could|may|might|must|should|will|would|does|do|did|"
     r"remains?|seems?|appears?|helps?|works?|needs?|offers?|gives?|makes?|uses?|leads?|causes?|means?|includes?|"
     r"\w{3,}(?:ed|es)\s+(?:by|to|with|on|in|from|as)\b)\b",
     re.I,
 )
 # A short noun phrase followed by a list separator: the text after a comma that continues a list.
-_LIST_ITEM = re.compile(
+_LIST_ITEM = gated(
     r"\s*(?:(?:and|or|nor|and/or)\s+)?(?P<np>(?:[\w'’/-]+\s+){0,5}?[\w'’/-]+)\s*(?P<sep>,|\s(?:or|and|nor)\s|[.;:!?]|$)",
     re.I,
 )
@@ -48,7 +49,7 @@ _LIST_OK_WORDS = frozenset({"of", "such", "as", "the", "a", "an", "other", "any"
 
 
 @lru_cache(maxsize=1)
-def _cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _cues() -> tuple[tuple[str, Gate], ...]:
     return lexicon.directed_patterns("negation-cues.txt")
 
 

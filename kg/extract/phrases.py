@@ -4,10 +4,12 @@ normalise to a label (singular head, lower case except acronyms and gene symbols
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract import lexicon
+from kg.extract.prefilter import gated
 
 _ADVERB_EXCEPTIONS = frozenset(
     [
@@ -25,7 +27,7 @@ _ADVERB_EXCEPTIONS = frozenset(
         "only",
     ]
 )
-_KEEP_S = re.compile(
+_KEEP_S = gated(
     r"(?:ss|us|is|ics|sis|xis|itis|osis|ias|ous|diabetes|mellitus|herpes|measles|mumps|rickets|series|"
     r"species|lupus|aids|nucleus|virus|status|corpus|bronchus|sinus|thesis|alias|atlas|gas|chorea|news|asbestos|chaos|"
     r"ethos|pathos|cosmos|rabies|scabies|mellitus|tetanus|pertussis)$"
@@ -124,10 +126,12 @@ def _genetic_head(word: str) -> bool:
     return word.rstrip("s") in ("mutation", "variant", "deletion", "duplication", "change", "alteration")
 
 
+@lru_cache(maxsize=1 << 16)
 def _gene_like(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Z][A-Z0-9-]{1,9}|[A-Z]{1,5}\d[A-Z0-9]*|\d{1,2}[pq]\d+(?:\.\d+)?", text))
 
 
+@lru_cache(maxsize=1 << 16)
 def singular(word: str) -> str:
     """English singular of a head noun, conservative: unknown forms are returned unchanged."""
     low = word.lower()
@@ -177,6 +181,7 @@ def normalise_label(text: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=1 << 16)
 def key(label: str) -> str:
     """Comparison key for de-duplication: lower case, alphanumerics only, singular words."""
     return " ".join(singular(w) for w in re.findall(r"[a-z0-9]+", label.lower()))

@@ -12,6 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from kg.extract.prefilter import gated
+
 _WORD_NUM = {
     "one": 1,
     "a": 1,
@@ -56,7 +58,7 @@ _APPROX = (
 )
 # Hedges dropped from the front of a figure's text ("about 1 in 100,000" -> "1 in 100,000"); bounds ("fewer than",
 # "between", "up to") are part of the figure and stay.
-_HEDGE = re.compile(
+_HEDGE = gated(
     r"(?:(?:an\s+)?estimated|approximately|approx\.|about|around|roughly|nearly|almost|some|close\s+to|perhaps|"
     r"possibly|probably|only|from|ranging\s+from)\s+",
     re.I,
@@ -65,7 +67,7 @@ _LESS = r"(?P<less>fewer\s+than|less\s+than|under|below|no\s+more\s+than|at\s+mo
 _MORE = r"(?P<more>more\s+than|greater\s+than|over|above|at\s+least|in\s+excess\s+of|>)\s*"
 
 # 1 in A (to|and 1 in B) [POP]
-_ONE_IN = re.compile(
+_ONE_IN = gated(
     r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?"
     r"(?P<num>" + _N + r")\s+(?:in|out\s+of|of\s+every|in\s+every|per)\s+(?:every\s+)?(?P<a>" + _N + r")"
     r"(?:"
@@ -79,7 +81,7 @@ _ONE_IN = re.compile(
     re.I,
 )
 # X(-Y) (cases) per A [POP]
-_PER = re.compile(
+_PER = gated(
     r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?"
     r"(?P<x>" + _N + r")(?:" + _TO + r"(?P<y>" + _N + r"))?\s*(?:new\s+)?(?:cases?|people|persons|individuals|births|"
     r"newborns|patients|affected\s+(?:people|individuals|persons))?\s*(?:/|per|for\s+every|in\s+every|every)\s*"
@@ -87,13 +89,13 @@ _PER = re.compile(
     re.I,
 )
 # X% / X percent (of POP)
-_PCT = re.compile(
+_PCT = gated(
     r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?(?P<x>\d+(?:\.\d+)?)(?:" + _TO + r"(?P<y>\d+(?:\.\d+)?))?\s*"
     r"(?:%|percent\b|per\s+cent\b)(?:\s+of\s+(?:the\s+|all\s+)?" + _POP + r")?",
     re.I,
 )
 # N people in AREA
-_COUNT = re.compile(
+_COUNT = gated(
     r"(?:"
     + _LESS
     + r"|"
@@ -105,23 +107,23 @@ _COUNT = re.compile(
     r"americans|europeans|men|women|boys|girls|babies|families|cases)\b",
     re.I,
 )
-_AREA = re.compile(
+_AREA = gated(
     r"\b(?:in|across|throughout|within|of)\s+(?:the\s+)?(?P<area>(?:United\s+States|United\s+Kingdom|US|USA|UK|EU|"
     r"European\s+Union|Europe|North\s+America|South\s+America|Latin\s+America|Asia|Africa|Australia|Canada|Japan|"
     r"China|India|England|Scotland|Wales|Ireland|France|Germany|Italy|Spain|the\s+world|worldwide|[A-Z][a-z]+"
     r"(?:\s+[A-Z][a-z]+)?))\b"
 )
-_NOT_PREVALENCE = re.compile(
+_NOT_PREVALENCE = gated(
     r"^\s*(?:chance|risk|odds|likelihood|probability|recurrence|of\s+(?:cases|patients|affected|those|people\s+with|"
     r"children\s+with|individuals\s+with|families|carriers|them|these))\b|^\s*(?:are|is)\s+carriers",
     re.I,
 )
-_CONTEXT = re.compile(
+_CONTEXT = gated(
     r"prevalen|inciden|frequen|affect|occur|estimat|born|births|diagnos|live\s+with|living\s+with|have\s+(?:the|it|this)|"
     r"rate|common|rare|seen\s+in|found\s+in|appear|strik|develop|cases|population|worldwide|people",
     re.I,
 )
-_INCIDENCE = re.compile(r"\b(?:each|every|a|per)\s+year\b|\bannual(?:ly)?\b|\byearly\b|\bincidence\b", re.I)
+_INCIDENCE = gated(r"\b(?:each|every|a|per)\s+year\b|\bannual(?:ly)?\b|\byearly\b|\bincidence\b", re.I)
 _POP_NORMAL = {
     "population": "people",
     "the general population": "people",
@@ -133,15 +135,15 @@ _POP_NORMAL = {
 }
 
 
-_ANY_NUMBER = re.compile(
+_ANY_NUMBER = gated(
     r"\d|\b(?:one|a|an|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|fifty)\s+(?:in|per|out\s+of|"
     r"of\s+every|in\s+every)\b|\b(?:thousand|million|billion|hundred)\b",
     re.I,
 )
 
 
-_OF_THEM = re.compile(r"\s*of\s+(?:them|these)\b", re.I)
-_WORLD = re.compile(r"worldwide|world|globally", re.I)
+_OF_THEM = gated(r"\s*of\s+(?:them|these)\b", re.I)
+_WORLD = gated(r"worldwide|world|globally", re.I)
 _context_cache: dict[str, bool] = {}
 
 

@@ -1,0 +1,272 @@
+"""Literal prefilters for regular expressions: skip a pattern on a text that lacks every literal its matches need.
+
+Most of the extractor's cue patterns can only match where some word occurs ("\\bno\\b", "(?:is|are) not",
+"caused by"). Python's `re` scans the whole sentence for each of them, which made regular expressions the largest
+cost of extraction. `gated(pattern)` works out, from the pattern's parse tree, a set of strings such that every
+match contains at least one of them (the idea of RE2's FilteredRE2), and returns a pattern-like object whose
+`search`/`match`/`finditer`... answer "no match" at once when none of those strings is in the text.
+When a pattern has no such set (it can match anything, e.g. "\\w+"), the gate always runs it.
+
+The answer is always the one the pattern itself gives: the gate only ever skips texts on which the pattern cannot
+match (tests check this on every corpus sentence). Case-insensitive patterns are compared on a lower-cased text in
+which the four non-ASCII characters that `re` matches to ASCII letters ("İ", "ı", "K", "ſ") are first mapped to
+those letters; a cased non-ASCII literal is never used as a filter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+try:  # Python 3.11+: the parser module of `re`
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser as _p  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older layouts
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+__all__ = ["Gate", "gated", "required_literals"]
+
+_MAX_ALTERNATIVES = 64  # beyond this many alternative strings a factor stops being worth checking
+_MIN_USEFUL = 2  # a factor whose shortest string is a single letter or digit filters almost nothing ("%" does)
+
+# One analysed piece of a pattern: `exact` is the set of strings the piece matches when it matches only literal
+# strings (None otherwise); `need` is a set of strings one of which every match of the piece contains (None: no
+# requirement found).
+_Piece = tuple[frozenset[str] | None, frozenset[str] | None]
+
+
+def _score(strings: frozenset[str] | None) -> tuple[int, int]:
+    if not strings:
+        return (-1, 0)
+    return (min(len(s) for s in strings), -len(strings))
+
+
+def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    return a if _score(a) >= _score(b) else b
+
+
+# Non-ASCII characters that `re.IGNORECASE` matches to an ASCII letter (checked over every code point).
+_TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u212a": "k", "\u017f": "s"})
+
+
+def fold(text: str) -> str:
+    """The text as case-insensitive patterns see it, for substring checks."""
+    return text.lower() if text.isascii() else text.translate(_TO_ASCII).lower()
+
+
+def _literal(code: int, ignore_case: bool) -> str | None:
+    ch = chr(code)
+    if not ignore_case:
+        return ch
+    if not ch.isascii() and ch.lower() != ch.upper():
+        return None  # a cased non-ASCII letter: its case equivalents under `re` are not worth modelling
+    return ch.lower()
+
+
+def _char_class(items: list[Any], fold: bool) -> frozenset[str] | None:
+    """The characters of a small class of plain literals ("[pq]"); None for ranges, categories and negations."""
+    chars = set()
+    for op, arg in items:
+        ch = _literal(arg, fold) if op is _c.LITERAL else None
+        if ch is None:
+            return None
+        chars.add(ch)
+    return frozenset(chars) if chars and len(chars) <= 8 else None
+
+
+def _sequence(items: Any, fold: bool) -> _Piece:
+    """A concatenation: runs of exact pieces are joined (cross product) into longer literals; the best requirement
+    of any piece is the sequence's requirement."""
+    exact: frozenset[str] | None = frozenset([""])
+    run: frozenset[str] | None = frozenset([""])
+    best: frozenset[str] | None = None
+    for op, arg in items:
+        piece = _item(op, arg, fold)
+        if piece is None:  # zero-width (\b, ^, $): transparent
+            continue
+        p_exact, p_need = piece
+        if p_exact is not None and run is not None and len(run) * len(p_exact) <= _MAX_ALTERNATIVES:
+            run = frozenset(a + b for a in run for b in p_exact)
+        else:
+            if run is not None and run != frozenset([""]):
+                best = _better(best, run)
+            run = p_exact if p_exact is not None else frozenset([""])
+        if exact is not None:
+            exact = (
+                frozenset(a + b for a in exact for b in p_exact)
+                if p_exact is not None and len(exact) * len(p_exact) <= _MAX_ALTERNATIVES
+                else None
+            )
+        best = _better(best, p_need)
+    if run is not None and run != frozenset([""]):
+        best = _better(best, run)
+    return exact, best
+
+
+def _item(op: Any, arg: Any, fold: bool) -> _Piece | None:
+    if op is _c.LITERAL:
+        ch = _literal(arg, fold)
+        if ch is None:
+            return (None, None)
+        s = frozenset([ch])
+        return s, s
+    if op is _c.AT:
+        return None
+    if op is _c.IN:
+        chars = _char_class(arg, fold)
+        return chars, chars
+    if op is _c.SUBPATTERN:
+        _group, add_flags, del_flags, inner = arg
+        if (add_flags | del_flags) & _c.SRE_FLAG_IGNORECASE and not fold:
+            return (None, None)  # a case-insensitive part of a case-sensitive pattern: no safe literal
+        return _sequence(inner, fold)
+    if op is _c.BRANCH:
+        _unused, branches = arg
+        pieces = [_sequence(b, fold) for b in branches]
+        exact: frozenset[str] | None = None
+        if all(p[0] is not None for p in pieces):
+            union = frozenset().union(*(p[0] for p in pieces if p[0] is not None))
+            exact = union if len(union) <= _MAX_ALTERNATIVES else None
+        need: frozenset[str] | None = None
+        if all(p[1] for p in pieces):
+            union = frozenset().union(*(p[1] for p in pieces if p[1]))
+            need = union if len(union) <= _MAX_ALTERNATIVES else None
+        return exact, need
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        lo, hi, inner = arg
+        p_exact, p_need = _sequence(inner, fold)
+        if lo == 0:
+            if hi == 1 and p_exact is not None and len(p_exact) < _MAX_ALTERNATIVES:
+                return p_exact | {""}, None  # an optional literal: "s?" is "" or "s"
+            return (None, None)
+        exact = p_exact if lo == hi == 1 else None
+        return exact, p_need
+    if op is _c.ASSERT:
+        _direction, inner = arg
+        # a lookahead or lookbehind must find its text in the string too, outside the match: still required
+        _e, need = _sequence(inner, fold)
+        return frozenset([""]), need
+    if op is _c.ASSERT_NOT:
+        return frozenset([""]), None
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _sequence(arg, fold)
+    return (None, None)  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ranges: match unknown text
+
+
+def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which every match of `pattern` contains (case-folded when the pattern ignores case), or None
+    when no useful set exists."""
+    fold = bool(pattern.flags & re.IGNORECASE)
+    try:
+        tree = _p.parse(pattern.pattern, pattern.flags)
+    except Exception:  # an unparsable or unusual pattern: never filter it
+        return None
+    _exact, need = _sequence(list(tree), fold)
+    if not need or any(len(s) < _MIN_USEFUL and (not s or s.isalnum() or s.isspace()) for s in need):
+        return None
+    return need
+
+
+class _LiteralIndex:
+    """Every case-folded literal of every gate in one Aho-Corasick automaton (pyahocorasick), so that one pass over
+    a sentence tells which literals it contains; each gate then asks a set question instead of scanning for its
+    literals one by one. Gates made later (lexicons load lazily) rebuild the automaton on the next query."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self._automaton: Any = None
+        self._last: tuple[str | None, frozenset[int]] = (None, frozenset())
+
+    def register(self, literals: frozenset[str]) -> frozenset[int]:
+        for lit in literals:
+            if lit not in self.ids:
+                self.ids[lit] = len(self.ids)
+                self._automaton = None
+                self._last = (None, frozenset())  # answered without this literal
+        return frozenset(self.ids[lit] for lit in literals)
+
+    def present(self, text: str) -> frozenset[int] | None:
+        """Ids of the literals in `text` (case-folded), or None without pyahocorasick; the last answer is kept, as
+        gates ask about one sentence many times in a row."""
+        if self._last[0] is text:
+            return self._last[1]
+        automaton = self._automaton
+        if automaton is None:
+            automaton = self._automaton = self._build()
+        if automaton is False:
+            return None
+        found = frozenset(i for _end, i in automaton.iter(fold(text)))
+        self._last = (text, found)
+        return found
+
+    def _build(self) -> Any:
+        try:
+            import ahocorasick
+        except ImportError:  # pragma: no cover - a dependency; without it gates scan for their literals
+            return False
+        automaton = ahocorasick.Automaton()
+        for lit, i in self.ids.items():
+            automaton.add_word(lit, i)
+        automaton.make_automaton()
+        return automaton
+
+
+_INDEX = _LiteralIndex()
+
+
+class Gate:
+    """A compiled pattern that skips texts lacking its required literals; otherwise it is the pattern itself."""
+
+    __slots__ = ("_ids", "_scan", "literals", "regex")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.regex = pattern
+        self.literals = required_literals(pattern)
+        fold_case = bool(pattern.flags & re.IGNORECASE)
+        self._ids = _INDEX.register(self.literals) if self.literals and fold_case else None
+        # case-sensitive literals (few) are looked for directly
+        self._scan = tuple(self.literals) if self.literals and not fold_case else None
+
+    def may_match(self, text: str) -> bool:
+        """False only when the pattern cannot match anywhere in `text`."""
+        if self._ids is not None:
+            present = _INDEX.present(text)
+            return self._loop(text) if present is None else not self._ids.isdisjoint(present)
+        if self._scan is not None:
+            return any(s in text for s in self._scan)
+        return True
+
+    def _loop(self, text: str) -> bool:
+        hay = fold(text)
+        return any(s in hay for s in self.literals or ())
+
+    def search(self, text: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
+        return self.regex.search(text, pos, endpos) if self.may_match(text) else None
+
+    def match(self, text: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
+        return self.regex.match(text, pos, endpos) if self.may_match(text) else None
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
+        return self.regex.fullmatch(text, pos, endpos) if self.may_match(text) else None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = 2**62) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text, pos, endpos) if self.may_match(text) else iter(())
+
+    def findall(self, text: str, pos: int = 0, endpos: int = 2**62) -> list[Any]:
+        return self.regex.findall(text, pos, endpos) if self.may_match(text) else []
+
+    def sub(self, repl: Any, text: str, count: int = 0) -> str:
+        return self.regex.sub(repl, text, count) if self.may_match(text) else text
+
+    def __getattr__(self, name: str) -> Any:  # .pattern, .flags, .groups, .groupindex: those of the pattern
+        return getattr(self.regex, name)
+
+    def __repr__(self) -> str:
+        return f"Gate({self.regex.pattern[:40]!r}, literals={sorted(self.literals or [])[:6]})"
+
+
+def gated(pattern: str | re.Pattern[str], flags: int = 0) -> Gate:
+    """`re.compile` with a literal prefilter in front."""
+    return Gate(pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags))
