@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, overload
 
+from kg import _make_callable
 from kg.errors import InputError, OutputError, ValidationFailed
 from kg.ingest import Document, expand_paths, read_source
 from kg.records import Record
@@ -164,6 +165,7 @@ def build(
     strict: bool = False,
     store: bool = True,
     html: bool = True,
+    kgx: bool = True,
     validate: bool = True,
     progress: Callable[[int, int], None] | None = None,
     processes: int | None = None,
@@ -177,7 +179,8 @@ def build(
     """Build the graph of the summaries under `paths` into the folder `out`.
 
     Writes graph.ttl (flat, byte-stable), graph.trig (one named graph per summary), graph.nt, graph.jsonld,
-    records.jsonl (the `kg extract` records), the embedded store (`store/`) and graph.html. With `strict`, the
+    records.jsonl (the `kg extract` records), the KGX node and edge files (rare-kg_nodes.tsv, rare-kg_edges.tsv),
+    the embedded store (`store/`) and graph.html. With `strict`, the
     first unreadable input raises InputError instead of being skipped.
 
     Parallelism: `processes` worker processes on this machine (default: one per CPU; 1 runs everything in this
@@ -277,6 +280,9 @@ def build(
             if html:  # the page is drawn from the new store by another process while the files are written
                 page = _Page(out_dir, out_dir, work)
         _write_files(spool, out_dir, result, clock)
+        if kgx:
+            with clock.stage("kgx"):
+                _write_kgx(out_dir, spool, result, store=db is not None)
         if html and page is None:
             page = _Page(out_dir / "graph.nt", out_dir, work)
         if page is not None:
@@ -549,6 +555,22 @@ def _write_files(spool: _Spool, out_dir: Path, result: BuildResult, clock: Any) 
         result.records = RecordsFile(records, len(spool.index))
 
 
+def _write_kgx(out_dir: Path, spool: _Spool, result: BuildResult, *, store: bool) -> None:
+    """The KGX TSV files (kg.outputs.kgx), read from the new store, or from graph.nt when there is none."""
+    from pyoxigraph import RdfFormat, Store
+
+    from kg.outputs.kgx import write_kgx
+    from kg.outputs.store import load_store
+
+    if store:
+        source = load_store(out_dir)
+    else:
+        source = Store()
+        source.bulk_load(path=str(out_dir / "graph.nt"), format=RdfFormat.N_TRIPLES)
+    files = write_kgx(source, out_dir)
+    result.files["kgx_nodes"], result.files["kgx_edges"] = files.nodes, files.edges
+
+
 def _publish(done: Path, final: Path) -> None:
     try:
         os.chmod(done, 0o666 & ~_umask())
@@ -712,3 +734,7 @@ def last_build() -> Path | None:
     except OSError:
         return None
     return path if path.is_dir() else None
+
+
+# `kg.build(...)` calls this module's entry point (see kg/__init__.py)
+_make_callable(__name__)

@@ -381,7 +381,10 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[str]:
     """Files to read, in a deterministic order: folders give their `.txt` files (recursively, sorted).
 
     A sub-folder that cannot be listed is yielded itself, so that reading it reports why instead of its files
-    silently going missing. Symbolic links to folders are not followed (no loops); links to files are."""
+    silently going missing. Symbolic links to folders are not followed (no loops); links to files are. A single
+    path may be given as is (a string is one path, not a sequence of characters)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
     for path in paths:
         p = Path(path)
         if str(path) == "-" or not p.is_dir():

@@ -30,6 +30,10 @@ def test_build_writes_every_output_and_counts(corpus: Path, tmp_path: Path) -> N
     assert result.counts["documents"] == 3 and not result.problems
     for name in ("graph.ttl", "graph.trig", "graph.nt", "graph.jsonld", "records.jsonl"):
         assert (tmp_path / "out" / name).stat().st_size > 0, name
+    nodes = (tmp_path / "out" / "rare-kg_nodes.tsv").read_text(encoding="utf-8").splitlines()
+    edges = (tmp_path / "out" / "rare-kg_edges.tsv").read_text(encoding="utf-8").splitlines()
+    assert sum(line.split("\t")[1] == "biolink:Disease" for line in nodes) == 3  # KGX: the conditions as diseases
+    assert len(edges) > 3 and result.files["kgx_edges"] == tmp_path / "out" / "rare-kg_edges.tsv"
     lines = (tmp_path / "out" / "records.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["anencephaly", "marfan-syndrome", "wilson-disease"]
     assert result.counts["triples"] > 100
@@ -40,7 +44,7 @@ def test_same_input_gives_the_same_bytes(corpus: Path, tmp_path: Path) -> None:
     build([corpus], tmp_path / "a", store=False, html=False)
     # a different path order and a second run must not change a byte
     build(sorted(corpus.iterdir(), reverse=True), tmp_path / "b", store=False, html=False)
-    for name in ("graph.ttl", "graph.trig", "graph.nt", "graph.jsonld"):
+    for name in ("graph.ttl", "graph.trig", "graph.nt", "graph.jsonld", "rare-kg_nodes.tsv", "rare-kg_edges.tsv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
@@ -63,9 +67,7 @@ def test_a_second_file_for_the_same_condition_is_reported(corpus: Path, tmp_path
     assert any("same condition" in p.reason for p in result.problems)
 
 
-def test_cli_extract_prints_json_lines_and_exit_status(
-    corpus: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_extract_prints_json_lines_and_exit_status(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["extract", str(corpus / "wilson-disease.txt")]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["condition"]["label"] == "Wilson disease"

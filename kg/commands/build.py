@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
 
 
 def _positive(text: str) -> int:
@@ -24,6 +27,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="stop at the first unreadable input (exit 2)")
     p.add_argument("--no-store", action="store_true", help="do not write the embedded store")
     p.add_argument("--no-html", action="store_true", help="do not write graph.html")
+    p.add_argument("--no-kgx", action="store_true", help="do not write the KGX node and edge files")
     p.add_argument(
         "--no-validate",
         action="store_true",
@@ -70,9 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.executor == "dask" and not args.scheduler:
         raise KgError("--executor dask needs --scheduler ADDRESS, the address of a running dask scheduler")
 
-    def progress(done: int, total: int) -> None:
-        if total >= 200 and (done % 100 == 0 or done == total) and not args.quiet:
-            print(f"\r  {done}/{total} documents", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    progress = None if args.quiet else Progress(sys.stderr)
 
     result = build(
         args.paths,
@@ -81,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         strict=args.strict,
         store=not args.no_store,
         html=not args.no_html,
+        kgx=not args.no_kgx,
         validate=not args.no_validate,
         progress=progress,
         processes=args.processes,
@@ -117,3 +120,44 @@ def run(args: argparse.Namespace) -> int:
         text = json.dumps(data, indent=1) + "\n"
         write_atomic(Path(args.timings), lambda fh: fh.write(text.encode("utf-8")))
     return 1 if result.problems else 0
+
+
+class Progress:
+    """Documents done, the rate and the time left, on one line that rewrites itself on a terminal (every 10 s as a
+    new line in a log). Quiet for the first second, so short builds print only their summary."""
+
+    def __init__(self, out: TextIO, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.out, self.clock = out, clock
+        self.started = clock()
+        self.shown_at = self.started
+        self.tty = out.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        elapsed = now - self.started
+        due = (now - self.shown_at) >= (0.5 if self.tty else 10.0)
+        if done < total and (elapsed < 1.0 or not due):
+            return
+        if done == total and not self.shown:
+            return  # a build that never showed progress does not start now
+        self.shown_at, self.shown = now, True
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = f", about {_duration((total - done) / rate)} left" if rate and done < total else ""
+        line = f"  {done:,}/{total:,} documents ({rate:,.0f}/s{left})"
+        if self.tty:
+            self.out.write(f"\r{line:<72}" + ("\n" if done == total else ""))
+        else:
+            self.out.write(line + "\n")
+        self.out.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"

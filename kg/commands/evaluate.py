@@ -77,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
                 yield item
 
     report = evaluate(args.gold_dir, extract_documents(documents()))
+    if not report.docs:
+        raise KgError(
+            f"no summary matched a gold file in {args.gold_dir} (gold files are paired with summaries by the "
+            "condition's slug or the file name); check that the summaries are the ones the gold describes"
+        )
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
+from kg import _make_callable
 from kg.ingest import Document, Segment, clean
 from kg.records import Condition, Evidence, Mention, Prevalence, Record
 
@@ -306,3 +307,7 @@ def _prevalence(figures: list[tuple[object, Evidence]]) -> list[Prevalence]:
             )
         )
     return out
+
+
+# `kg.extract(...)` calls this module's entry point (see kg/__init__.py)
+_make_callable(__name__)
