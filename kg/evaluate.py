@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kg import link
 from kg.errors import KgError
 from kg.records import Evidence, Prevalence, Record
 
@@ -34,17 +35,6 @@ STOP_WORDS = _words(
     "a an the of in on at to for from by with within without into onto via per versus vs and or nor as than "
     "its their his her this that these those which who whose is are was were be"
 )
-# Words ending in s that are not plurals (the -sis/-us/-ss/-ous/-ics endings are handled by rule).
-_NOT_PLURAL = _words(
-    "diabetes mellitus herpes rabies scabies measles mumps rickets series species news lens pancreas gas "
-    "bias atlas iris asbestos tetanus"
-)
-# Count nouns ending in -ics, which do have a singular (unlike genetics, orthopedics, pediatrics); words in
-# anti-...-ics (antibiotics, antiemetics, antipsychotics) are count nouns too.
-_ICS_PLURALS = _words(
-    "clinics biologics analgesics anesthetics anaesthetics diuretics narcotics mucolytics thrombolytics "
-    "topics characteristics mosaics"
-)
 _POSSESSIVE = re.compile(r"['’]s\b")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -59,25 +49,20 @@ class GoldError(KgError):
 def singular(word: str) -> str:
     """Conservative singular: therapies -> therapy, mutations -> mutation; diabetes, fibrosis, genetics stay.
 
-    Only used to compare labels, so it needs to be consistent rather than grammatical.
+    The project's one singular (`kg.link.singular`: the extractor's rule with the link lexicons of invariant
+    words and irregular plurals on top), after two spellings shared by a singular and its plural are made to
+    meet, because this is only used to compare labels: calorie(s) -> calory, headache(s) -> headach (like
+    approach(es) -> approach).
     """
-    if len(word) <= 3 or word in _NOT_PLURAL:
+    if len(word) <= 3:
         return word
-    # Spellings shared by a singular and its plural, so both sides meet: calorie(s) -> calory, headache(s) ->
-    # headach (like approach(es) -> approach).
     if word.endswith("ie"):
         return word[:-2] + "y"
     if word.endswith("che"):
         return word[:-1]
-    if not word.endswith("s") or word.endswith(("ss", "us", "is", "ous")):
-        return word
-    if word.endswith("ics") and word not in _ICS_PLURALS and not word.startswith("anti"):
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes")):
+    if word.endswith("ches"):
         return word[:-2]
-    return word[:-1]
+    return link.singular(word)
 
 
 @lru_cache(maxsize=65536)

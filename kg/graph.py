@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -185,7 +186,7 @@ def record_quads(record: Record) -> list[Quad]:
     ordered = sorted(enumerate(record.prevalence), key=lambda ip: (ip[1].evidence.start, ip[0]))
     for n, (_, p) in enumerate(ordered, start=1):
         node = _n(PREV[f"{rid}-{n}"])
-        _prevalence(q, node, p)
+        _prevalence(q, node, p, record.prevalence)
         q.add(cond, RKG.prevalence, node)
         ev.add(_n(RKG.prevalence), node, p.evidence, EXTRACTORS["prevalence"])
 
@@ -321,25 +322,119 @@ def _shared(q: _Quads, kind: str, mention: Mention) -> NamedNode | None:
 # ---------------------------------------------------------------------------------------------- prevalence
 
 
+@dataclass(frozen=True, slots=True)
+class _PrevalenceCues:
+    """The patterns of data/lexicons/link-prevalence-types.tsv (its header says how they are used)."""
+
+    population: tuple[tuple[str, re.Pattern[str]], ...]
+    scope: tuple[tuple[str, re.Pattern[str]], ...]
+    boundary: re.Pattern[str] | None
+    shared: re.Pattern[str] | None
+
+
 @lru_cache(maxsize=1)
-def _prevalence_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(type, pattern) from data/lexicons/link-prevalence-types.tsv, tried in order ('point' if none)."""
-    cues = []
-    for row in link._read_tsv(LEXICONS / "link-prevalence-types.tsv", 3):
-        kind, field, pattern = row
-        if kind in PREVALENCE_CLASS and field in ("population", "sentence"):
-            cues.append((f"{kind}:{field}", re.compile(pattern, re.I)))
-    return tuple(cues)
+def _prevalence_cues() -> _PrevalenceCues:
+    population, scope, boundary, shared = [], [], [], []
+    for kind, field, pattern in link._read_tsv(LEXICONS / "link-prevalence-types.tsv", 3):
+        compiled = re.compile(pattern, re.I)
+        if kind in PREVALENCE_CLASS and field == "population":
+            population.append((kind, compiled))
+        elif kind in PREVALENCE_CLASS and field == "scope":
+            scope.append((kind, compiled))
+        elif (kind, field) == ("clause", "boundary"):
+            boundary.append(pattern)
+        elif (kind, field) == ("shared", "connective"):
+            shared.append(pattern)
+    return _PrevalenceCues(
+        tuple(population),
+        tuple(scope),
+        re.compile("|".join(f"(?:{b})" for b in boundary), re.I) if boundary else None,
+        re.compile("|".join(f"(?:{c})" for c in shared), re.I) if shared else None,
+    )
 
 
-def prevalence_type(p: Prevalence) -> str:
-    """'birth', 'incidence' or 'point': birth prevalence counts live births/newborns, incidence new cases per
-    period; anything else is a point prevalence in the population named."""
-    for key, pattern in _prevalence_cues():
-        kind, field = key.split(":")
-        text = (p.population or "") if field == "population" else f"{p.text} {p.evidence.sentence}"
-        if pattern.search(text):
+def _same_sentence(p: Prevalence, q: Prevalence) -> bool:
+    return (q.evidence.start, q.evidence.end, q.evidence.sentence) == (
+        p.evidence.start,
+        p.evidence.end,
+        p.evidence.sentence,
+    )
+
+
+def _located(p: Prevalence, figures: Iterable[Prevalence]) -> tuple[list[tuple[int, int, Prevalence]], int]:
+    """The figures of p's sentence with their spans in it, in text order, and the index of p among them (-1 when
+    p's text is not in its sentence, e.g. a hand-made record). A text given twice takes the next occurrence."""
+    sentence = p.evidence.sentence
+    spans: list[tuple[int, int, Prevalence]] = []
+    mine = -1
+    same = [q for q in figures if q is not p and _same_sentence(p, q)]
+    # longest texts first, each at its first place no other figure holds ("100,000 people" is not the tail of
+    # "2 new cases per 100,000 people" when both are figures of the sentence)
+    for q in sorted([p, *same], key=lambda q: -len(q.text)):
+        pos = sentence.find(q.text) if q.text else -1
+        while pos >= 0 and any(pos < e and s < pos + len(q.text) for s, e, _ in spans):
+            pos = sentence.find(q.text, pos + 1)
+        if pos >= 0:
+            spans.append((pos, pos + len(q.text), q))
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    for i, (_, _, q) in enumerate(spans):
+        if q is p:
+            mine = i
+    return spans, mine
+
+
+def _scope(sentence: str, spans: list[tuple[int, int, Prevalence]], i: int, boundary: re.Pattern[str] | None) -> str:
+    """The words that belong to figure i: from the previous figure (or the last clause boundary before it) to
+    the next figure (or the first clause boundary after it)."""
+    start, end, _ = spans[i]
+    left = spans[i - 1][1] if i > 0 else 0
+    right = spans[i + 1][0] if i + 1 < len(spans) else len(sentence)
+    if boundary is not None:
+        for m in boundary.finditer(sentence, left, start):
+            left = m.end()
+        m = boundary.search(sentence, end, right)
+        if m is not None:
+            right = m.start()
+    return sentence[left:right]
+
+
+def _stated_type(scope: str, cues: _PrevalenceCues) -> str | None:
+    for kind, pattern in cues.scope:
+        if pattern.search(scope):
             return kind
+    return None
+
+
+def prevalence_type(p: Prevalence, figures: Iterable[Prevalence] = ()) -> str:
+    """'birth', 'incidence' or 'point', decided for this figure alone: birth prevalence counts live births or
+    newborns, incidence new cases in a period, anything else is a point prevalence in the population named.
+
+    `figures` are the record's other figures: those read from the same sentence bound this figure's own words
+    (a sentence may give a birth prevalence and a count of people living with the condition). A figure that
+    states no type of its own takes the stated type of a figure it is compared with ("... per million children
+    each year, compared with 1 per million adults"). The cues are data: link-prevalence-types.tsv.
+    """
+    cues = _prevalence_cues()
+    for kind, pattern in cues.population:
+        if p.population and pattern.search(p.population):
+            return kind
+    sentence = p.evidence.sentence
+    spans, i = _located(p, figures)
+    if i < 0:  # the text is not in the sentence: its wording is all there is to go on
+        return _stated_type(f"{p.text} {sentence}", cues) or "point"
+    own = _stated_type(_scope(sentence, spans, i, cues.boundary), cues)
+    if own is not None:
+        return own
+    if cues.shared is not None:
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(spans):
+                continue
+            gap = sentence[spans[min(i, j)][1] : spans[max(i, j)][0]]
+            if not cues.shared.search(gap):
+                continue
+            theirs = _stated_type(_scope(sentence, spans, j, cues.boundary), cues)
+            if theirs in ("incidence", "birth"):
+                return theirs
     return "point"
 
 
@@ -381,9 +476,9 @@ def orphanet_class(low: float | None, high: float | None) -> str | None:
     return "<1 / 1 000 000"
 
 
-def _prevalence(q: _Quads, node: NamedNode, p: Prevalence) -> None:
+def _prevalence(q: _Quads, node: NamedNode, p: Prevalence, figures: tuple[Prevalence, ...]) -> None:
     q.add(node, A, _n(RKG.PrevalenceFigure))
-    kind = prevalence_type(p)
+    kind = prevalence_type(p, figures)
     q.add(node, A, _n(PREVALENCE_CLASS[kind]))
     q.add(node, RKG.prevalenceType, Literal(PREVALENCE_TYPE_LABEL[kind]))
     q.add(node, RKG.statedAs, Literal(p.text))

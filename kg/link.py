@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import importlib.util
 import os
 import re
@@ -29,6 +28,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from kg.errors import KgError
+from kg.extract import slugify
 from kg.records import Record
 from kg.vocab import IDENTIFIER_IRIS
 
@@ -67,41 +67,36 @@ _PUNCT = str.maketrans(
     }
 )
 _EDGE = " \t\r\n.,;:!?\"'()[]{}*•·"
-_LEADING = re.compile(r"^(?:the|a|an|their|its|his|her)\s+")
+_LEADING = frozenset(["the", "a", "an", "their", "its", "his", "her"])
+
+
+def _fold_case_kept(text: str) -> str:
+    """Plain punctuation, Greek letters spelled out, accents dropped where possible; case is left alone (a
+    gene symbol's case is part of its name)."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
+    out = [ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)]
+    return "".join(_GREEK.get(ch.lower(), ch) for ch in unicodedata.normalize("NFC", "".join(out)))
 
 
 def _fold(text: str) -> str:
     """Lower-case, plain punctuation, Greek letters spelled out, accents dropped where possible."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT).lower()
-    text = "".join(_GREEK.get(ch, ch) for ch in text)
-    out = []
-    for ch in unicodedata.normalize("NFKD", text):
-        if unicodedata.combining(ch):
-            continue
-        out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+    return _fold_case_kept(text).lower()
 
 
 def slug(label: str) -> str:
-    """The local name of a minted IRI: lower-case letters and digits joined by '-'.
+    """The local name of a minted IRI: the extractor's `kg.extract.slugify`, the one function that also makes
+    condition ids, so a label gives the same local name wherever it is minted.
 
-    Stable for the same label; labels differing only in case, accents or punctuation share a slug, which is
-    why risk-factor and treatment labels are normalised before they are slugged.
+    Labels differing only in case or punctuation share a slug, which is why risk-factor and treatment labels
+    are normalised (`normalise_label`, which also folds dashes and Greek letters) before they are slugged.
     """
-    folded = _fold(label)
-    out: list[str] = []
-    for ch in folded:
-        out.append(ch if ch.isalnum() and ch != "_" else "-")
-    result = re.sub(r"-+", "-", "".join(out)).strip("-")
-    if not result:  # nothing usable (e.g. only symbols): a short hash keeps the IRI stable and valid
-        result = "x-" + hashlib.sha1(label.encode("utf-8")).hexdigest()[:12]
-    return result
+    return slugify(label)
 
 
 def _clean(label: str) -> str:
     text = re.sub(r"\s+", " ", _fold(label)).strip(_EDGE)
     text = re.sub(r"\s*-\s*", "-", text)  # "x - linked" -> "x-linked"
-    return _LEADING.sub("", text)
+    return re.sub(r"^(?:the|a|an|their|its|his|her)\s+", "", text)
 
 
 def match_key(name: str) -> str:
@@ -139,9 +134,22 @@ def _read_tsv(path: Path, columns: int) -> list[list[str]]:
     return rows
 
 
+class LexiconError(KgError):
+    """A link lexicon holds a line that cannot be used; names the file and the line to fix."""
+
+
 @lru_cache(maxsize=1)
-def _spelling() -> dict[str, str]:
-    return {a.lower(): b.lower() for a, b in _read_tsv(LEXICONS / "link-spelling.tsv", 2)}
+def _spelling() -> tuple[dict[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+    """(whole word -> US spelling, (word pattern, replacement) rules) from link-spelling.tsv and
+    link-spelling-rules.tsv."""
+    words = {a.lower(): b.lower() for a, b in _read_tsv(LEXICONS / "link-spelling.tsv", 2)}
+    rules = []
+    for pattern, repl in _read_tsv(LEXICONS / "link-spelling-rules.tsv", 2):
+        try:
+            rules.append((re.compile(pattern), repl))
+        except re.error as exc:
+            raise LexiconError(f"link-spelling-rules.tsv: {pattern!r} is not a regular expression ({exc})") from exc
+    return words, tuple(rules)
 
 
 @lru_cache(maxsize=1)
@@ -149,82 +157,266 @@ def _invariant() -> frozenset[str]:
     return frozenset(r[0].lower() for r in _read_tsv(LEXICONS / "link-invariant-plurals.txt", 1))
 
 
-@cache
-def _variants(kind: str) -> dict[str, str]:
-    """variant -> canonical label, from `link-variants.tsv` (kind, variant, canonical)."""
-    table: dict[str, str] = {}
-    for k, variant, canonical in _read_tsv(LEXICONS / "link-variants.tsv", 3):
-        if k == kind:
-            table[_basic(variant)] = _basic(canonical)
-    return table
+@lru_cache(maxsize=1)
+def _irregular() -> dict[str, str]:
+    return {a.lower(): b.lower() for a, b in _read_tsv(LEXICONS / "link-irregular-plurals.tsv", 2)}
 
 
-@cache
-def _categories(kind: str) -> tuple[dict[str, str], dict[str, str], tuple[tuple[str, str], ...]]:
-    """(whole-phrase terms, head words, cue words) -> category for a kind.
-
-    Terms and heads come from the extractor's lexicons (so both stages agree) and from `link-categories.tsv`;
-    cue words (a whole word, 'prefix*', '*suffix' or a regular expression a word must match) are tried in
-    file order when nothing else decided.
-    """
-    prefix = "risk" if kind == "risk_factor" else "treatment"
-    allowed = RISK_CATEGORIES if kind == "risk_factor" else TREATMENT_CATEGORIES
-    terms: dict[str, str] = {}
-    heads: dict[str, str] = {}
-    for term, cat in _read_tsv(LEXICONS / f"{prefix}-terms.tsv", 2):
-        if cat in allowed:
-            terms.setdefault(_basic(term), cat)
-    for head, cat in _read_tsv(LEXICONS / f"{prefix}-heads.tsv", 2):
-        if cat in allowed:
-            heads.setdefault(_singular(_clean(head)), cat)
-    cues: list[tuple[str, str]] = []
-    for k, how, word, cat in _read_tsv(LEXICONS / "link-categories.tsv", 4):
-        if k != kind or cat not in allowed:
-            continue
-        if how == "term":
-            terms[_basic(word)] = cat  # ours override: they fix a case the extractor's lexicon gets wrong
-        elif how == "head":
-            heads[_singular(_clean(word))] = cat
-        elif how == "cue":
-            cues.append((word.lower(), cat))
-        elif how == "regex":  # kept as a pattern: a cue that matches whole words
-            cues.append(("re:" + word, cat))
-    return terms, heads, tuple(cues)
+@lru_cache(maxsize=1)
+def _case_forms() -> dict[str, str]:
+    """lower-case word -> the case it is always written in ("x-linked" -> "X-linked"), link-case.txt."""
+    return {w.lower(): w for row in _read_tsv(LEXICONS / "link-case.txt", 1) for w in row[0].split()}
 
 
-def _singular(word: str) -> str:
-    """English plural -> singular for the last word of a label; invariant words (diabetes, genetics) stay."""
-    if len(word) <= 3 or word in _invariant() or not word.endswith("s") or not word.isalpha():
+# ------------------------------------------------------------------------------------------ symbols, words
+
+
+def _symbol_part(part: str, standalone: bool) -> bool:
+    """Is one hyphen-separated part of a word a symbol (kept in its case)? Letters with digits (ATP7B, 7q11.23,
+    F508del, B*51), a capital after the first character (KRAS, MuSK, mTOR), or a lone capital letter standing
+    as a word of its own (factor V, vitamin D)."""
+    has_alpha = any(c.isalpha() for c in part)
+    if has_alpha and any(c.isdigit() for c in part):
+        return True
+    if any(c.isupper() for c in part[1:]):
+        return True
+    return standalone and len(part) == 1 and part.isupper()
+
+
+def is_symbol(word: str) -> bool:
+    """A gene symbol, acronym, allele, variant or chromosome band (every hyphen part of it a symbol, or a
+    word listed in link-case.txt): written in its own case and never made singular."""
+    if word.lower() in _case_forms():
+        return True
+    parts = [p for p in word.split("-") if p]
+    return bool(parts) and all(_symbol_part(p, "-" not in word) for p in parts)
+
+
+def _case_word(word: str, first: bool) -> str:
+    """A word as the canonical label writes it: its listed form, symbols as written, the rest lower case."""
+    listed = _case_forms().get(word.lower())
+    if listed is not None:
+        return listed
+    if len(word) == 1 and word.isalpha():
+        if first or word in "aA":
+            return word.lower()  # "A" at the start is an article, not a symbol
+        return word.upper()  # "vitamin d", "factor v": a lone letter is a name, the same whatever its case
+    standalone = "-" not in word
+    return "-".join(p if _symbol_part(p, standalone) else p.lower() for p in word.split("-"))
+
+
+def _unshout(words: list[str]) -> list[str]:
+    """A label written all in capitals ("MATERNAL DIABETES MELLITUS": three or more words of four letters or
+    more, no lower-case letter) is lower-cased, except listed words, lone letters and parts with digits. Decided
+    on the cased words, so a label that comes out of this is never taken for shouting again."""
+    plain = [w for w in words if len(w) > 1 and w.lower() not in _case_forms()]
+    if sum(1 for w in plain if sum(c.isalpha() for c in w) >= 4) < 3 or any(c.islower() for w in plain for c in w):
+        return words
+    return [
+        w if w not in plain else "-".join(p if any(c.isdigit() for c in p) else p.lower() for p in w.split("-"))
+        for w in words
+    ]
+
+
+def singular(word: str) -> str:
+    """The project's singular of a label's head word: `kg.extract.phrases.singular` (the extractor's), with our
+    lexicons on top: symbols never change (KRAS is not the plural of "kra"), invariant words stay
+    (link-invariant-plurals.txt) and irregular plurals are looked up (link-irregular-plurals.tsv)."""
+    last = word.rsplit("-", 1)[-1]
+    if not last or is_symbol(word) or _symbol_part(last, False):
         return word
-    for suffix, repl in (
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ches", "ch"),
-        ("shes", "sh"),
-        ("xes", "x"),
-        ("oses", "osis"),
-    ):
-        if word.endswith(suffix):
-            return word[: -len(suffix)] + repl
-    if word.endswith(("ss", "us", "is", "ics", "ous")):
+    low = word.lower()
+    if low in _invariant() or last.lower() in _invariant():
         return word
-    return word[:-1]
+    irregular = _irregular().get(low)
+    if irregular is not None:
+        return irregular
+    from kg.extract.phrases import singular as extractor_singular  # spaCy is imported only when labels are
+
+    return extractor_singular(word)
 
 
-def _basic(label: str) -> str:
-    """Cleaned, spelling-normalised, last word singular: the form lexicon entries are compared in."""
-    words = _clean(label).split(" ")
-    spelling = _spelling()
-    words = [spelling.get(w, w) for w in words]
-    if words and words[-1]:
-        words[-1] = _singular(words[-1])
+def _spell(part: str) -> str:
+    """US spelling of one lower-case word part: the whole-word table, else the pattern rules in order."""
+    words, rules = _spelling()
+    if part in words:
+        return words[part]
+    for pattern, repl in rules:
+        if pattern.fullmatch(part):
+            part = pattern.sub(repl, part, count=1)
+    return part
+
+
+def _spell_word(word: str) -> str:
+    """US spelling of a cased word: symbols untouched; a word with a symbol part ("anti-TNF") has only its
+    plain parts spelled; otherwise the whole word (a rule may join "anti-seizure"), then each hyphen part."""
+    if is_symbol(word):
+        return word
+    parts = word.split("-")
+    if any(p and _symbol_part(p, False) for p in parts):
+        return "-".join(p if not p or _symbol_part(p, False) else _spell(p) for p in parts)
+    spelled = _spell(word)
+    if "-" in spelled and " " not in spelled:
+        spelled = "-".join(_spell(p) if p else p for p in spelled.split("-"))
+    return spelled
+
+
+def _words(label: str) -> str:
+    """Folded, cased, spelled and singular: the form the rules and tables see."""
+    # brackets around whole words go ("a new (de novo) change"); inside a word they are notation: t(11;22)
+    text = re.sub(r"(?:^|(?<=\s))\(([^()]*)\)(?=\s|$)", r"\1", _fold_case_kept(label))
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*-\s*", "-", text)  # "x - linked" -> "x-linked"
+    while True:  # edges and leading determiners, until neither is left ("the (new) ...")
+        before = text
+        text = text.strip(_EDGE)
+        head, _, rest = text.partition(" ")
+        if rest and head.lower() in _LEADING:
+            text = rest
+        if text == before:
+            break
+    words = [w for w in text.split(" ") if w]
+    if not words:
+        return ""
+    words = _unshout([_case_word(w, i == 0) for i, w in enumerate(words)])
+    words = " ".join(_spell_word(w) for w in words).split(" ")
+    words[-1] = singular(words[-1])
     return " ".join(words)
 
 
+# --------------------------------------------------------------------------------------- rules and tables
+
+_BUILTIN_GROUPS = {"SYM": r"(?P<sym>[^ ]+)", "SYM2": r"(?P<sym2>[^ ]+)", "DRUG": r"(?P<drug>[^ ]+(?: [^ ]+){0,2})"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    replacement: str
+
+
+@cache
+def _rules(kind: str) -> tuple[_Rule, ...]:
+    """The rewriting rules of link-rules.tsv for a kind, in file order (see the file's header)."""
+    macros: dict[str, str] = {}
+    rules = []
+    path = LEXICONS / "link-rules.tsv"
+    for n, (k, pattern, replacement) in enumerate(_read_tsv(path, 3), start=1):
+        if k == "define":
+            macros[pattern] = replacement
+            continue
+        if k not in (kind, "*"):
+            continue
+        expanded = pattern
+        for _ in range(5):  # macros may use macros
+            expanded = re.sub(r"\{([A-Z][A-Z0-9]*)\}", lambda m, n=n: _expand(m[1], macros, path, n), expanded)
+        try:
+            rules.append(_Rule(re.compile(expanded, re.I), replacement))
+        except re.error as exc:
+            raise LexiconError(f"{path.name}: rule {pattern!r} is not a regular expression ({exc})") from exc
+    return tuple(rules)
+
+
+def _expand(name: str, macros: dict[str, str], path: Path, n: int) -> str:
+    if name in _BUILTIN_GROUPS:
+        return _BUILTIN_GROUPS[name]
+    if name not in macros:
+        raise LexiconError(f"{path.name}: rule {n} uses {{{name}}}; add a line 'define<TAB>{name}<TAB>regex' before it")
+    return f"(?:{macros[name]})"
+
+
+def _is_gene_word(word: str) -> bool:
+    """A symbol by its shape (KRAS, HLA-B*51, V600E), not merely a word of link-case.txt (DNA, X-linked)."""
+    parts = [p for p in word.split("-") if p]
+    standalone = "-" not in word
+    return (
+        bool(parts)
+        and word.lower() not in _case_forms()
+        and all(_symbol_part(p, standalone) for p in parts)
+        and any(c.isalpha() for c in word)
+    )
+
+
+@lru_cache(maxsize=1)
+def _drugs() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+    """Medicines the extractor knows: drugs.txt (whole names) and drug-stems.txt (INN stems, words of 7+)."""
+    names = frozenset(r[0].lower() for r in _read_tsv(LEXICONS / "drugs.txt", 1))
+    stems = tuple(re.compile(r[0]) for r in _read_tsv(LEXICONS / "drug-stems.txt", 1))
+    return names, stems
+
+
+def _is_drug(text: str) -> bool:
+    names, stems = _drugs()
+    low = text.lower()
+    if low in names:
+        return True
+    return " " not in low and len(low) >= 7 and low.isalpha() and any(s.fullmatch(low) for s in stems)
+
+
+def _apply_rules(kind: str, text: str) -> str:
+    """Each rule whose pattern matches the whole label rewrites it (in order; a rewritten label goes on to
+    the next rule). A `{SYM}` group must be a symbol and a `{DRUG}` group a known medicine, else the rule
+    does not apply."""
+    for rule in _rules(kind):
+        m = rule.pattern.fullmatch(text)
+        if m is None:
+            continue
+        groups = m.groupdict()
+        if any(groups.get(g) is not None and not _is_gene_word(groups[g]) for g in ("sym", "sym2")):
+            continue
+        if groups.get("drug") is not None and not _is_drug(groups["drug"]):
+            continue
+        text = re.sub(r"\s+", " ", m.expand(rule.replacement)).strip()
+    return text
+
+
+def _one_pass(kind: str, label: str) -> str:
+    text = _words(label)
+    if not text:
+        return text
+    text = _apply_rules(kind, text)
+    words = text.split(" ")
+    words[-1] = singular(words[-1])  # a rule may leave a new head word
+    return " ".join(words)
+
+
+@lru_cache(maxsize=1 << 14)
+def _canonical_form(kind: str, label: str) -> str:
+    """The canonical label before the variant table: folded, cased, spelled, singular, rewritten by rules; run
+    again until nothing changes (a singular can uncover an edge to strip), so a canonical label is its own."""
+    text = _one_pass(kind, label)
+    for _ in range(3):
+        again = _one_pass(kind, text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+@cache
+def _variants(kind: str) -> dict[str, str]:
+    """lower-case canonical form of a variant -> canonical label, from `link-variants.tsv` (kind, variant,
+    canonical); chains (a canonical that is itself listed as a variant) are followed to their end."""
+    table: dict[str, str] = {}
+    for k, variant, canonical in _read_tsv(LEXICONS / "link-variants.tsv", 3):
+        if k == kind:
+            table[_canonical_form(kind, variant).lower()] = _canonical_form(kind, canonical)
+    resolved = {}
+    for key, value in table.items():
+        seen = {key}
+        while value.lower() in table and value.lower() not in seen:
+            seen.add(value.lower())
+            value = table[value.lower()]
+        resolved[key] = value
+    return resolved
+
+
 def normalise_label(kind: str, label: str) -> str:
-    """The canonical label of a mention: lower-case, plain punctuation, US spelling, singular, and the
-    lexicon's canonical form where it lists this phrase as a variant ("diabetes in the mother" -> "maternal
-    diabetes").
+    """The canonical label of a mention, which names its shared node: plain punctuation, ordinary words lower
+    case but symbols (genes, alleles, acronyms, chromosome bands) as written, US spelling, head word singular,
+    the general rewriting rules of link-rules.tsv ("mutations in the DMD gene" -> "DMD", "new mutation" ->
+    "de novo mutation", "liver transplant" -> "liver transplantation"), then the variant table
+    link-variants.tsv ("diabetes in the mother" -> "maternal diabetes").
 
     Risk factors and treatment areas with the same canonical label are one node across all summaries. Synonyms
     are only cleaned and lower-cased (they are names: no singular, no spelling change).
@@ -233,8 +425,51 @@ def normalise_label(kind: str, label: str) -> str:
         raise ValueError(f"unknown label kind {kind!r}; expected one of {', '.join(KINDS)}")
     if kind == "synonym":
         return _clean(label)
-    basic = _basic(label)
-    return _variants(kind).get(basic, basic)
+    return _normalised(kind, label)
+
+
+@lru_cache(maxsize=1 << 14)
+def _normalised(kind: str, label: str) -> str:
+    form = _canonical_form(kind, label)
+    return _variants(kind).get(form.lower(), form)
+
+
+@cache
+def _categories(
+    kind: str,
+) -> tuple[dict[str, str], dict[str, str], tuple[tuple[str, str], ...], str | None]:
+    """(whole canonical labels, head words, cue words, category of a label made only of symbols) for a kind.
+
+    Terms and heads come from the extractor's lexicons (so both stages agree) and from `link-categories.tsv`;
+    cue words (a whole word, 'prefix*', '*suffix' or a regular expression a word must match) are tried in
+    file order when nothing else decided. Everything is compared in lower case.
+    """
+    prefix = "risk" if kind == "risk_factor" else "treatment"
+    allowed = RISK_CATEGORIES if kind == "risk_factor" else TREATMENT_CATEGORIES
+    terms: dict[str, str] = {}
+    heads: dict[str, str] = {}
+    for term, cat in _read_tsv(LEXICONS / f"{prefix}-terms.tsv", 2):
+        if cat in allowed:
+            terms.setdefault(normalise_label(kind, term).lower(), cat)
+    for head, cat in _read_tsv(LEXICONS / f"{prefix}-heads.tsv", 2):
+        if cat in allowed:
+            heads.setdefault(singular(head.lower()), cat)
+    cues: list[tuple[str, str]] = []
+    symbols: str | None = None
+    for k, how, word, cat in _read_tsv(LEXICONS / "link-categories.tsv", 4):
+        if k != kind or cat not in allowed:
+            continue
+        if how == "term":
+            terms[normalise_label(kind, word).lower()] = cat  # ours override: they fix the extractor's lexicon
+        elif how == "head":
+            heads[singular(word.lower())] = cat
+        elif how == "cue":
+            cues.append((word.lower(), cat))
+        elif how == "regex":  # kept as a pattern: a cue that matches whole words
+            cues.append(("re:" + word, cat))
+        elif how == "symbols":
+            symbols = cat
+    return terms, heads, tuple(cues), symbols
 
 
 def category(kind: str, label: str) -> str:
@@ -243,10 +478,14 @@ def category(kind: str, label: str) -> str:
     if kind not in ("risk_factor", "treatment_area"):
         raise ValueError(f"category() needs kind 'risk_factor' or 'treatment_area', not {kind!r}")
     canon = normalise_label(kind, label)
-    terms, heads, cues = _categories(kind)
-    if canon in terms:
-        return terms[canon]
+    terms, heads, cues, symbols = _categories(kind)
+    low = canon.lower()
+    if low in terms:
+        return terms[low]
     words = canon.split(" ")
+    if symbols is not None and all(_is_gene_word(w) for w in words):
+        return symbols
+    words = low.split(" ")
     if words[-1] in heads:
         return heads[words[-1]]
     for cue, cat in cues:

@@ -325,3 +325,149 @@ def test_empty_or_duplicate_names_add_nothing() -> None:
     assert objects(quads, cond, SCHEMA.riskFactor) == []
     counts = Counter(q.predicate for q in quads)
     assert counts[ALT] == 1
+
+
+# ------------------------------------------------------------------- prevalence type, decided per figure
+
+
+def _figures(sentence: str, *figures: tuple[str, str | None]) -> list[Prevalence]:
+    """Prevalence records for figures (their text as written, population) of one sentence."""
+    ev = Evidence(sentence, 100, 100 + len(sentence))
+    return [Prevalence(text, 1e-5, 1e-5, pop, None, None, ev) for text, pop in figures]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figures", "expected"),
+    [
+        (
+            "It occurs in 1 in 20,000 live births, and 0.5 per 100,000 adults are newly diagnosed each year.",
+            [("1 in 20,000 live births", "live births"), ("0.5 per 100,000 adults", "adults")],
+            ["birth", "incidence"],
+        ),
+        (
+            "It affects about 1 in 10,000 live births, and around 3,000 people in the UK live with it.",
+            [("1 in 10,000 live births", "live births"), ("3,000 people", "people")],
+            ["birth", "point"],
+        ),
+        (
+            "Population studies record roughly 1 to 2 new cases per 100,000 people each year, and around 10 per "
+            "100,000 people are living with it at any one time.",
+            [("1 to 2 new cases per 100,000 people", "people"), ("10 per 100,000 people", "people")],
+            ["incidence", "point"],
+        ),
+        (
+            "Estimates place the prevalence at about 12 to 13 per million people, with around 1.3 new cases per "
+            "million people each year.",
+            [("12 to 13 per million people", "people"), ("1.3 new cases per million people", "people")],
+            ["point", "incidence"],
+        ),
+        (
+            "In Europe about 1 to 2 new cases per 100,000 people are diagnosed every year, and approximately "
+            "30,000 people in the United States are living with ALS at any one time.",
+            [("1 to 2 new cases per 100,000 people", "people"), ("30,000 people", "people")],
+            ["incidence", "point"],
+        ),
+        (
+            "OI is estimated to occur in about 1 in 15,000 to 1 in 20,000 births, and population surveys put its "
+            "overall prevalence at roughly 6 to 7 per 100,000 people.",
+            [("1 in 15,000 to 1 in 20,000 births", "births"), ("6 to 7 per 100,000 people", "people")],
+            ["birth", "point"],
+        ),
+        (
+            # a comparison states the period once: the figure compared with a yearly rate is a yearly rate too
+            "Registry data point to roughly 4 to 5 new cases per million children each year, compared with 1 to "
+            "2 per million adults.",
+            [("4 to 5 new cases per million children", "children"), ("1 to 2 per million adults", "adults")],
+            ["incidence", "incidence"],
+        ),
+        (
+            "Surveys in Japan have counted more than 300 per 100,000 children under five, compared with around 25 "
+            "per 100,000 children under five each year in the United States.",
+            [("more than 300 per 100,000 children", "children"), ("25 per 100,000 children", "children")],
+            ["incidence", "incidence"],
+        ),
+        (
+            "The condition affects roughly 1 in 3,500 to 1 in 5,000 males at birth.",
+            [("1 in 3,500 to 1 in 5,000 males", "males")],
+            ["birth"],
+        ),
+        (
+            "Turner syndrome affects about 1 in 2,000 to 1 in 2,500 live-born girls.",
+            [("1 in 2,000 to 1 in 2,500 live-born girls", "live-born girls")],
+            ["birth"],
+        ),
+        (
+            "Incidence is usually quoted at about 1 in 100,000 live births.",
+            [("1 in 100,000 live births", "live births")],
+            ["birth"],  # what is counted decides: a share of births is a birth prevalence
+        ),
+        (
+            "Roughly 2,500 people in the United States are diagnosed each year, and across all sites it occurs at "
+            "about 1 per 100,000 people per year there.",
+            [("2,500 people", "people"), ("1 per 100,000 people", "people")],
+            ["incidence", "incidence"],
+        ),
+        (
+            # the second figure's text is also the tail of the first: each is found at its own place
+            "About 2 new cases per 100,000 people are diagnosed each year, and approximately 100,000 people in the "
+            "United States are living with the condition.",
+            [("2 new cases per 100,000 people", "people"), ("100,000 people", "people")],
+            ["incidence", "point"],
+        ),
+        (
+            "Surveys in Turkey report between 20 and 420 per 100,000 people, while the figure in the United "
+            "States is nearer 5 per 100,000 people.",
+            [("between 20 and 420 per 100,000 people", "people"), ("5 per 100,000 people", "people")],
+            ["point", "point"],
+        ),
+    ],
+)
+def test_prevalence_type_is_decided_per_figure(
+    sentence: str, figures: list[tuple[str, str | None]], expected: list[str]
+) -> None:
+    records = _figures(sentence, *figures)
+    assert [prevalence_type(p, records) for p in records] == expected
+
+
+def test_each_figure_of_a_sentence_gets_its_own_class_in_the_graph() -> None:
+    sentence = "It affects about 1 in 10,000 live births, and around 3,000 people in the UK live with it."
+    text = SEED_TEXT + " " + sentence
+    start = len(SEED_TEXT) + 1
+    ev = Evidence(sentence, start, start + len(sentence))
+    assert text[ev.start : ev.end] == sentence
+    births = Prevalence("1 in 10,000 live births", 1e-4, 1e-4, "live births", None, None, ev)
+    people = Prevalence("3,000 people", None, None, "people", 3000, "UK", ev)
+    quads = record_quads(seed_record(prevalence=(births, people)))
+    first, second = n(PREV["sacral-agenesis-1"]), n(PREV["sacral-agenesis-2"])
+    assert set(objects(quads, first, _RDF.type)) == {n(RKG.PrevalenceFigure), n(RKG.BirthPrevalence)}
+    assert set(objects(quads, second, _RDF.type)) == {n(RKG.PrevalenceFigure), n(RKG.PointPrevalence)}
+    assert objects(quads, second, RKG.prevalenceType) == [Literal("point prevalence")]
+
+
+# --------------------------------------------------------------------------- genes as joinable shared nodes
+
+
+def test_a_gene_is_one_node_labelled_by_its_symbol() -> None:
+    a = seed_record("doc-a", risk_factors=(Mention("DMD gene variant", ev("maternal diabetes")),))
+    b = seed_record("doc-b", risk_factors=(Mention("mutations in the DMD gene", ev("maternal diabetes")),))
+    c = seed_record("doc-c", risk_factors=(Mention("KRAS", ev("maternal diabetes")),))
+    dmd = n(RISK["dmd"])
+    for record in (a, b):
+        quads = record_quads(record)
+        assert objects(quads, n(COND[record.id]), SCHEMA.riskFactor) == [dmd]
+        assert objects(quads, dmd, _SKOS.prefLabel) == [Literal("DMD", language="en")]
+        assert n(RKG.GeneticRiskFactor) in objects(quads, dmd, _RDF.type)
+    quads = record_quads(c)
+    kras = n(RISK["kras"])
+    assert risk_factor_node("KRAS") == kras
+    assert objects(quads, kras, _SKOS.prefLabel) == [Literal("KRAS", language="en")]
+    assert n(RKG.GeneticRiskFactor) in objects(quads, kras, _RDF.type)
+
+
+def test_de_novo_wordings_in_different_documents_share_one_node() -> None:
+    wordings = ["de novo variant", "new mutation", "spontaneous new variant", "brand-new germline variant"]
+    nodes = set()
+    for i, wording in enumerate(wordings):
+        record = seed_record(f"doc-{i}", risk_factors=(Mention(wording, ev("maternal diabetes")),))
+        nodes.update(objects(record_quads(record), n(COND[record.id]), SCHEMA.riskFactor))
+    assert nodes == {n(RISK["de-novo-mutation"])}
