@@ -59,6 +59,7 @@ STAGES = (
     "trig",
     "jsonld",
     "records",
+    "kgx",
     "store",
     "remote",
     "html",

@@ -452,3 +452,15 @@ def test_command_json(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_command_rejects_a_bad_threshold(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", str(corpus / "gold"), "--min-f1", "90"]) == 64
     assert "outside 0..1" in capsys.readouterr().err
+
+
+def test_command_fails_when_no_summary_matches_a_gold_file(
+    corpus: Path, builders: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "moon-fever.txt").write_text((corpus / "summaries" / "sacral-agenesis.txt").read_text())
+    builders["moon-fever"] = lambda source: sacral(source, id="moon-fever", condition=Condition("Moon fever"))
+    assert main(["evaluate", str(corpus / "gold"), str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "no summary matched a gold file" in err and len(err.strip().splitlines()) == 1
