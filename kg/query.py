@@ -150,6 +150,53 @@ def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
     return Literal(value)
 
 
+def required_params(query: str) -> dict[str, str]:
+    """The parameters a query's header comment marks as required, as {name: what the header says about it}.
+
+    A canned query (queries/*.rq) whose question needs a value says so on its parameter's line,
+    `#   ?condition  required; a condition IRI such as cond:rett-syndrome.`, because without it the query would
+    answer a different question (every row of the graph, not one condition's). Only the leading comment block
+    counts; a query without a header requires nothing.
+    """
+    header: list[str] = []
+    for line in query.splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line[1:])
+    found: dict[str, str] = {}
+    in_params = False
+    current: str | None = None
+    for line in header:
+        text = line.strip()
+        if text.startswith("Parameters:"):
+            in_params, current = True, None
+            continue
+        if not in_params:
+            continue
+        if not text:
+            break
+        match = re.match(r"\?(\w+)\s+(.*)$", text)
+        if match:
+            current = None
+            required = re.match(r"required\b[;:,.]?\s*(.*)$", match[2])
+            if required:
+                current = match[1]
+                found[current] = required[1]
+        elif current is not None and line.startswith(" " * 6):
+            found[current] = f"{found[current]} {text}".strip()
+    return found
+
+
+def check_required(query: str, bound: Mapping[str, object], name: str = "") -> None:
+    """Refuse to run a query without a parameter its header marks as required, saying what to pass (the first
+    sentence of the header's description of it, which gives an example)."""
+    for param, description in required_params(query).items():
+        if param not in bound:
+            first = re.split(r"\.\s+(?=[A-Z(])", description, maxsplit=1)[0].strip().rstrip(".")
+            what = f", {first}" if first else ""
+            raise QueryError(f"{_at(name)}this query needs ?{param}{what}; pass it with --param {param}=VALUE")
+
+
 def bind_params(query: str, params: Mapping[str, str | Term] | None) -> dict[str, Term]:
     """Parameters as {variable: term}; each must name a variable of the query."""
     bound: dict[str, Term] = {}
@@ -185,9 +232,11 @@ def run_query(
     `source`: a pyoxigraph Store, an rdflib Graph/Dataset, a build folder or RDF file path, or None for the
     last build. `params` bind variables to RDF terms (strings are read by `parse_term`). `default_prefixes`
     are usable without a PREFIX line (our vocabulary's); a query's own PREFIX lines win. `name` is used in
-    error messages.
+    error messages. A query whose header marks a parameter as required (`required_params`) is refused
+    without it.
     """
     bound = bind_params(query, params)
+    check_required(query, bound, name)
     if isinstance(source, rdflib.Graph):
         return _run_rdflib(query, source, bound, name=name, default_prefixes=default_prefixes)
     if source is None:

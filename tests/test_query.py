@@ -21,6 +21,7 @@ from kg.query import (
     parse_param_args,
     parse_term,
     read_query,
+    required_params,
     run_query,
 )
 
@@ -248,3 +249,45 @@ def test_cli_uses_the_last_build_by_default(
     pointer.write_text(str(build_of("angelman-syndrome")) + "\n", encoding="utf-8")
     assert main(["query", CONDITIONS, "--format", "csv"]) == 0
     assert capsys.readouterr().out.split() == ["c", str(vocab.COND["angelman-syndrome"])], "the recorded build wins"
+
+
+NEEDS_CONDITION = """# A query that needs a condition
+#
+# Parameters:
+#   ?c  required; a condition IRI such as cond:rett-syndrome. (Without it the query lists every condition.)
+#   ?l  optional; a label.
+#
+# Columns: c, l.
+SELECT ?c ?l WHERE { ?c a rkg:RareCondition ; skos:prefLabel ?l }
+"""
+
+
+def test_the_header_says_which_parameters_are_required() -> None:
+    assert required_params(NEEDS_CONDITION) == {
+        "c": "a condition IRI such as cond:rett-syndrome. (Without it the query lists every condition.)"
+    }
+    assert required_params(NEEDS_CONDITION.replace("required;", "optional;")) == {}
+    assert required_params("SELECT ?c WHERE { ?c ?p ?o }") == {}, "no header, nothing required"
+    below_the_header = "# Title\n#\n# Parameters:\n#   ?c  optional.\n" + "SELECT ?c WHERE { }\n# ?x  required; no\n"
+    assert required_params(below_the_header) == {}, "only the leading comment block counts"
+
+
+def test_a_required_parameter_must_be_given(mini: Store) -> None:
+    with pytest.raises(QueryError) as caught:
+        run_query(NEEDS_CONDITION, mini, {"l": '"Rett syndrome"@en'}, name="q.rq")
+    assert str(caught.value) == (
+        "q.rq: this query needs ?c, a condition IRI such as cond:rett-syndrome; pass it with --param c=VALUE"
+    )
+    found = run_query(NEEDS_CONDITION, mini, {"c": "cond:rett-syndrome"})
+    assert [str(r[1].value) for r in found.rows] == ["Rett syndrome"]
+
+
+def test_cli_explains_a_missing_required_parameter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    query = tmp_path / "needs.rq"
+    query.write_text(NEEDS_CONDITION, encoding="utf-8")
+    assert main(["query", str(query), "--graph", str(MINI)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"kg query: {query}: this query needs ?c, a condition IRI such as cond:rett-syndrome")
+    assert err.count("\n") == 1, "one line"
+    assert main(["query", str(query), "--graph", str(MINI), "--param", "c=cond:rett-syndrome", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == f"{vocab.COND['rett-syndrome']},Rett syndrome"
