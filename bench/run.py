@@ -535,10 +535,13 @@ def time_queries(
 
 
 def load_queries(folder: Path) -> list[tuple[str, str, dict[str, str]]]:
+    from kg.query import required_params
+
     out = []
     for path in sorted(folder.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        out.append((path.stem, text, {}))
+        if not required_params(text):  # a query that needs a parameter has no unbound form
+            out.append((path.stem, text, {}))
         example = query_examples(text)
         if example:
             out.append((path.stem, text, example))
