@@ -131,8 +131,8 @@ def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
 
     `<iri>`, `http://…`, a prefixed name with a known prefix (`cond:rett-syndrome`), a Turtle literal
     (`"x"@en`, `"1e-5"^^xsd:double`), a number (`1e-4`) or `true`/`false` are read with a real Turtle parser,
-    which must find exactly one object term; anything else (`Rett syndrome`, `ORPHA:778`, `1-9 / 100 000`) is
-    a plain string.
+    which must find exactly one object term; anything else (`Rett syndrome`, `ORPHA:778`, `1-9 / 100 000`,
+    `<1 / 1 000 000`) is a plain string.
     """
     text = value.strip()
     if _ABSOLUTE_IRI.match(text):
@@ -145,7 +145,8 @@ def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
         triples = []
     if len(triples) == 1 and str(triples[0].subject) == "<urn:kg:s>" and not isinstance(triples[0].object, BlankNode):
         return triples[0].object
-    if text.startswith(("<", '"', "'")):
+    iri_like = text.startswith("<") and text.endswith(">") and not any(c.isspace() for c in text)
+    if iri_like or text.startswith(('"', "'")):  # "<1 / 1 000 000" (an Orphanet class) is a plain string
         raise QueryError(f"parameter value {value!r} is not a valid IRI or literal; check its quotes and brackets")
     return Literal(value)
 

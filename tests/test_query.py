@@ -48,6 +48,7 @@ def mini() -> Store:
         ("Rett syndrome", Literal("Rett syndrome")),
         ("ORPHA:778", Literal("ORPHA:778")),  # not one of our prefixes: an identifier string
         ("1-9 / 100 000", Literal("1-9 / 100 000")),
+        ("<1 / 1 000 000", Literal("<1 / 1 000 000")),  # an Orphanet class, not a broken IRI
         ("cond:a <urn:x:p> <urn:x:o>", Literal("cond:a <urn:x:p> <urn:x:o>")),  # two terms are not one value
     ],
 )
@@ -58,6 +59,8 @@ def test_parameter_values_are_read_as_one_rdf_term(value: str, expected: object)
 def test_a_malformed_quoted_value_is_an_error_not_a_string() -> None:
     with pytest.raises(QueryError, match="not a valid IRI or literal"):
         parse_term('"unterminated')
+    with pytest.raises(QueryError, match="not a valid IRI or literal"):
+        parse_term("<not an iri>x>".replace(" ", ""))
 
 
 def test_prefixes_declared_by_the_query_are_usable_in_parameters(mini: Store) -> None:
