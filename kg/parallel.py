@@ -8,7 +8,7 @@ per-document pipeline and returns only compact bytes: the record's JSON line and
 N-Quads (plus the chunk's flat triples as a sorted N-Triples run, ready for the external merge in `kg.build`).
 Measured numbers are in BENCHMARKS.md.
 
-A chunk is a few documents: large enough that validation (pyshacl, which has a per-call cost) runs on a batch,
+A chunk is a few documents: large enough that validation (SHACL compiled to SPARQL, with a per-call cost) runs on a batch,
 small enough that workers stay busy and memory stays flat however many documents a build reads.
 """
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from kg.validate import ValidationReport
 
 EXECUTORS = ("serial", "processes", "dask")
-CHUNK_DOCS = 16  # documents per task; also the validation batch (pyshacl's cost per document grows with the batch)
+CHUNK_DOCS = 16  # documents per task; also the validation batch (about 5 ms per call to prepare the queries)
 # A pool worker is replaced after this many chunks (about 4,000 summaries): spaCy's vocabulary keeps every new
 # string it meets (condition names, gene symbols), about 1.3 KB per summary, so a worker's memory would otherwise
 # grow with the input; a fresh worker costs about a second of warm-up.

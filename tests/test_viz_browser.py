@@ -1,6 +1,7 @@
 """The network page as a person meets it: opened from disk in headless Chromium (Debian's chromium and
 chromedriver, driven by selenium; see kg/outputs/browser.py). No console errors, no network requests, every node
-drawn, the search focuses a condition, hostile summary text shows as text, and a 5,000-node page opens."""
+drawn, the search focuses a condition, hostile summary text shows as text, an overview says what it leaves out and
+tells how to draw the rest, and a 5,000-node page opens."""
 
 from __future__ import annotations
 
@@ -143,9 +144,46 @@ def test_small_page_offline_complete_searchable_and_safe(driver: Any, tmp_path: 
     assert browser.requests(driver, page) == []
 
 
+def test_overview_says_what_it_leaves_out_and_how_to_draw_it(driver: Any, tmp_path: Path) -> None:
+    page = tmp_path / "overview.html"
+    store = synthetic_store(300)
+    summary = viz.write_html(store, page, max_nodes=120)
+    assert summary.overview
+    _open(driver, page)
+    assert browser.console_errors(driver) == []
+    assert browser.requests(driver, page) == [page.resolve().as_uri()]
+    assert driver.find_element("id", "overview").text == summary.overview
+    assert driver.execute_script("return rkg.network.body.nodeIndices.length") == summary.nodes
+    missing = driver.execute_script(
+        "for (let i = 0; i < 300; i++) { const id = 'cond:condition-' + String(i).padStart(6, '0');"
+        "  if (rkg.nodes.get(id) === null) return id; }"
+    )
+    assert missing
+    # a condition left off the page is still found, by name, and the page says how to draw it
+    net = viz.read_network(store)
+    name = net.labels[net.index["https://w3id.org/rare-kg/condition/" + missing.split(":", 1)[1]]]
+    _search(driver, name)
+    status = driver.find_element("id", "search-status").text
+    assert status == f"{name} is not drawn on this overview. Draw it with kg viz --condition {missing} --out page.html."
+    assert driver.execute_script("return rkg.network.getSelectedNodes().length") == 0
+    # one on the page is focused as usual, and a shared node that lost links says how many it has
+    shown = driver.execute_script("return rkg.nodes.get({filter: (n) => n.group === 'condition'})[0].label")
+    _search(driver, shown)
+    assert driver.find_element("id", "search-status").text.startswith(f"Found {shown}")
+    hub = driver.execute_script(
+        "const d = JSON.parse(document.getElementById('rkg-data').textContent);"
+        "const k = Object.keys(d.info).find((i) => d.info[i].links);"
+        "return JSON.parse(document.getElementById('rkg-nodes').textContent).id[k];"
+    )
+    driver.execute_script(f"rkg.focusNode('{hub}')")
+    assert "Links in the whole graph" in driver.find_element("id", "details").text
+    assert browser.console_errors(driver) == []
+    assert browser.requests(driver, page) == []
+
+
 def test_five_thousand_nodes_open_without_physics_and_stay_searchable(driver: Any, tmp_path: Path) -> None:
     page = tmp_path / "large.html"
-    summary = viz.write_html(synthetic_store(3100), page)
+    summary = viz.write_html(synthetic_store(3100), page, max_nodes=0)
     assert summary.nodes >= 5000 and summary.physics is False
     start = time.monotonic()
     _open(driver, page, timeout=60)

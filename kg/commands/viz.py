@@ -36,6 +36,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="draw only these entity types: condition, risk-factor, treatment-area, or a category "
         "(genetic, maternal, environmental, vascular, other-risk, specialty, care-model, intervention)",
     )
+    parser.add_argument(
+        "--max-nodes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="draw at most N nodes (default 5000, about where a page stops being fluid); past it the page is an "
+        "overview of the conditions with the most links and says so; 0 draws everything",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.depth is not None and args.condition is None:
         raise KgError("--depth needs --condition NAME (the condition to start from)")
+    if args.max_nodes is not None and args.max_nodes < 0:
+        raise KgError(f"--max-nodes must be 0 (no cap) or more, got {args.max_nodes}")
     types = [t for t in args.types.split(",") if t.strip()] if args.types else None
     summary = viz.write_html(
         viz.load_graph(args.graph or default_graph()),
@@ -51,8 +61,15 @@ def run(args: argparse.Namespace) -> int:
         condition=args.condition,
         depth=1 if args.depth is None else args.depth,
         types=types,
+        max_nodes=viz.MAX_NODES if args.max_nodes is None else args.max_nodes,
     )
     kinds = ", ".join(f"{n} {viz.TYPES_BY_KEY[t].label.lower()}" for t, n in sorted(summary.types.items()))
     motion = "physics settles the layout, then stops" if summary.physics else "precomputed layout, physics off"
     print(f"{summary.path}: {summary.nodes} nodes ({kinds or 'none'}), {summary.edges} links; {motion}")
+    if summary.overview:
+        cap = args.max_nodes or viz.MAX_NODES
+        print(
+            f"  an overview: {summary.nodes} of {summary.total_nodes} nodes (the cap is {cap}); "
+            "--condition NAME draws one condition, --max-nodes 0 everything"
+        )
     return 0

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple
 
 from kg.errors import InputError, OutputError
 
@@ -269,18 +269,17 @@ def load_rdf_file(path: Path, store: Store | None = None) -> Store:
     if fmt is None:
         known = ", ".join(sorted(RDF_SUFFIXES))
         raise InputError(str(path), f"unknown RDF file type; use one of {known} or a build folder")
+    target = Store() if store is None else store
+    staging = Store()  # parsed natively (no Python object per quad); `store` changes only if the whole file reads
     try:
-        quads = list(parse(path=str(path), format=fmt))
+        staging.load(path=str(path), format=fmt)
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(str(path), f"cannot read it as {fmt.name} ({exc})") from exc
-    store = Store() if store is None else store
-    store.extend(quads)
-    store.extend(
-        Quad(q.subject, q.predicate, q.object, DefaultGraph())
-        for q in quads
-        if not isinstance(q.graph_name, DefaultGraph)
-    )
-    return store
+    staging.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")  # the union in the default graph
+    if store is None:
+        return staging
+    target.bulk_extend(staging)
+    return target
 
 
 def open_graph(path: Path) -> Store:

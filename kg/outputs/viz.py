@@ -1,36 +1,54 @@
-"""The interactive network: one self-contained, offline HTML page drawn with pyvis (vis-network) from the graph.
+"""The interactive network: one self-contained, offline HTML page (vis-network) of the graph.
 
-The RDF graph (docs/model.md) is first projected onto a networkx `MultiDiGraph` (`project`): conditions, risk
-factors and treatment areas become nodes; the facts between them become edges carrying their evidence sentences;
-names, identifiers, prevalence figures and the source document become node attributes. `kg stats` reads the same
-projection. `write_html` then picks the part to show (`select`), lays it out with a force-directed layout computed
-here (so a large page opens without running physics in the browser), and renders our own template through pyvis.
+Reading. The page asks the graph only for what it draws, with SPARQL on a pyoxigraph store (an rdflib graph or a
+pyoxigraph Dataset is first copied into an in-memory store). `read_network` reads the structure of the whole graph:
+the conditions, risk factors and treatment areas with their names, and the facts between them, as index pairs.
+`read_details` then reads, for the drawn conditions only, their prevalence figures, source documents and the evidence
+sentences of their facts: evidence is most of a graph, so a page of one condition, or the overview of a big graph,
+reads little of it. `project` gives the same content as a networkx graph, for `kg stats`.
 
-The page loads nothing: vis-network, the script and the styles are inlined, and a Content-Security-Policy lets
-only those exact scripts run and forbids every network request. Summary text never becomes HTML: it travels as
-JSON in a non-executed `<script type="application/json">` block and is put on the page as DOM text nodes.
+Choosing. `choose` keeps the entity types asked for (`--types`), the neighbourhood of one condition (`--condition`,
+`--depth`), and at most `max_nodes` nodes (`MAX_NODES` by default, `--max-nodes`). Past that cap the page is an
+overview: the conditions with the most links, each drawn with all of its links, and a note saying so; its search
+still knows every condition and says how to draw one that is not on the page.
+
+Layout. Positions are computed here, so a large page opens without running physics in the browser: connected
+components are packed in rows; each component's core is laid out by igraph's Fruchterman-Reingold layout (the grid
+version on large cores, linear per step) and the nodes with a single link are set in a ring around their neighbour.
+Nodes are numbered in IRI order and every random choice is seeded, so the same graph gives the same bytes in every
+process, whatever PYTHONHASHSEED.
+
+The page loads nothing: vis-network, the script and the styles are inlined, and a Content-Security-Policy lets only
+those exact scripts run and forbids every network request. Summary text never becomes HTML: it travels as JSON in
+non-executed `<script type="application/json">` blocks and is put on the page as DOM text nodes. Repeated text
+(evidence sentences, document paths) is stored once and referred to by number.
 """
 
 from __future__ import annotations
 
 import base64
+import csv
 import difflib
 import hashlib
+import io
 import json
 import math
+import random
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kg.errors import KgError
 from kg.outputs.rdf import write_atomic
 from kg.vocab import DCTERMS, IDENTIFIER_IRIS, PREFIXES, PROV, RDF, RDFS, RKG, SCHEMA, SKOS
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pyoxigraph as ox
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -39,11 +57,20 @@ VIS_JS = HERE / "assets" / "vis-network" / "vis-network.min.js"
 # Above this many nodes the page opens with physics off on the precomputed layout; below it vis-network refines
 # the layout for a moment and then stops. `scripts/viz_fluid.py` measures how pages of each size behave.
 PHYSICS_MAX_NODES = 300
+# The most nodes a page draws unless told otherwise (`max_nodes`, `kg viz --max-nodes`): about where a page stops
+# being fluid in a browser (README, "The network page"). Past it the page is an overview and says so.
+MAX_NODES = 5000
+# ... and at most this many links per node allowed (15,000 with the default cap).
+LINKS_PER_NODE = 3
 # Pixels between neighbouring nodes in the precomputed layout (vis-network coordinates).
 SPACING = 80.0
 LAYOUT_SEED = 7
-# How many evidence sentences a node's tooltip data keeps per edge (the details panel lists them all).
+# Cores larger than this get igraph's grid Fruchterman-Reingold layout (repulsion only between nearby nodes: linear
+# per step); the exact one is quadratic (2.6 s for a core of 500 nodes here, 0.1 s with the grid).
+GRID_LAYOUT_FROM = 100
+# How many evidence sentences the page keeps per fact (the rest are counted) and per prevalence figure.
 MAX_EVIDENCE_PER_EDGE = 5
+MAX_EVIDENCE_PER_PREVALENCE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,27 +107,34 @@ ENTITY_TYPES: tuple[EntityType, ...] = (
     EntityType("uncategorised-treatment", "Treatment area (no category)", "treatment-area", "hexagon", "#3D6B8C", None),
 )
 TYPES_BY_KEY = {t.key: t for t in ENTITY_TYPES}
+_TYPE_INDEX = {t.key: i for i, t in enumerate(ENTITY_TYPES)}
 KINDS = {
     "condition": "Condition",
     "risk-factor": "Risk factor",
     "treatment-area": "Treatment area",
 }
-# The facts drawn as edges: predicate IRI -> (edge key, label shown on the edge).
+# The facts drawn as edges: predicate IRI -> (edge key, label shown on the edge). Their order numbers relations.
 RELATIONS: dict[str, tuple[str, str]] = {
     str(SCHEMA.riskFactor): ("risk-factor", "risk factor"),
     str(RKG.treatmentArea): ("treatment-area", "treatment area"),
 }
+_RELATION_PREDICATES = list(RELATIONS)
+_RELATION_TARGET_KIND = ("risk-factor", "treatment-area")  # by relation number
 _KIND_CLASSES = {
-    "condition": {str(RKG.RareCondition), str(SCHEMA.MedicalCondition)},
-    "risk-factor": {str(RKG.RiskFactor), str(SCHEMA.MedicalRiskFactor)},
-    "treatment-area": {str(RKG.TreatmentArea)},
+    "condition": (str(RKG.RareCondition), str(SCHEMA.MedicalCondition)),
+    "risk-factor": (str(RKG.RiskFactor), str(SCHEMA.MedicalRiskFactor)),
+    "treatment-area": (str(RKG.TreatmentArea),),
 }
-_RELATION_TARGET_KIND = {str(SCHEMA.riskFactor): "risk-factor", str(RKG.treatmentArea): "treatment-area"}
+_PREVALENCE_CLASSES = {
+    str(RKG.PointPrevalence): "point prevalence",
+    str(RKG.BirthPrevalence): "birth prevalence",
+    str(RKG.Incidence): "incidence",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class VizSummary:
-    """What `write_html` wrote: the page, how much it shows, and whether it opens with physics running."""
+    """What `write_html` wrote: the page, how much it shows of how much, and whether it opens with physics."""
 
     path: Path
     nodes: int
@@ -109,92 +143,181 @@ class VizSummary:
     physics: bool = False
     focus: str | None = None  # the condition IRI the page is centred on (`condition=`)
     bytes: int = 0
+    total_nodes: int = 0  # nodes of the chosen types (and neighbourhood) before the cap
+    overview: str | None = None  # what the page says it leaves out when the cap applies
+
+
+# ------------------------------------------------------------------------------------------- the network
+
+
+class Evidence(NamedTuple):
+    """Where a fact was read."""
+
+    sentence: str
+    source: str | None
+    start: int | None
+    end: int | None
+
+
+class Prevalence(NamedTuple):
+    """One prevalence figure of a condition, as shown on the page."""
+
+    iri: str
+    text: str
+    type: str | None
+    cls: str | None
+    evidence: list[Evidence]
+
+
+@dataclass(slots=True)
+class ConditionDetails:
+    """What a condition's card shows besides its names."""
+
+    prevalence: list[Prevalence] = field(default_factory=list)
+    source: str | None = None
+    updated: str | None = None
+    community: int | None = None
+
+
+@dataclass(slots=True)
+class Network:
+    """The drawable structure of a graph: nodes numbered in IRI order, facts as (condition, target, relation)
+    triples of numbers, sorted. Small: a few hundred bytes a node, nothing per evidence sentence."""
+
+    iris: list[str]
+    types: list[str]  # an ENTITY_TYPES key per node
+    labels: list[str]
+    edges: list[tuple[int, int, int]]  # relation: index into RELATIONS
+    synonyms: dict[int, list[str]] = field(default_factory=dict)  # conditions only
+    identifiers: dict[int, list[str]] = field(default_factory=dict)  # conditions only
+    index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.index:
+            self.index = {iri: i for i, iri in enumerate(self.iris)}
+
+    def kind(self, node: int) -> str:
+        return TYPES_BY_KEY[self.types[node]].kind
+
+    def neighbours(self) -> list[list[int]]:
+        """Distinct neighbours of each node, either direction, in ascending order."""
+        adj: list[set[int]] = [set() for _ in self.iris]
+        for u, v, _ in self.edges:
+            adj[u].add(v)
+            adj[v].add(u)
+        return [sorted(a) for a in adj]
+
+
+@dataclass(slots=True)
+class Details:
+    """The drawn conditions' cards and the evidence of their facts (keys: node numbers and `Network.edges`)."""
+
+    conditions: dict[int, ConditionDetails] = field(default_factory=dict)
+    evidence: dict[tuple[int, int, int], list[Evidence]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------------- reading RDF
 
-
-class Lit(NamedTuple):
-    """An RDF literal, reduced to what the projection needs."""
-
-    value: str
-    lang: str | None = None
+_Q_PREFIXES = "".join(
+    f"PREFIX {p}: <{ns}>\n" for p, ns in (("rdf", RDF), ("rdfs", RDFS), ("skos", SKOS), ("prov", PROV))
+) + "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in (("dcterms", DCTERMS), ("rkg", str(RKG._NS)), ("schema", SCHEMA)))
 
 
-Term = str | Lit  # an IRI (str) or a literal
+class _Reader:
+    """SPARQL SELECTs on a pyoxigraph store, rows as lists of plain strings (IRIs and literal values; '' for unbound).
 
-
-def iter_triples(graph: Any) -> Iterator[tuple[str, str, Term]]:
-    """Every triple of an rdflib Graph/Dataset or a pyoxigraph Store/Dataset, from all of its named graphs.
-
-    A triple held by several named graphs (a shared risk factor's label) comes once per graph; callers dedupe.
-    Blank nodes are skipped: the model has none.
+    The store serialises each result as CSV in compiled code, into a temporary file, and Python's csv module splits
+    it: several times cheaper than a Python object per RDF term, and the rows stream. On a store on disk the cost
+    is mostly turning stored terms back into text, once per term in the result, so the queries ask for as few as
+    they can (numbers for classes and relations, grouped subjects). The build's store keeps every document's triples
+    in the default graph too; a store with nothing in its default graph is read as the union of its named graphs.
     """
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self.union = not bool(store.query("ASK { ?s ?p ?o }"))
+
+    def rows(self, query: str) -> Iterator[list[str]]:
+        import tempfile
+
+        import pyoxigraph as ox
+
+        result = self.store.query(_Q_PREFIXES + query, use_default_graph_as_union=self.union)
+        assert isinstance(result, ox.QuerySolutions), query
+        with tempfile.TemporaryFile() as fh:
+            result.serialize(fh, format=ox.QueryResultsFormat.CSV)
+            fh.seek(0)
+            reader = csv.reader(io.TextIOWrapper(fh, encoding="utf-8", newline=""))
+            next(reader, None)  # the header
+            yield from reader
+
+
+def _as_store(graph: Any) -> ox.Store:
+    """A pyoxigraph store holding `graph` (an rdflib Graph or Dataset, a pyoxigraph Store or Dataset)."""
     import pyoxigraph as ox
+
+    if isinstance(graph, ox.Store):
+        return graph
+    store = ox.Store()
+    default = ox.DefaultGraph()
+    if isinstance(graph, ox.Dataset):
+        store.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in graph)
+        return store
     import rdflib
 
-    if isinstance(graph, rdflib.Graph):
-        rows: Iterable[Any] = (
-            graph.quads((None, None, None, None))
-            if isinstance(graph, rdflib.graph.ConjunctiveGraph)
-            else graph.triples((None, None, None))
-        )
-        for row in rows:
-            s, p, o = row[0], row[1], row[2]
-            if not isinstance(s, rdflib.URIRef):
-                continue
-            if isinstance(o, rdflib.URIRef):
-                yield str(s), str(p), str(o)
-            elif isinstance(o, rdflib.Literal):
-                yield str(s), str(p), Lit(str(o), o.language)
-        return
-    if isinstance(graph, ox.Store):
-        quads: Iterable[Any] = graph.quads_for_pattern(None, None, None, None)
-    elif isinstance(graph, ox.Dataset):
-        quads = iter(graph)
-    else:
+    if not isinstance(graph, rdflib.Graph):
         raise TypeError(f"expected an rdflib Graph or a pyoxigraph Store/Dataset, got {type(graph).__name__}")
-    for q in quads:
-        s, o = q.subject, q.object
-        if not isinstance(s, ox.NamedNode):
-            continue
-        if isinstance(o, ox.NamedNode):
-            yield s.value, q.predicate.value, o.value
-        elif isinstance(o, ox.Literal):
-            yield s.value, q.predicate.value, Lit(o.value, o.language)
-
-
-class _Index:
-    """The triples grouped by subject, each value once, so the projection can look things up by node."""
-
-    def __init__(self, triples: Iterable[tuple[str, str, Term]]) -> None:
-        self.types: dict[str, set[str]] = defaultdict(set)
-        self.props: dict[str, dict[str, set[Term]]] = defaultdict(lambda: defaultdict(set))
-        rdf_type = str(RDF.type)
-        for s, p, o in triples:
-            if p == rdf_type and isinstance(o, str):
-                self.types[s].add(o)
+    rows: Iterable[Any] = (
+        graph.quads((None, None, None, None))
+        if isinstance(graph, rdflib.graph.ConjunctiveGraph)
+        else graph.triples((None, None, None))
+    )
+    quads = []
+    for row in rows:
+        s, p, o = row[0], row[1], row[2]
+        if not isinstance(s, rdflib.URIRef):
+            continue  # the model has no blank nodes
+        if isinstance(o, rdflib.URIRef):
+            obj: Any = ox.NamedNode(str(o))
+        elif isinstance(o, rdflib.Literal):
+            if o.language:
+                obj = ox.Literal(str(o), language=o.language)
+            elif o.datatype is not None:
+                obj = ox.Literal(str(o), datatype=ox.NamedNode(str(o.datatype)))
             else:
-                self.props[s][p].add(o)
+                obj = ox.Literal(str(o))
+        else:
+            continue
+        quads.append(ox.Quad(ox.NamedNode(str(s)), ox.NamedNode(str(p)), obj, default))
+    store.extend(quads)
+    return store
 
-    def iris(self, s: str, p: object) -> list[str]:
-        return sorted(v for v in self.props.get(s, {}).get(str(p), ()) if isinstance(v, str))
 
-    def texts(self, s: str, p: object) -> list[str]:
-        return sorted({v.value for v in self.props.get(s, {}).get(str(p), ()) if isinstance(v, Lit)})
+# How an absolute IRI is spelled (a scheme, then no character an IRI cannot hold): tells IRIs from blank nodes and
+# literals in CSV results.
+_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\]*\Z')
 
-    def text(self, s: str, *preds: object) -> str | None:
-        """The first predicate's literal, English (or untagged) first; stable when there are several."""
-        for p in preds:
-            values = [v for v in self.props.get(s, {}).get(str(p), ()) if isinstance(v, Lit)]
-            if values:
-                return min(values, key=lambda v: (v.lang not in (None, "", "en"), v.lang or "", v.value)).value
-        return None
+
+def _values(var: str, iris: Iterable[str]) -> str:
+    """A SPARQL VALUES block of IRIs. The IRIs come out of a store, which only holds valid ones; a character that
+    could end the IRI reference is refused rather than escaped."""
+    items = []
+    for iri in iris:
+        if not _IRI.match(iri):
+            raise ValueError(f"not a valid IRI: {iri!r}")
+        items.append(f"<{iri}>")
+    return f"VALUES ?{var} {{ {' '.join(items)} }}"
+
+
+def _best(values: Iterable[tuple[str, str]]) -> str | None:
+    """The literal to show among (value, language) pairs: English or untagged first, then stable by value."""
+    best = min(((lang not in ("", "en"), lang, value) for value, lang in values if value), default=None)
+    return best[2] if best else None
 
 
 def _kind(types: set[str]) -> str | None:
     for kind, classes in _KIND_CLASSES.items():
-        if types & classes:
+        if any(c in types for c in classes):
             return kind
     return None
 
@@ -228,8 +351,230 @@ def _natural(iri: str) -> tuple[str, int]:
     return (iri[: m.start()], int(m.group(1))) if m else (iri, -1)
 
 
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def read_network(graph: Any) -> Network:
+    """The structure of a graph following docs/model.md: every condition, risk factor and treatment area with its
+    label (and a condition's synonyms and identifiers), and the facts linking them. A fact's object with no type
+    triple still gets a node, of its relation's kind."""
+    if isinstance(graph, Network):
+        return graph
+    return _read_network(_Reader(_as_store(graph)))
+
+
+# Classes that decide a node's kind and type, numbered in the queries so no class IRI is read back per node.
+_CLASSES = sorted({c for cs in _KIND_CLASSES.values() for c in cs} | {t.cls for t in ENTITY_TYPES if t.cls})
+# The relations (and prevalence figures) whose evidence the page shows, by number.
+_EVIDENCE_PREDICATES = [*_RELATION_PREDICATES, str(RKG.prevalence)]
+
+
+def _numbered(var: str, iris: Sequence[str]) -> str:
+    """A SPARQL expression giving the position of ?var among `iris` (-1 when it is none of them)."""
+    expr = "-1"
+    for i in reversed(range(len(iris))):
+        expr = f"IF(?{var} = <{iris[i]}>, {i}, {expr})"
+    return expr
+
+
+def _read_network(reader: _Reader) -> Network:
+    # No FILTER(isIRI(...)) in these queries: on a store on disk it doubles their cost. Blank nodes (`_:b0` in
+    # CSV) and literals where an IRI belongs are told apart here instead, by their spelling.
+    types: dict[str, set[str]] = {}
+    codes = " ".join(f"(<{c}> {i})" for i, c in enumerate(_CLASSES))
+    for s, ks in reader.rows(
+        f"SELECT ?s (GROUP_CONCAT(STR(?k)) AS ?ks) WHERE {{ VALUES (?t ?k) {{ {codes} }} ?s rdf:type ?t }} GROUP BY ?s"
+    ):
+        if _IRI.match(s):
+            types[s] = {_CLASSES[int(k)] for k in ks.split()}
+    kinds = {s: k for s, ts in types.items() if (k := _kind(ts)) is not None}
+    facts: list[tuple[str, int, list[str]]] = []
+    checked: dict[str, bool] = {}  # objects repeat (a common risk factor thousands of times): check each once
+    for rel, pred in enumerate(_RELATION_PREDICATES):
+        for s, objects in reader.rows(
+            f'SELECT ?s (GROUP_CONCAT(STR(?o); SEPARATOR="\\u0001") AS ?os) WHERE {{ ?s <{pred}> ?o }} GROUP BY ?s'
+        ):
+            if kinds.get(s) == "condition":
+                targets = objects.split("\x01")
+                for o in targets:
+                    if o not in checked:
+                        checked[o] = _IRI.match(o) is not None
+                facts.append((s, rel, [o for o in targets if checked[o]]))
+    facts.sort(key=lambda f: (f[0], f[1]))
+    for _, rel, targets in facts:  # a fact's object with no type triple is of its relation's kind
+        for o in sorted(targets):
+            kinds.setdefault(o, _RELATION_TARGET_KIND[rel])
+
+    iris = sorted(kinds)
+    index = {iri: i for i, iri in enumerate(iris)}
+    names: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for s, value, lang in reader.rows("SELECT ?s ?l (LANG(?l) AS ?g) WHERE { ?s skos:prefLabel ?l }"):
+        if s in index:
+            names[s].append((value, lang))
+    unnamed = [iri for iri in iris if _best(names.get(iri, ())) is None]
+    fallback: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    if unnamed:
+        for s, value, lang in reader.rows(
+            f"SELECT ?s ?l (LANG(?l) AS ?g) WHERE {{ {_values('s', unnamed)} ?s rdfs:label ?l }}"
+        ):
+            fallback[s].append((value, lang))
+    labels = [_best(names.get(iri, ())) or _best(fallback.get(iri, ())) or curie(iri) for iri in iris]
+    conditions = {index[s] for s, k in kinds.items() if k == "condition"}
+
+    def per_condition(query: str) -> dict[int, set[str]]:
+        out: dict[int, set[str]] = defaultdict(set)
+        for s, value in reader.rows(query):
+            i = index.get(s)
+            if i in conditions and value:
+                out[i].add(value)
+        return out
+
+    synonyms = per_condition("SELECT ?s ?o WHERE { ?s skos:altLabel ?o }")
+    literal_ids = per_condition("SELECT ?s ?o WHERE { ?s dcterms:identifier ?o }")
+    exact = per_condition("SELECT ?s ?o WHERE { ?s skos:exactMatch ?o }")
+    close = per_condition("SELECT ?s ?o WHERE { ?s skos:closeMatch ?o }")
+    syn_of: dict[int, list[str]] = {}
+    ids_of: dict[int, list[str]] = {}
+    for i in sorted(conditions):
+        syn = sorted({s for s in synonyms.get(i, ()) if s != labels[i]}, key=lambda s: (s.casefold(), s))
+        if syn:
+            syn_of[i] = syn
+        ids = set(literal_ids.get(i, ())) | {_identifier_curie(x) for x in exact.get(i, ())}
+        near = {_identifier_curie(x) for x in close.get(i, ())} - ids
+        if ids or near:
+            ids_of[i] = sorted(ids) + [f"{c} (close match)" for c in sorted(near)]
+    edges = sorted({(index[s], index[o], rel) for s, rel, objects in facts for o in objects})
+    return Network(
+        iris=iris,
+        types=[_entity_type(kinds[iri], types.get(iri, set())) for iri in iris],
+        labels=labels,
+        edges=edges,
+        synonyms=syn_of,
+        identifiers=ids_of,
+        index=index,
+    )
+
+
+def read_details(graph: Any, net: Network, conditions: Collection[int] | None = None) -> Details:
+    """Prevalence figures, source documents and the evidence of the facts of `conditions` (node numbers of `net`;
+    None: all of them). Only those conditions' rows are read."""
+    return _read_details(_Reader(_as_store(graph)), net, conditions)
+
+
+def _read_details(reader: _Reader, net: Network, conditions: Collection[int] | None) -> Details:
+    every = [i for i, t in enumerate(net.types) if TYPES_BY_KEY[t].kind == "condition"]
+    wanted = every if conditions is None else sorted(set(conditions) & set(every))
+    out = Details()
+    if not wanted:
+        return out
+    # The conditions are always named (VALUES): the store then looks each up, which costs the same per row as a
+    # scan and keeps the documents' query off the evidence nodes' own prov:wasDerivedFrom.
+    values = _values("c", (net.iris[i] for i in wanted))
+    wanted_set = set(wanted)
+
+    doc_of: dict[int, str] = {}
+    doc_facts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for c, d, path, modified, community in reader.rows(
+        f"SELECT ?c ?d ?path ?mod ?comm WHERE {{ {values} ?c prov:wasDerivedFrom ?d . FILTER(isIRI(?d)) "
+        "OPTIONAL { ?d rkg:sourcePath ?path } OPTIONAL { ?d dcterms:modified ?mod } "
+        "OPTIONAL { ?d rkg:communityCount ?comm } }"
+    ):
+        i = net.index.get(c)
+        if i not in wanted_set:
+            continue
+        if i not in doc_of or d < doc_of[i]:
+            doc_of[i] = d
+        for key, value in (("path", path), ("mod", modified), ("comm", community)):
+            if value:
+                doc_facts[d][key].add(value)
+
+    def doc_value(doc: str | None, key: str) -> str | None:
+        values = doc_facts.get(doc, {}).get(key) if doc else None
+        return min(values) if values else None
+
+    def doc_source(doc: str) -> str:
+        return doc_value(doc, "path") or curie(doc)
+
+    # The evidence of the conditions' facts and prevalence figures, each mention once, in document order.
+    rows: list[tuple[int, int, str, str, str, str, str]] = []
+    for c, code, o, sentence, start, end, d in reader.rows(
+        f"SELECT ?c ?r ?o ?sentence ?start ?end ?d WHERE {{ {values} "
+        "?e rdf:subject ?c ; rdf:predicate ?p ; rdf:object ?o ; rkg:sentence ?sentence . "
+        f"BIND({_numbered('p', _EVIDENCE_PREDICATES)} AS ?r) FILTER(?r >= 0) "
+        "OPTIONAL { ?e rkg:startOffset ?start } OPTIONAL { ?e rkg:endOffset ?end } "
+        "OPTIONAL { ?e prov:wasDerivedFrom ?d } }"
+    ):
+        i = net.index.get(c)
+        if i in wanted_set:
+            rows.append((i, int(code), o, sentence, start, end, d))
+    other_docs = sorted({d for *_, d in rows if d and d not in doc_facts})
+    if other_docs:  # evidence read from another document than its condition's (none in our own graphs)
+        for d, path in reader.rows(f"SELECT ?d ?path WHERE {{ {_values('d', other_docs)} ?d rkg:sourcePath ?path }}"):
+            doc_facts[d]["path"].add(path)
+    sources = {d: doc_source(d) for d in {d for *_, d in rows if d}}
+    mentions: dict[tuple[int, int, str], set[Evidence]] = defaultdict(set)
+    for i, rel, o, sentence, start, end, d in rows:
+        mentions[(i, rel, o)].add(Evidence(sentence, sources.get(d), _int(start), _int(end)))
+    del rows
+
+    def ordered(items: Iterable[Evidence]) -> list[Evidence]:
+        return sorted(items, key=lambda e: (e.source or "", -1 if e.start is None else e.start, e.sentence, e.end or 0))
+
+    for u, v, rel in net.edges:
+        if u in wanted_set:
+            found = mentions.get((u, rel, net.iris[v]))
+            if found:
+                out.evidence[(u, v, rel)] = ordered(found)
+
+    prevalence_rel = _EVIDENCE_PREDICATES.index(str(RKG.prevalence))
+    figures: dict[tuple[int, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    kinds_of = sorted(_PREVALENCE_CLASSES)
+    for c, p, stated, ptype, cls, t in reader.rows(
+        f"SELECT ?c ?p ?stated ?ptype ?cls ?t WHERE {{ {values} ?c rkg:prevalence ?p . FILTER(isIRI(?p)) "
+        "OPTIONAL { ?p rkg:statedAs ?stated } OPTIONAL { ?p rkg:prevalenceType ?ptype } "
+        "OPTIONAL { ?p rkg:orphanetClass ?cls } "
+        f"OPTIONAL {{ ?p rdf:type ?pt . {_values('pt', kinds_of)} BIND({_numbered('pt', kinds_of)} AS ?t) }} }}"
+    ):
+        i = net.index.get(c)
+        if i not in wanted_set:
+            continue
+        entry = figures[(i, p)]
+        for key, value in (("stated", stated), ("ptype", ptype), ("cls", cls)):
+            if value:
+                entry[key].add(value)
+        if t:
+            entry["t"].add(kinds_of[int(t)])
+    prevalence: dict[int, list[Prevalence]] = defaultdict(list)
+    for (i, p), entry in sorted(figures.items(), key=lambda kv: (kv[0][0], _natural(kv[0][1]))):
+        classes = sorted(entry.get("t", ()))
+        prevalence[i].append(
+            Prevalence(
+                iri=p,
+                text=min(entry["stated"]) if entry.get("stated") else curie(p),
+                type=min(entry["ptype"])
+                if entry.get("ptype")
+                else (_PREVALENCE_CLASSES[classes[0]] if classes else None),
+                cls=min(entry["cls"]) if entry.get("cls") else None,
+                evidence=ordered(mentions.get((i, prevalence_rel, p), ())),
+            )
+        )
+    for i in wanted:
+        doc = doc_of.get(i)
+        out.conditions[i] = ConditionDetails(
+            prevalence=prevalence.get(i, []),
+            source=doc_value(doc, "path"),
+            updated=doc_value(doc, "mod"),
+            community=_int(doc_value(doc, "comm")),
+        )
+    return out
+
+
 def project(graph: Any) -> nx.MultiDiGraph:
-    """The network view of a graph following docs/model.md.
+    """The network view of a graph as a networkx graph (for `kg stats` and for callers that want networkx).
 
     Nodes are keyed by IRI, with attributes `kind`, `type` (an `ENTITY_TYPES` key), `label`, and for conditions
     `synonyms`, `identifiers`, `prevalence` (list of dicts), `source`, `updated`, `community`. Edges go from a
@@ -237,127 +582,72 @@ def project(graph: Any) -> nx.MultiDiGraph:
     `relation` (its label), `predicate` (IRI) and `evidence` (list of dicts: sentence, source, start, end).
     Nodes and edges are inserted in sorted order, so the same graph always gives the same projection.
     """
+    import networkx as nx
+
     if isinstance(graph, nx.MultiDiGraph):
         return graph
-    idx = _Index(iter_triples(graph))
-    evidence = _evidence_index(idx)
-
-    kinds: dict[str, str] = {}
-    for s, types in idx.types.items():
-        kind = _kind(types)
-        if kind is not None:
-            kinds[s] = kind
-    # A fact's object with no type triple still gets a node (of its relation's kind).
-    for s in [s for s, k in kinds.items() if k == "condition"]:
-        for pred, kind in _RELATION_TARGET_KIND.items():
-            for o in idx.iris(s, pred):
-                kinds.setdefault(o, kind)
-
+    reader = _Reader(_as_store(graph))
+    net = _read_network(reader)
+    details = _read_details(reader, net, None)
     g = nx.MultiDiGraph()
-    for node in sorted(kinds):
-        kind = kinds[node]
-        label = idx.text(node, SKOS.prefLabel, RDFS.label) or curie(node)
-        attrs: dict[str, Any] = {
-            "kind": kind,
-            "type": _entity_type(kind, idx.types.get(node, set())),
-            "label": label,
-        }
-        if kind == "condition":
-            attrs.update(_condition_attrs(idx, node, label, evidence))
-        g.add_node(node, **attrs)
-    for node in sorted(kinds):
-        if kinds[node] != "condition":
-            continue
-        for pred, (key, relation) in RELATIONS.items():
-            for target in idx.iris(node, pred):
-                if target not in g:
-                    continue
-                g.add_edge(
-                    node,
-                    target,
-                    key=key,
-                    relation=relation,
-                    predicate=pred,
-                    evidence=evidence.get((node, pred, target), []),
-                )
+    for i, iri in enumerate(net.iris):
+        attrs: dict[str, Any] = {"kind": net.kind(i), "type": net.types[i], "label": net.labels[i]}
+        if i in details.conditions:
+            d = details.conditions[i]
+            attrs.update(
+                synonyms=net.synonyms.get(i, []),
+                identifiers=net.identifiers.get(i, []),
+                prevalence=[
+                    {"text": p.text, "type": p.type, "class": p.cls, "evidence": [e._asdict() for e in p.evidence]}
+                    for p in d.prevalence
+                ],
+                source=d.source,
+                updated=d.updated,
+                community=d.community,
+            )
+        g.add_node(iri, **attrs)
+    for u, v, rel in net.edges:
+        pred = _RELATION_PREDICATES[rel]
+        key, relation = RELATIONS[pred]
+        evidence = [e._asdict() for e in details.evidence.get((u, v, rel), [])]
+        g.add_edge(net.iris[u], net.iris[v], key=key, relation=relation, predicate=pred, evidence=evidence)
     return g
 
 
-def _evidence_index(idx: _Index) -> dict[tuple[str, str, Term], list[dict[str, Any]]]:
-    """(subject, predicate, object) of each fact -> the evidence read for it, in document order."""
-    out: dict[tuple[str, str, Term], list[dict[str, Any]]] = defaultdict(list)
-    evidence_class = str(RKG.Evidence)
-    for node, types in idx.types.items():
-        if evidence_class not in types:
+def _from_projection(g: nx.MultiDiGraph) -> tuple[Network, Details]:
+    """A `project` result (possibly edited) as a Network and its Details."""
+    iris = sorted(g.nodes)
+    net = Network(
+        iris=iris, types=[g.nodes[n]["type"] for n in iris], labels=[g.nodes[n]["label"] for n in iris], edges=[]
+    )
+    keys = {key: rel for rel, (key, _) in enumerate(RELATIONS.values())}
+    details = Details()
+    edges = set()
+    for u, v, key, d in g.edges(keys=True, data=True):
+        if key not in keys:
             continue
-        sentence = idx.text(node, RKG.sentence)
-        subj = idx.iris(node, RDF.subject)
-        pred = idx.iris(node, RDF.predicate)
-        objs = idx.props.get(node, {}).get(str(RDF.object), set())
-        if sentence is None or not subj or not pred or not objs:
+        edge = (net.index[u], net.index[v], keys[key])
+        edges.add(edge)
+        details.evidence[edge] = [Evidence(**e) for e in d.get("evidence", [])]
+    net.edges = sorted(edges)
+    for i, n in enumerate(iris):
+        d = g.nodes[n]
+        if d.get("kind") != "condition":
             continue
-        docs = idx.iris(node, PROV.wasDerivedFrom)
-        source = None
-        if docs:
-            source = idx.text(docs[0], RKG.sourcePath) or curie(docs[0])
-        item = {
-            "sentence": sentence,
-            "source": source,
-            "start": _int(idx.text(node, RKG.startOffset)),
-            "end": _int(idx.text(node, RKG.endOffset)),
-        }
-        for o in objs:
-            out[(subj[0], pred[0], o)].append(item)
-    for items in out.values():
-        items.sort(key=lambda e: (e["source"] or "", e["start"] if e["start"] is not None else -1, e["sentence"]))
-    return out
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None
-
-
-def _condition_attrs(
-    idx: _Index, node: str, label: str, evidence: dict[tuple[str, str, Term], list[dict[str, Any]]]
-) -> dict[str, Any]:
-    synonyms = sorted({s for s in idx.texts(node, SKOS.altLabel) if s != label}, key=str.casefold)
-    ids = set(idx.texts(node, DCTERMS.identifier))
-    ids.update(_identifier_curie(i) for i in idx.iris(node, SKOS.exactMatch))
-    close = {_identifier_curie(i) for i in idx.iris(node, SKOS.closeMatch)} - ids
-    identifiers = sorted(ids) + [f"{c} (close match)" for c in sorted(close)]
-    prevalence = []
-    prev_pred = str(RKG.prevalence)
-    for p in sorted(idx.iris(node, RKG.prevalence), key=_natural):
-        prevalence.append(
-            {
-                "text": idx.text(p, RKG.statedAs) or curie(p),
-                "type": idx.text(p, RKG.prevalenceType) or _prevalence_type(idx.types.get(p, set())),
-                "class": idx.text(p, RKG.orphanetClass),
-                "evidence": evidence.get((node, prev_pred, p), []),
-            }
+        if d.get("synonyms"):
+            net.synonyms[i] = list(d["synonyms"])
+        if d.get("identifiers"):
+            net.identifiers[i] = list(d["identifiers"])
+        details.conditions[i] = ConditionDetails(
+            prevalence=[
+                Prevalence("", p["text"], p.get("type"), p.get("class"), [Evidence(**e) for e in p.get("evidence", [])])
+                for p in d.get("prevalence", [])
+            ],
+            source=d.get("source"),
+            updated=d.get("updated"),
+            community=d.get("community"),
         )
-    docs = idx.iris(node, PROV.wasDerivedFrom)
-    doc = docs[0] if docs else None
-    return {
-        "synonyms": synonyms,
-        "identifiers": identifiers,
-        "prevalence": prevalence,
-        "source": (idx.text(doc, RKG.sourcePath) if doc else None),
-        "updated": (idx.text(doc, DCTERMS.modified) if doc else None),
-        "community": (_int(idx.text(doc, RKG.communityCount)) if doc else None),
-    }
-
-
-def _prevalence_type(types: set[str]) -> str | None:
-    names = {
-        str(RKG.PointPrevalence): "point prevalence",
-        str(RKG.BirthPrevalence): "birth prevalence",
-        str(RKG.Incidence): "incidence",
-    }
-    return next((names[t] for t in sorted(types) if t in names), None)
+    return net, details
 
 
 def load_graph(path: Path) -> Any:
@@ -380,36 +670,48 @@ def normalise_name(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
 
 
-def find_condition(g: nx.MultiDiGraph, name: str) -> str:
+def find_condition(g: Network | nx.MultiDiGraph, name: str) -> str:
     """The condition node named `name`: its label, a synonym, an identifier (ORPHA:3027), its slug or its IRI.
 
-    Raises KgError when nothing matches (naming the closest labels) or when a synonym is shared by several
-    conditions and no label matches exactly.
+    `g` is a `Network` or a `project` result. Raises KgError when nothing matches (naming the closest labels) or
+    when a synonym is shared by several conditions and no label matches exactly.
     """
-    conditions = [(n, d) for n, d in g.nodes(data=True) if d.get("kind") == "condition"]
-    if name in g and g.nodes[name].get("kind") == "condition":
+    if isinstance(g, Network):
+        conditions = [
+            (iri, g.labels[i], g.synonyms.get(i, []), g.identifiers.get(i, []))
+            for i, iri in enumerate(g.iris)
+            if g.kind(i) == "condition"
+        ]
+    else:
+        conditions = [
+            (n, d["label"], d.get("synonyms", []), d.get("identifiers", []))
+            for n, d in g.nodes(data=True)
+            if d.get("kind") == "condition"
+        ]
+    if any(iri == name for iri, *_ in conditions):
         return name
     want = normalise_name(name)
-    by_label = [n for n, d in conditions if normalise_name(d["label"]) == want]
+    by_label = [iri for iri, label, _, _ in conditions if normalise_name(label) == want]
     if len(by_label) == 1:
         return by_label[0]
     other = sorted(
         {
-            n
-            for n, d in conditions
-            if want in {normalise_name(s) for s in d.get("synonyms", [])}
-            or want in {normalise_name(i.split(" (")[0]) for i in d.get("identifiers", [])}
-            or want == normalise_name(curie(n).split(":", 1)[-1])
-            or want == normalise_name(curie(n))
+            iri
+            for iri, _, syns, ids in conditions
+            if want in {normalise_name(s) for s in syns}
+            or want in {normalise_name(i.split(" (")[0]) for i in ids}
+            or want == normalise_name(curie(iri).split(":", 1)[-1])
+            or want == normalise_name(curie(iri))
         }
         | set(by_label)
     )
     if len(other) == 1:
         return other[0]
+    labels_of = {iri: label for iri, label, _, _ in conditions}
     if other:
-        names = "; ".join(f"{g.nodes[n]['label']} ({curie(n)})" for n in other[:5])
+        names = "; ".join(f"{labels_of[n]} ({curie(n)})" for n in other[:5])
         raise KgError(f"condition {name!r} is ambiguous: it names {names}; pass the full label or the identifier")
-    labels = sorted({d["label"] for _, d in conditions})
+    labels = sorted(set(labels_of.values()))
     close = difflib.get_close_matches(name, labels, n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise KgError(f"no condition named {name!r} in the graph ({len(labels)} conditions){hint}")
@@ -437,78 +739,244 @@ def expand_types(types: Collection[str] | None) -> set[str]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Part:
+    """The part of a network a page draws: node numbers (ascending) and edge positions in `Network.edges`."""
+
+    nodes: list[int]
+    edges: list[int]
+    focus: int | None = None
+    total_nodes: int = 0  # nodes of the chosen types and neighbourhood, before the cap
+    total_edges: int = 0
+    degree: dict[int, int] = field(default_factory=dict)  # links before the cap, for nodes that lost some
+    overview: str | None = None  # set when the cap left nodes out: what the page shows instead
+
+
+def choose(
+    net: Network,
+    *,
+    condition: str | None = None,
+    depth: int = 1,
+    types: Collection[str] | None = None,
+    max_nodes: int | None = MAX_NODES,
+) -> Part:
+    """The part of the network to draw.
+
+    `types` keeps only those entity types (the focused condition is always kept); `condition` keeps the nodes at
+    most `depth` steps from it, walking edges in either direction through the kept types only. When more than
+    `max_nodes` nodes or `LINKS_PER_NODE` times as many links remain (None or 0: no cap), whole conditions are
+    taken in order (nearest to the focus first, then most links first, then by IRI), each with all its links,
+    while both stay within the cap; the part then says what it left out (`overview`).
+    """
+    if depth < 0:
+        raise KgError(f"--depth must be 0 or more, got {depth}")
+    if max_nodes is not None and max_nodes < 0:
+        raise KgError(f"--max-nodes must be 0 (no cap) or more, got {max_nodes}")
+    keep = expand_types(types)
+    focus = net.index[find_condition(net, condition)] if condition is not None else None
+    allowed = [t in keep for t in net.types]
+    if focus is not None:
+        allowed[focus] = True
+    adj: list[list[int]] = [[] for _ in net.iris]
+    for u, v, _ in net.edges:
+        if allowed[u] and allowed[v]:
+            adj[u].append(v)
+            adj[v].append(u)
+    adj = [sorted(set(a)) if len(a) > 1 else a for a in adj]
+    distance: dict[int, int] = {}
+    if focus is not None:
+        distance[focus] = 0
+        frontier = [focus]
+        for step in range(1, depth + 1):
+            reached = []
+            for n in frontier:
+                for m in adj[n]:
+                    if m not in distance:
+                        distance[m] = step
+                        reached.append(m)
+            frontier = reached
+        inside = set(distance)
+    else:
+        inside = {i for i, ok in enumerate(allowed) if ok}
+    inner = [k for k, (u, v, _) in enumerate(net.edges) if u in inside and v in inside]
+    chosen, edges, overview = inside, inner, None
+    if max_nodes and (len(inside) > max_nodes or len(inner) > max_nodes * LINKS_PER_NODE):
+        chosen, what = _cap(net, adj, inside, inner, distance, focus, max_nodes)
+        edges = [k for k in inner if net.edges[k][0] in chosen and net.edges[k][1] in chosen]
+        overview = (
+            f"Overview: {len(chosen):,} of {len(inside):,} nodes and {len(edges):,} of {len(inner):,} links are "
+            f"drawn: {what} (more would not stay fluid). The search finds every condition. To draw one: kg viz "
+            "--condition NAME --out page.html; everything: --max-nodes 0."
+        )
+    degree: dict[int, int] = {}
+    if overview is not None:  # nodes that lost links keep their whole-graph count for their size and card
+        drawn: dict[int, set[int]] = defaultdict(set)
+        for k in edges:
+            u, v, _ = net.edges[k]
+            drawn[u].add(v)
+            drawn[v].add(u)
+        for n in chosen:
+            full = len(adj[n]) if focus is None else sum(1 for m in adj[n] if m in inside)
+            if len(drawn[n]) < full:
+                degree[n] = full
+    return Part(
+        nodes=sorted(chosen),
+        edges=edges,
+        focus=focus,
+        total_nodes=len(inside),
+        total_edges=len(inner),
+        degree=degree,
+        overview=overview,
+    )
+
+
+def _cap(
+    net: Network,
+    adj: list[list[int]],
+    inside: set[int],
+    inner: list[int],
+    distance: dict[int, int],
+    focus: int | None,
+    max_nodes: int,
+) -> tuple[set[int], str]:
+    """Whole conditions with their links, nearest and best-linked first, within `max_nodes` nodes and
+    `LINKS_PER_NODE * max_nodes` links; and what they are, for the page's note."""
+    max_edges = max_nodes * LINKS_PER_NODE
+    links: dict[int, int] = defaultdict(int)  # a condition's edges inside the view
+    for k in inner:
+        links[net.edges[k][0]] += 1
+    if focus is None:  # every kept node is inside
+        degree = {n: len(adj[n]) for n in inside}
+    else:
+        degree = {n: sum(1 for m in adj[n] if m in inside) for n in inside}
+    seeds = sorted(
+        (n for n in inside if net.kind(n) == "condition"),
+        key=lambda n: (distance.get(n, 0), -degree[n], net.iris[n]),
+    )
+    chosen: set[int] = set()
+    n_edges = taken = 0
+    for n in seeds:
+        new = [m for m in (n, *adj[n]) if m in inside and m not in chosen]
+        if len(chosen) + len(new) > max_nodes or n_edges + links[n] > max_edges:
+            if not chosen:  # even the first condition has too many links: its best-linked neighbours
+                best = sorted(new[1:], key=lambda m: (-degree[m], net.iris[m]))
+                chosen.update([n, *best[: min(max_nodes - 1, max_edges)]])
+                taken = 1
+            break
+        chosen.update(new)
+        n_edges += links[n]
+        taken += 1
+    n_cond = len(seeds)
+    if not seeds:  # no conditions in view (e.g. --types treatment-area): the best-linked nodes
+        chosen = set(sorted(inside, key=lambda n: (-degree[n], net.iris[n]))[:max_nodes])
+        what = "the best-linked ones"
+    elif focus is not None:
+        what = f"the {taken:,} of {n_cond:,} conditions nearest to {net.labels[focus]}, each with all its links"
+    else:
+        what = f"the {taken:,} of {n_cond:,} conditions with the most links, each with all its links"
+    return chosen, what
+
+
 def select(
     g: nx.MultiDiGraph,
     *,
     condition: str | None = None,
     depth: int = 1,
     types: Collection[str] | None = None,
+    max_nodes: int | None = None,
 ) -> tuple[nx.MultiDiGraph, str | None]:
-    """The part of the network to draw, and the focused condition's node (None without `condition`).
+    """`choose` on a networkx projection: the part as a projection of its own, and the focused condition's node."""
+    import networkx as nx
 
-    `types` keeps only those entity types (the focused condition is always kept); `condition` keeps the nodes at
-    most `depth` steps from it, walking edges in either direction through the kept types only.
-    """
-    if depth < 0:
-        raise KgError(f"--depth must be 0 or more, got {depth}")
-    keep = expand_types(types)
-    focus = find_condition(g, condition) if condition is not None else None
-    nodes = [n for n, d in g.nodes(data=True) if d["type"] in keep or n == focus]
-    view = g.subgraph(nodes)
-    if focus is not None:
-        reach = nx.single_source_shortest_path_length(view.to_undirected(as_view=True), focus, cutoff=depth)
-        view = view.subgraph(reach)
+    net, _ = _from_projection(g)
+    part = choose(net, condition=condition, depth=depth, types=types, max_nodes=max_nodes)
     out = nx.MultiDiGraph()
-    out.add_nodes_from(sorted(view.nodes(data=True), key=lambda nd: nd[0]))
-    out.add_edges_from(sorted(view.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])))
-    return out, focus
+    out.add_nodes_from((net.iris[n], g.nodes[net.iris[n]]) for n in part.nodes)
+    for k in part.edges:
+        u, v, rel = net.edges[k]
+        key = RELATIONS[_RELATION_PREDICATES[rel]][0]
+        out.add_edge(net.iris[u], net.iris[v], key=key, **g.edges[net.iris[u], net.iris[v], key])
+    return out, (net.iris[part.focus] if part.focus is not None else None)
 
 
 # ------------------------------------------------------------------------------------------- layout
 
 
-def layout(g: nx.MultiDiGraph, *, spacing: float = SPACING, seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
-    """Positions in page pixels: a force-directed layout per connected component, components packed in rows.
+def layout(
+    n: int, edges: Iterable[tuple[int, int]], *, spacing: float = SPACING, seed: int = LAYOUT_SEED
+) -> list[tuple[float, float]]:
+    """Positions in page pixels for nodes 0..n-1: each connected component laid out on its own (so small ones are
+    not flung to the rim by the big one) and the components packed in rows, largest first.
 
-    Laying out components separately keeps small ones from being flung to the rim by the big one. Nodes with a
-    single link (most rare risk factors) are left out of the force layout and set in a ring around their one
-    neighbour afterwards: that is cheaper (the force layout is quadratic) and reads better.
+    Within a component, nodes with a single link (most rare risk factors) are set in a ring around their one
+    neighbour; the rest, the core, get a force-directed layout. That is cheaper and reads better.
     """
-    und = nx.Graph()
-    und.add_nodes_from(g.nodes)
-    und.add_edges_from((u, v) for u, v in g.edges())
-    comps = sorted((sorted(c) for c in nx.connected_components(und)), key=lambda c: (-len(c), c[0]))
+    adj: list[set[int]] = [set() for _ in range(n)]
+    for u, v in edges:
+        if u != v:
+            adj[u].add(v)
+            adj[v].add(u)
+    neighbours = [sorted(a) for a in adj]
+    comps = _components(neighbours)
     boxes = [(c, spacing * max(1.0, math.sqrt(len(c)) * 1.1)) for c in comps]
     total = sum(side * side for _, side in boxes)
     width = max(boxes[0][1], math.sqrt(total) * 1.3) if boxes else 0.0
-    pos: dict[str, tuple[float, float]] = {}
+    pos: list[tuple[float, float]] = [(0.0, 0.0)] * n
     x = y = row = 0.0
     for comp, side in boxes:
         if x > 0 and x + side > width:
             x, y, row = 0.0, y + row + spacing, 0.0
         half = side / 2
-        for n, (ux, uy) in _component_layout(und, comp, seed, spacing / half).items():
-            pos[n] = (round(x + half + ux * half * 0.92, 1), round(y + half + uy * half * 0.92, 1))
+        for node, (ux, uy) in _component_layout(neighbours, comp, seed, spacing / half).items():
+            pos[node] = (round(x + half + ux * half * 0.92, 1), round(y + half + uy * half * 0.92, 1))
         x += side + spacing
         row = max(row, side)
     return pos
 
 
-def _component_layout(und: nx.Graph, comp: list[str], seed: int, unit: float) -> dict[str, tuple[float, float]]:
+def _components(neighbours: list[list[int]]) -> list[list[int]]:
+    """Connected components as ascending node lists, largest first (ties: lowest node first)."""
+    seen = [False] * len(neighbours)
+    comps = []
+    for start in range(len(neighbours)):
+        if seen[start]:
+            continue
+        seen[start] = True
+        comp, stack = [], [start]
+        while stack:
+            node = stack.pop()
+            comp.append(node)
+            for m in neighbours[node]:
+                if not seen[m]:
+                    seen[m] = True
+                    stack.append(m)
+        comps.append(sorted(comp))
+    return sorted(comps, key=lambda c: (-len(c), c[0]))
+
+
+def _component_layout(
+    neighbours: list[list[int]], comp: list[int], seed: int, unit: float
+) -> dict[int, tuple[float, float]]:
     """One component in [-1, 1]²: its core by force layout, then each single-link node near its neighbour
     (`unit` is one node spacing in these coordinates)."""
-    if len(comp) <= 3:
-        return _unit_layout(und.subgraph(comp), comp, seed)
-    core = [n for n in comp if und.degree(n) > 1]
-    if len(core) < 2:  # a star: lay it out whole
-        return _unit_layout(und.subgraph(comp), comp, seed)
-    placed = _unit_layout(und.subgraph(core), core, seed)
-    leaves: dict[str, list[str]] = defaultdict(list)
-    for n in comp:
-        if und.degree(n) == 1:
-            leaves[next(iter(und[n]))].append(n)
+    if len(comp) == 1:
+        return {comp[0]: (0.0, 0.0)}
+    core = [m for m in comp if len(neighbours[m]) > 1]
+    if len(core) <= 1:  # two linked nodes, or a star: the hub in the middle, the rest in a ring
+        hub = core[0] if core else comp[0]
+        ring = [m for m in comp if m != hub]
+        out = {hub: (0.0, 0.0)}
+        for i, leaf in enumerate(ring):
+            angle = 2 * math.pi * i / len(ring)
+            out[leaf] = (math.cos(angle), math.sin(angle))
+        return out
+    placed = _force_layout(neighbours, core, seed)
+    leaves: dict[int, list[int]] = defaultdict(list)
+    for m in comp:
+        if len(neighbours[m]) == 1:
+            leaves[neighbours[m][0]].append(m)
     shrink = 1.0 / (1.0 + 1.5 * unit)  # leave room at the rim for the rings
-    out = {n: (px * shrink, py * shrink) for n, (px, py) in placed.items()}
+    out = {m: (px * shrink, py * shrink) for m, (px, py) in placed.items()}
     for anchor in sorted(leaves):
         ring = leaves[anchor]
         ax, ay = out[anchor]
@@ -520,37 +988,27 @@ def _component_layout(und: nx.Graph, comp: list[str], seed: int, unit: float) ->
     return out
 
 
-def _unit_layout(g: nx.Graph, order: list[str], seed: int) -> dict[str, tuple[float, float]]:
-    """A component's force-directed layout scaled into [-1, 1]². rustworkx's (compiled) when installed, else
-    networkx's; iterations shrink on very large cores so the cost (quadratic per iteration) stays bounded."""
-    n = len(order)
-    if n == 1:
-        return {order[0]: (0.0, 0.0)}
-    if n == 2:
-        return {order[0]: (-1.0, 0.0), order[1]: (1.0, 0.0)}
-    iterations = max(10, min(150, int(6e8 / (n * n))))
-    try:
-        import rustworkx as rx
+def _force_layout(neighbours: list[list[int]], core: list[int], seed: int) -> dict[int, tuple[float, float]]:
+    """The core's Fruchterman-Reingold layout (igraph; its grid version above `GRID_LAYOUT_FROM` nodes, linear per
+    step instead of quadratic) scaled into [-1, 1]². igraph draws its random start from a generator seeded here, so
+    the layout is the same in every run. (Starting it from positions of our own packed into a small square made the
+    grid version quadratic again: every node fell into one cell.)"""
+    import igraph
 
-        rg = rx.PyGraph()
-        index = {node: rg.add_node(node) for node in order}
-        rg.add_edges_from_no_data(sorted((index[u], index[v]) for u, v in g.edges()))
-        raw = rx.spring_layout(rg, seed=seed, num_iter=iterations)
-        coords = {node: (float(raw[i][0]), float(raw[i][1])) for node, i in index.items()}
-    except ImportError:
-        sub = nx.Graph()
-        sub.add_nodes_from(order)
-        sub.add_edges_from(sorted(g.edges()))
-        try:
-            placed = nx.spring_layout(sub, seed=seed, iterations=iterations)
-        except ImportError:  # networkx needs scipy above 500 nodes; a plain spiral still opens quickly
-            placed = nx.spiral_layout(sub)
-        coords = {node: (float(p[0]), float(p[1])) for node, p in placed.items()}
-    xs = [c[0] for c in coords.values()]
-    ys = [c[1] for c in coords.values()]
+    local = {node: i for i, node in enumerate(core)}
+    edge_list = [(local[u], local[v]) for u in core for v in neighbours[u] if u < v and v in local]
+    rng = random.Random(seed)
+    graph = igraph.Graph(n=len(core), edges=edge_list)
+    igraph.set_random_number_generator(rng)
+    try:
+        coords = graph.layout_fruchterman_reingold(niter=500, grid=len(core) > GRID_LAYOUT_FROM).coords
+    finally:
+        igraph.set_random_number_generator(random)
+    xs = [c[0] for c in coords]
+    ys = [c[1] for c in coords]
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     span = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 or 1.0
-    return {node: ((c[0] - cx) / span, (c[1] - cy) / span) for node, c in coords.items()}
+    return {node: ((c[0] - cx) / span, (c[1] - cy) / span) for node, c in zip(core, coords, strict=True)}
 
 
 # ------------------------------------------------------------------------------------------- the page
@@ -571,63 +1029,107 @@ class _Strings:
     def __call__(self, text: str | None) -> int | None:
         if text is None:
             return None
-        if text not in self._ids:
-            self._ids[text] = len(self.items)
+        found = self._ids.get(text)
+        if found is None:
+            found = self._ids[text] = len(self.items)
             self.items.append(text)
-        return self._ids[text]
+        return found
 
 
-def _evidence_refs(strings: _Strings, items: list[dict[str, Any]], limit: int | None) -> list[list[Any]]:
-    chosen = items if limit is None else items[:limit]
-    return [[strings(e["sentence"]), strings(e["source"]), e["start"], e["end"]] for e in chosen]
+def _evidence_refs(strings: _Strings, items: Sequence[Evidence], limit: int) -> list[list[Any]]:
+    return [[strings(e.sentence), strings(e.source), e.start, e.end] for e in items[:limit]]
 
 
-def page_data(g: nx.MultiDiGraph, focus: str | None = None) -> dict[str, Any]:
-    """Everything the page script needs besides vis-network's node/edge lists: per-node and per-edge details,
-    the legend, and the interned strings. Plain data only; the script turns it into text nodes."""
+def page_blocks(net: Network, part: Part, details: Details) -> dict[str, Any]:
+    """The JSON blocks of the page, as plain data: `nodes` and `edges` (columns: vis-network's node and edge lists
+    are built from them by the page script), and `data` (cards, evidence, legend, interned strings, the overview
+    note and the conditions left off the page, for the search)."""
+    local = {n: i for i, n in enumerate(part.nodes)}
+    pairs: set[tuple[int, int]] = set()
+    for k in part.edges:
+        u, v, _ = net.edges[k]
+        pairs.add((min(u, v), max(u, v)))
+    drawn_degree: dict[int, int] = defaultdict(int)
+    for u, v in pairs:
+        drawn_degree[u] += 1
+        drawn_degree[v] += 1
+    positions = layout(len(part.nodes), ((local[u], local[v]) for u, v in sorted(pairs)))
+    nodes = {
+        "id": [curie(net.iris[n]) for n in part.nodes],
+        "label": [net.labels[n] for n in part.nodes],
+        "group": [_TYPE_INDEX[net.types[n]] for n in part.nodes],
+        "size": [node_size(part.degree.get(n, drawn_degree[n])) for n in part.nodes],
+        "x": [p[0] for p in positions],
+        "y": [p[1] for p in positions],
+    }
+    edges = {
+        "from": [local[net.edges[k][0]] for k in part.edges],
+        "to": [local[net.edges[k][1]] for k in part.edges],
+        "rel": [net.edges[k][2] for k in part.edges],
+    }
     strings = _Strings()
     info: dict[str, dict[str, Any]] = {}
-    for n, d in g.nodes(data=True):
-        item: dict[str, Any] = {"l": d["label"], "t": d["type"], "iri": n}
-        if d.get("kind") == "condition":
-            item.update(
-                syn=d.get("synonyms", []),
-                ids=d.get("identifiers", []),
-                prev=[
-                    [p["text"], p.get("type"), p.get("class"), _evidence_refs(strings, p["evidence"], 2)]
-                    for p in d.get("prevalence", [])
+    for i, n in enumerate(part.nodes):
+        item: dict[str, Any] = {}
+        if net.kind(n) == "condition":
+            d = details.conditions.get(n, ConditionDetails())
+            item = {
+                "syn": net.synonyms.get(n),
+                "ids": net.identifiers.get(n),
+                "prev": [
+                    [p.text, p.type, p.cls, _evidence_refs(strings, p.evidence, MAX_EVIDENCE_PER_PREVALENCE)]
+                    for p in d.prevalence
                 ],
-                src=d.get("source"),
-                upd=d.get("updated"),
-                comm=d.get("community"),
-            )
-        info[curie(n)] = {k: v for k, v in item.items() if v not in (None, [], "")}
-    edges: dict[str, dict[str, Any]] = {}
-    for i, (_u, _v, _k, d) in enumerate(g.edges(keys=True, data=True)):
-        edges[f"e{i}"] = {
-            "r": d["relation"],
-            "ev": _evidence_refs(strings, d.get("evidence", []), MAX_EVIDENCE_PER_EDGE),
-            "more": max(0, len(d.get("evidence", [])) - MAX_EVIDENCE_PER_EDGE),
-        }
-    counts = _type_counts(g)
-    legend = [
-        {"key": t.key, "label": t.label, "shape": t.shape, "color": t.color, "count": counts[t.key]}
-        for t in ENTITY_TYPES
-        if counts.get(t.key)
-    ]
-    return {
+                "src": strings(d.source),
+                "upd": d.updated,
+                "comm": d.community,
+            }
+        if n in part.degree:
+            item["links"] = part.degree[n]
+        item = {k: v for k, v in item.items() if v not in (None, [], "")}
+        if item:
+            info[str(i)] = item
+    evidence: list[list[Any]] = []
+    more: dict[str, int] = {}
+    for j, k in enumerate(part.edges):
+        found = details.evidence.get(net.edges[k], [])
+        evidence.append(_evidence_refs(strings, found, MAX_EVIDENCE_PER_EDGE))
+        if len(found) > MAX_EVIDENCE_PER_EDGE:
+            more[str(j)] = len(found) - MAX_EVIDENCE_PER_EDGE
+    counts = _type_counts(net, part.nodes)
+    drawn = set(part.nodes)
+    off_page = (
+        [
+            [curie(iri), net.labels[n], *net.synonyms.get(n, [])]
+            for n, iri in enumerate(net.iris)
+            if n not in drawn and net.kind(n) == "condition"
+        ]
+        if part.overview is not None
+        else []
+    )
+    data = {
+        "types": [t.key for t in ENTITY_TYPES],
+        "relations": [label for _, label in RELATIONS.values()],
+        "legend": [
+            {"key": t.key, "label": t.label, "shape": t.shape, "color": t.color, "count": counts[t.key]}
+            for t in ENTITY_TYPES
+            if counts.get(t.key)
+        ],
+        "info": info,
+        "ev": evidence,
+        "evMore": more,
         "strings": strings.items,
-        "nodes": info,
-        "edges": edges,
-        "legend": legend,
-        "focus": curie(focus) if focus else None,
+        "focus": local[part.focus] if part.focus is not None else None,
+        "overview": part.overview,
+        "offPage": off_page,
     }
+    return {"nodes": nodes, "edges": edges, "data": data}
 
 
-def _type_counts(g: nx.MultiDiGraph) -> dict[str, int]:
+def _type_counts(net: Network, nodes: Iterable[int]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
-    for _, d in g.nodes(data=True):
-        counts[d["type"]] += 1
+    for n in nodes:
+        counts[net.types[n]] += 1
     return dict(counts)
 
 
@@ -710,51 +1212,30 @@ def _csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def render_html(g: nx.MultiDiGraph, *, focus: str | None = None, title: str = "rare-kg network") -> str:
-    """The page for an already selected network (see `select`), as a string."""
+def render_html(net: Network, part: Part, details: Details, *, title: str = "rare-kg network") -> str:
+    """The page for a chosen part of a network (see `choose`), as a string."""
     import jinja2
-    from pyvis.network import Network
+    from markupsafe import Markup
 
-    pos = layout(g)
-    degree = dict(nx.Graph(g.to_undirected(as_view=True)).degree())
-    net = Network(height="100%", width="100%", directed=True, cdn_resources="remote", heading="")
-    # pyvis checks every new node and edge against Python lists (quadratic); fill them directly, in its format.
-    for n, d in g.nodes(data=True):
-        x, y = pos[n]
-        net.nodes.append(
-            {"id": curie(n), "label": d["label"], "group": d["type"], "size": node_size(degree[n]), "x": x, "y": y}
-        )
-        net.node_ids.append(curie(n))
-    for i, (u, v) in enumerate(g.edges()):
-        # No vis-network edge labels: it lays out and draws every one of them on every frame, on screen or not
-        # (26 s for one frame of 15,000 edges here); the page script paints the relation of the edges in view.
-        net.edges.append({"id": f"e{i}", "from": curie(u), "to": curie(v)})
-    net.options = vis_options(g.number_of_nodes())
-
+    blocks = page_blocks(net, part, details)
     app_js = (TEMPLATES / "viz.js").read_text(encoding="utf-8")
     vis_js = VIS_JS.read_text(encoding="utf-8")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True
     )
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
-    env.globals.update(
+    # Our own, trusted text (the vendored script, our stylesheet, JSON escaped for HTML) is marked not to be
+    # escaped again; the title (it can hold a condition's name) is escaped by the template.
+    return env.get_template("viz.html").render(
         page_title=title,
-        vis_js=_markup(vis_js),
-        app_js=_markup(app_js),
-        css=_markup((TEMPLATES / "viz.css").read_text(encoding="utf-8")),
-        data_json=_markup(_json_for_html(page_data(g, focus))),
-        csp_scripts=_markup(f"{_csp_hash(vis_js)} {_csp_hash(app_js)}"),
+        vis_js=Markup(vis_js),
+        app_js=Markup(app_js),
+        css=Markup((TEMPLATES / "viz.css").read_text(encoding="utf-8")),
+        nodes_json=Markup(_json_for_html(blocks["nodes"])),
+        edges_json=Markup(_json_for_html(blocks["edges"])),
+        options_json=Markup(_json_for_html(vis_options(len(part.nodes)))),
+        data_json=Markup(_json_for_html(blocks["data"])),
+        csp_scripts=Markup(f"{_csp_hash(vis_js)} {_csp_hash(app_js)}"),
     )
-    net.templateEnv = env
-    net.path = "viz.html"
-    return net.generate_html(name="network.html")
-
-
-def _markup(text: str) -> Any:
-    """Marks our own, trusted text (vendored script, our stylesheet, escaped JSON) as not to be escaped again."""
-    from markupsafe import Markup
-
-    return Markup(text)
 
 
 def write_html(
@@ -764,24 +1245,40 @@ def write_html(
     condition: str | None = None,
     depth: int = 1,
     types: Collection[str] | None = None,
+    max_nodes: int | None = MAX_NODES,
 ) -> VizSummary:
-    """Write the network page of `graph` (rdflib Graph, pyoxigraph Store/Dataset, or a `project` result) to
+    """Write the network page of `graph` (a pyoxigraph Store or Dataset, an rdflib Graph, or a `project` result) to
     `out_path`, atomically. `condition` draws only that condition and what lies within `depth` steps of it;
-    `types` keeps only those entity types (see `expand_types`)."""
+    `types` keeps only those entity types (see `expand_types`); past `max_nodes` nodes (None or 0: no cap) the page
+    is an overview that says so (see `choose`)."""
     out_path = Path(out_path)
-    full = project(graph)
-    part, focus = select(full, condition=condition, depth=depth, types=types)
-    title = "rare-kg network" if focus is None else f"rare-kg network: {part.nodes[focus]['label']}"
-    html = render_html(part, focus=focus, title=title).encode("utf-8")
     if not out_path.parent.exists():
         raise KgError(f"{out_path.parent}: no such folder; create it or choose another --out")
+    if _is_projection(graph):
+        net, details = _from_projection(graph)
+        part = choose(net, condition=condition, depth=depth, types=types, max_nodes=max_nodes)
+    else:
+        reader = _Reader(_as_store(graph))
+        net = _read_network(reader)
+        part = choose(net, condition=condition, depth=depth, types=types, max_nodes=max_nodes)
+        details = _read_details(reader, net, [n for n in part.nodes if net.kind(n) == "condition"])
+    focus = net.iris[part.focus] if part.focus is not None else None
+    title = "rare-kg network" if part.focus is None else f"rare-kg network: {net.labels[part.focus]}"
+    html = render_html(net, part, details, title=title).encode("utf-8")
     write_atomic(out_path, lambda fh: fh.write(html))
     return VizSummary(
         path=out_path,
-        nodes=part.number_of_nodes(),
-        edges=part.number_of_edges(),
-        types=_type_counts(part),
-        physics=part.number_of_nodes() <= PHYSICS_MAX_NODES,
+        nodes=len(part.nodes),
+        edges=len(part.edges),
+        types=_type_counts(net, part.nodes),
+        physics=len(part.nodes) <= PHYSICS_MAX_NODES,
         focus=focus,
         bytes=len(html),
+        total_nodes=part.total_nodes,
+        overview=part.overview,
     )
+
+
+def _is_projection(graph: Any) -> bool:
+    """Whether `graph` is a networkx graph (without importing networkx for the common case of a store)."""
+    return type(graph).__module__.startswith("networkx.")

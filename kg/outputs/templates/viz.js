@@ -7,8 +7,25 @@
   var DATA = read("rkg-data");
   var S = DATA.strings;
   var options = read("rkg-options");
-  var nodes = new vis.DataSet(read("rkg-nodes"));
-  var edges = new vis.DataSet(read("rkg-edges"));
+  /* Nodes and edges travel as columns (a page of 20,000 nodes is a third of the size that way); vis-network gets
+     them as objects. Node ids are prefixed names (cond:...), edge ids their position. */
+  var N = read("rkg-nodes");
+  var E = read("rkg-edges");
+  var IDX = {}; // node id -> position in the columns
+  var GROUP = {}; // node id -> entity type key
+  var nodeList = N.id.map(function (id, i) {
+    IDX[id] = i;
+    GROUP[id] = DATA.types[N.group[i]];
+    return { id: id, label: N.label[i], group: GROUP[id], size: N.size[i], x: N.x[i], y: N.y[i] };
+  });
+  var EFROM = E.from.map(function (i) { return N.id[i]; });
+  var ETO = E.to.map(function (i) { return N.id[i]; });
+  var nodes = new vis.DataSet(nodeList);
+  var edges = new vis.DataSet(E.from.map(function (_, j) { return { id: j, from: EFROM[j], to: ETO[j] }; }));
+  nodeList = null;
+  function relation(eid) { return DATA.relations[E.rel[eid]]; }
+  function isEdge(eid) { return eid !== undefined && eid !== null && E.rel[eid] !== undefined; }
+  function info(id) { return DATA.info[IDX[id]] || {}; }
   var physics = options.physics.enabled;
   var TYPES = {};
   DATA.legend.forEach(function (t) { TYPES[t.key] = t; });
@@ -16,7 +33,7 @@
   var api = { edgeLabels: 0 }; // what the page exposes to tests and scripts, as window.rkg
   var shown = {};
   var byType = {};
-  nodes.forEach(function (n) { (byType[n.group] = byType[n.group] || []).push(n.id); });
+  N.id.forEach(function (id) { (byType[GROUP[id]] = byType[GROUP[id]] || []).push(id); });
   var container = document.getElementById("network");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
 
@@ -32,7 +49,7 @@
       .replace(/[^0-9a-z]+/g, " ").trim();
   }
   function typeLabel(key) { return TYPES[key] ? TYPES[key].label : key; }
-  function label(id) { var d = DATA.nodes[id]; return d ? d.l : String(id); }
+  function label(id) { return IDX[id] !== undefined ? N.label[IDX[id]] : String(id); }
 
   // ---------------------------------------------------------------------------------------------- legend + filters
   var SVG = "http://www.w3.org/2000/svg";
@@ -91,12 +108,12 @@
     nodes.update((byType[key] || []).map(function (id) { return { id: id, hidden: !on }; }));
     updateCounts();
   }
-  function isShown(id) { var n = nodes.get(id); return n !== null && shown[n.group] !== false; }
+  function isShown(id) { return GROUP[id] !== undefined && shown[GROUP[id]] !== false; }
 
   function updateCounts() {
     var n = 0, e = 0;
     Object.keys(byType).forEach(function (k) { if (shown[k] !== false) n += byType[k].length; });
-    edges.forEach(function (x) { if (isShown(x.from) && isShown(x.to)) e += 1; });
+    for (var j = 0; j < EFROM.length; j++) if (isShown(EFROM[j]) && isShown(ETO[j])) e += 1;
     document.getElementById("counts").textContent =
       n + " of " + nodes.length + " nodes and " + e + " of " + edges.length + " links shown";
   }
@@ -135,10 +152,10 @@
     var body = network.body, todo = [];
     for (var i = 0; i < ids.length; i++) {
       var e = body.edges[ids[i]];
-      if (!e || !e.connected || !DATA.edges[ids[i]] || e.from.options.hidden || e.to.options.hidden) continue;
+      if (!e || !e.connected || !isEdge(ids[i]) || e.from.options.hidden || e.to.options.hidden) continue;
       var x = (e.from.x + e.to.x) / 2, y = (e.from.y + e.to.y) / 2;
       if (x < a.x || x > b.x || y < a.y || y > b.y) continue;
-      if (todo.push([DATA.edges[ids[i]].r, x, y]) > MAX_LABELS) return 0;
+      if (todo.push([relation(ids[i]), x, y]) > MAX_LABELS) return 0;
     }
     ctx.save();
     ctx.font = EDGE_FONT + "px sans-serif";
@@ -199,10 +216,10 @@
   }
 
   function nodeCard(id, full) {
-    var d = DATA.nodes[id];
+    var d = info(id);
     var card = el("div");
-    card.appendChild(el("h2", d.l));
-    card.appendChild(el("div", typeLabel(d.t) + (full ? " · " + id : ""), "kind"));
+    card.appendChild(el("h2", label(id)));
+    card.appendChild(el("div", typeLabel(GROUP[id]) + (full ? " · " + id : ""), "kind"));
     var dl = el("dl");
     field(dl, "Synonyms", d.syn ? [d.syn.join("; ")] : null);
     field(dl, "Identifiers", d.ids ? [d.ids.join(", ")] : null);
@@ -213,26 +230,27 @@
       (full ? p[3] : p[3].slice(0, 1)).forEach(function (r) { box.appendChild(quote(r)); });
       return box;
     }));
-    var facts = edges.get({ filter: function (e) { return e.from === id || e.to === id; } });
+    var facts = network.getConnectedEdges(id).map(Number).sort(function (a, b) { return a - b; });
     var limit = full ? 200 : 3;
-    field(dl, full ? "Links (" + facts.length + ")" : "Evidence", facts.slice(0, limit).map(function (e) {
-      var info = DATA.edges[e.id];
-      var other = e.from === id ? e.to : e.from;
+    field(dl, full ? "Links (" + facts.length + ")" : "Evidence", facts.slice(0, limit).map(function (eid) {
+      var out = EFROM[eid] === id;
+      var other = out ? ETO[eid] : EFROM[eid];
       var box = el("div");
-      box.appendChild(el("span", (e.from === id ? info.r + ": " : label(other) + " → " + info.r) +
-        (e.from === id ? label(other) : "")));
-      (full ? info.ev : info.ev.slice(0, 1)).forEach(function (r) { box.appendChild(quote(r)); });
+      box.appendChild(el("span", out ? relation(eid) + ": " + label(other) : label(other) + " → " + relation(eid)));
+      var ev = DATA.ev[eid] || [];
+      (full ? ev : ev.slice(0, 1)).forEach(function (r) { box.appendChild(quote(r)); });
       return box;
     }));
     if (facts.length > limit) dl.appendChild(el("dd", "… and " + (facts.length - limit) + " more"));
-    field(dl, "Source document", d.src ? [d.src] : null);
+    if (d.links) field(dl, "Links in the whole graph", [d.links + " (this overview draws " + facts.length + ")"]);
+    field(dl, "Source document", d.src !== undefined ? [S[d.src]] : null);
     field(dl, "Last updated", d.upd ? [d.upd] : null);
     field(dl, "Community", d.comm !== undefined ? [d.comm + " people connected"] : null);
     card.appendChild(dl);
     if (full) {
       var links = el("div", null, "links");
       network.getConnectedNodes(id).slice(0, 200).forEach(function (n) {
-        var b = el("button", label(n) + " (" + typeLabel(DATA.nodes[n].t) + ")");
+        var b = el("button", label(n) + " (" + typeLabel(GROUP[n]) + ")");
         b.type = "button";
         b.addEventListener("click", function () { focusNode(n); });
         links.appendChild(b);
@@ -246,14 +264,13 @@
   }
 
   function edgeCard(eid) {
-    var e = edges.get(eid);
-    var info = DATA.edges[eid];
     var card = el("div");
-    card.appendChild(el("h2", label(e.from) + " → " + label(e.to)));
-    card.appendChild(el("div", "relation: " + info.r, "kind"));
+    card.appendChild(el("h2", label(EFROM[eid]) + " → " + label(ETO[eid])));
+    card.appendChild(el("div", "relation: " + relation(eid), "kind"));
     var dl = el("dl");
-    field(dl, "Evidence", info.ev.map(quote));
-    if (info.more) dl.appendChild(el("dd", "… and " + info.more + " more mentions"));
+    field(dl, "Evidence", (DATA.ev[eid] || []).map(quote));
+    var more = DATA.evMore[eid];
+    if (more) dl.appendChild(el("dd", "… and " + more + " more mentions"));
     card.appendChild(dl);
     return card;
   }
@@ -281,7 +298,7 @@
   }
 
   network.on("hoverNode", function (p) { showTip(nodeCard(p.node, false), p.pointer); });
-  network.on("hoverEdge", function (p) { if (DATA.edges[p.edge]) showTip(edgeCard(p.edge), p.pointer); });
+  network.on("hoverEdge", function (p) { if (isEdge(p.edge)) showTip(edgeCard(p.edge), p.pointer); });
   network.on("blurNode", hideTip);
   network.on("blurEdge", hideTip);
   network.on("dragStart", hideTip);
@@ -291,7 +308,7 @@
     if (p.nodes.length) {
       highlight(p.nodes[0]);
       showDetails(nodeCard(p.nodes[0], true));
-    } else if (p.edges.length && DATA.edges[p.edges[0]]) {
+    } else if (p.edges.length && isEdge(p.edges[0])) {
       showDetails(edgeCard(p.edges[0]));
     } else {
       clearHighlight();
@@ -300,14 +317,19 @@
   });
 
   // ---------------------------------------------------------------------------------------------- search
-  var index = []; // [normalised name, node id, 0 = condition / 1 = other, name as written]
+  /* Every name the search knows: the nodes on the page, and on an overview also the conditions left off it. */
+  var index = []; // [normalised name, node id, 0 = condition / 1 = other, name as written, 1 = not on the page]
   var names = {};
-  Object.keys(DATA.nodes).forEach(function (id) {
-    var d = DATA.nodes[id];
-    var other = d.t === "condition" ? 0 : 1;
-    index.push([norm(d.l), id, other, d.l]);
-    if (!other) names[d.l] = true;
-    (d.syn || []).forEach(function (s) { index.push([norm(s), id, 0, s]); names[s] = true; });
+  var offLabel = {};
+  N.id.forEach(function (id, i) {
+    var other = GROUP[id] === "condition" ? 0 : 1;
+    index.push([norm(N.label[i]), id, other, N.label[i], 0]);
+    if (!other) names[N.label[i]] = true;
+    (info(id).syn || []).forEach(function (s) { index.push([norm(s), id, 0, s, 0]); names[s] = true; });
+  });
+  DATA.offPage.forEach(function (c) {
+    offLabel[c[0]] = c[1];
+    for (var k = 1; k < c.length; k++) { index.push([norm(c[k]), c[0], 0, c[k], 1]); names[c[k]] = true; }
   });
   var datalist = document.getElementById("search-names");
   Object.keys(names).sort().forEach(function (n) {
@@ -332,19 +354,18 @@
     index.forEach(function (e) {
       var at = e[0].indexOf(want);
       if (at < 0) return;
-      var key = [e[0] === want ? 0 : at === 0 ? 1 : 2, e[2], e[0].length, e[0]];
+      var key = [e[0] === want ? 0 : at === 0 ? 1 : 2, e[2], e[4], e[0].length, e[0]];
       if (bestKey === null || before(key, bestKey)) {
         best = e;
         bestKey = key;
       }
     });
-    return best ? [best[1], best[3]] : null;
+    return best ? [best[1], best[3], best[4] === 1] : null;
   }
 
   function focusNode(id) {
-    var d = DATA.nodes[id];
-    if (!d) return false;
-    if (shown[d.t] === false) setShown(d.t, true);
+    if (IDX[id] === undefined) return false;
+    if (shown[GROUP[id]] === false) setShown(GROUP[id], true);
     highlight(id);
     showDetails(nodeCard(id, true));
     network.focus(id, {
@@ -365,10 +386,20 @@
       return;
     }
     status.className = "";
-    var d = DATA.nodes[hit[0]];
-    status.textContent = "Found " + d.l + (norm(hit[1]) !== norm(d.l) ? " (as “" + hit[1] + "”)" : "") + ".";
+    if (hit[2]) { // a condition this overview leaves out: say how to draw it
+      var name = offLabel[hit[0]];
+      status.replaceChildren(
+        el("span", name + (norm(hit[1]) !== norm(name) ? " (as “" + hit[1] + "”)" : "") +
+          " is not drawn on this overview. Draw it with "),
+        el("code", "kg viz --condition " + shellWord(hit[0]) + " --out page.html"),
+        el("span", "."));
+      return;
+    }
+    status.textContent = "Found " + label(hit[0]) +
+      (norm(hit[1]) !== norm(label(hit[0])) ? " (as “" + hit[1] + "”)" : "") + ".";
     focusNode(hit[0]);
   });
+  function shellWord(s) { return /^[A-Za-z0-9:._\/-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'"; }
 
   // ---------------------------------------------------------------------------------------------- ready
   Object.assign(api, {
@@ -391,9 +422,9 @@
     document.documentElement.dataset.ready = "true";
     document.getElementById("loading").hidden = true;
     updateCounts();
-    if (DATA.focus && DATA.nodes[DATA.focus]) {
-      highlight(DATA.focus);
-      showDetails(nodeCard(DATA.focus, true));
+    if (DATA.focus !== null && DATA.focus !== undefined) {
+      highlight(N.id[DATA.focus]);
+      showDetails(nodeCard(N.id[DATA.focus], true));
     }
   }
   if (physics) {
@@ -404,6 +435,11 @@
     });
   } else {
     network.once("afterDrawing", ready);
+  }
+  if (DATA.overview) {
+    var note = document.getElementById("overview");
+    note.textContent = DATA.overview;
+    note.hidden = false;
   }
   updateCounts();
 })();
