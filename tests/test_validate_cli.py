@@ -60,3 +60,12 @@ def test_a_folder_without_a_graph_is_named_with_what_to_do(tmp_path: Path, capsy
     assert "empty" in err and "graph.trig" in err and "kg build" in err
     assert main(["validate", str(tmp_path / "missing")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_both_engines_give_the_same_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_outputs(_broken_quads(), tmp_path / "bad")
+    reports = []
+    for engine in ("oxigraph", "pyshacl"):
+        assert main(["validate", "--engine", engine, str(tmp_path / "bad")]) == 1
+        reports.append(capsys.readouterr().out)
+    assert reports[0] == reports[1] and "prefLabel" in reports[0]

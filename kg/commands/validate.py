@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.validate import SHAPES, validate
+from kg.validate import ENGINES, SHAPES, validate
 
 # The files of a build folder that hold its whole graph, in the order they are looked for.
 BUILD_GRAPHS = ("graph.trig", "graph.ttl")
@@ -23,6 +23,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="GRAPH",
         help="a build folder (its graph.trig is checked) or an RDF file (.ttl, .trig, .nt, .nq or .jsonld), "
         "e.g. build/graph.ttl; named graphs are merged",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=ENGINES[0],
+        help="oxigraph: the shapes compiled to SPARQL (fast, the default); pyshacl: the reference SHACL engine",
     )
     parser.epilog = (
         f"Checks against {SHAPES.name} (ontologies/). Each violation line is: node, property, message. "
@@ -44,6 +50,6 @@ def graph_file(path: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = validate(graph_file(Path(args.graph)))
+    report = validate(graph_file(Path(args.graph)), engine=args.engine)
     print(report.text, file=sys.stdout)
     return 0 if report.conforms else 1
