@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kg.extract
-from kg.extract.negation import is_negated, negated_ranges
+from kg.extract.negation import is_negated, negated_ranges, research_ranges
 
 LIST_TRIED = "Antiviral drugs, antibiotics such as doxycycline, and quinacrine have all been tried without benefit."
 
@@ -92,3 +92,120 @@ def test_the_pipeline_asserts_nothing_negated() -> None:
     assert {"physical therapy", "occupational therapy"} <= labels
     assert "autosomal recessive inheritance" in labels
     assert "EXM1" in {m.label for m in record.risk_factors}
+
+
+# ------------------------------------------------------------------- phrasings of texts written by other people
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("Steroids were once tried but proved useless.", "Steroids"),
+        ("Nusinersen has not been approved for adults.", "Nusinersen"),
+        ("Antiepileptic drugs are not recommended.", "Antiepileptic drugs"),
+        ("Sodium valproate should be avoided because it can impair mitochondrial function.", "Sodium valproate"),
+        ("Medicines that contain oestrogen, such as the combined pill, are generally best avoided.", "Medicines"),
+        ("The phase 3 trial of examogene missed its main goal, so that product never reached the market.", "examogene"),
+        (
+            "Idebenone, an antioxidant that many people once took, did not improve outcomes in controlled trials.",
+            "Idebenone",
+        ),
+        (
+            "Bone marrow transplantation was trialed in severe disease, but it carried a significant risk of death "
+            "and is not a standard treatment.",
+            "Bone marrow transplantation",
+        ),
+        (
+            "A gene therapy, examogene, was developed for the variant, but its application for marketing "
+            "authorisation in Europe was withdrawn in 2023 and it is not licensed.",
+            "examogene",
+        ),
+        ("Topical mitomycin C has been tried for strictures, but its benefit has not been established.", "mitomycin"),
+        ("Oxandrolone is hardly used any more.", "Oxandrolone"),
+        ("Gene therapy and chaperones have been studied, but none has been established as standard care.", "Gene"),
+    ],
+)
+def test_scope_covers_the_item_in_other_phrasings(sentence: str, phrase: str) -> None:
+    assert negated(sentence, phrase)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        # a treatment that helps but does not cure, or does not reach everywhere, is still a treatment
+        ("Enzyme replacement therapy slows the disease but does not cure it.", "Enzyme replacement therapy"),
+        ("Physiotherapy helps, but it does not stop progression.", "Physiotherapy"),
+        ("Because cysteamine swallowed as a capsule does not reach the cornea, drops are used.", "cysteamine"),
+        # not approved in one country: approved elsewhere, and used
+        ("Idebenone is authorised in the European Union, although it is not approved in the United States.", "Ide"),
+        # a negated verb phrase does not reach the list after the next comma
+        ("If the mass cannot be taken out safely, radiation therapy or rituximab can shrink it.", "rituximab"),
+        ("Oesophageal atresia is a defect in which the oesophagus, the tube that carries food, fails to form.", "Oes"),
+    ],
+)
+def test_limited_claims_are_not_negations(sentence: str, phrase: str) -> None:
+    assert not negated(sentence, phrase)
+
+
+def test_a_plain_ineffective_treatment_stays_negated() -> None:
+    assert negated("Antibiotics do not cure it.", "Antibiotics")
+
+
+def researched(sentence: str, phrase: str) -> bool:
+    start = sentence.index(phrase)
+    return is_negated(research_ranges(sentence), start, start + len(phrase))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("Researchers are also testing gene therapies that deliver a working copy of the gene.", "gene therapies"),
+        ("Giving dexamethasone in pregnancy is still regarded as experimental.", "dexamethasone"),
+        ("Fetal valvuloplasty, a balloon procedure, is done at a few centres and remains investigational.", "Fetal"),
+        ("Frataxin replacement and gene therapy are only available within clinical trials.", "Frataxin replacement"),
+        ("The phase 3 trial of examogene missed its main goal in 2021.", "examogene"),
+        ("Candidate drugs include tinlarebant and gildeuretinol.", "gildeuretinol"),
+    ],
+)
+def test_research_scope_covers_research_only_treatments(sentence: str, phrase: str) -> None:
+    assert researched(sentence, phrase)
+
+
+def test_research_scope_leaves_current_care_alone() -> None:
+    sentence = "Physiotherapy helps, and sirolimus was approved after a trial showed it slowed the decline."
+    assert not researched(sentence, "Physiotherapy") and not researched(sentence, "sirolimus")
+
+
+AUDIT = (
+    "Examplosis is a rare inherited disorder caused by mutations in the EXM1 gene.\n"
+    "Steroids were once tried but proved useless. Sodium valproate should be avoided. Nusinersen has not been "
+    "approved for it. Researchers are testing a stem cell gene therapy in mice. Enzyme replacement therapy slows "
+    "the disease but does not cure it, and physiotherapy helps.\n"
+)
+
+
+def test_the_pipeline_asserts_no_ineffective_avoided_or_research_treatment() -> None:
+    record = kg.extract.extract(AUDIT, "examplosis.txt")
+    labels = {m.label.lower() for m in record.treatment_areas}
+    for bad in ("steroid", "steroids", "sodium valproate", "nusinersen", "stem cell gene therapy", "gene therapy"):
+        assert bad not in labels, labels
+    assert {"enzyme replacement therapy", "physiotherapy"} <= labels
+
+
+def test_the_research_cues_prefilter_never_hides_a_match() -> None:
+    from pathlib import Path
+
+    from kg.extract import lexicon
+    from kg.ingest import expand_paths, read_source
+
+    root = Path(__file__).resolve().parents[1]
+    sentences = [
+        doc.span(s)
+        for folder in ("data/summaries", "data/dev")
+        for doc in map(read_source, expand_paths([str(root / folder)]))
+        for s in doc.sentences()
+    ]
+    table = lexicon.directed_set("research-scopes.txt")
+    for sentence in sentences[::3]:
+        wanted = [e for e in table.entries if e[1].regex.search(sentence)]
+        assert all(e in table.candidates(sentence) for e in wanted), sentence

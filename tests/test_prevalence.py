@@ -173,3 +173,52 @@ def test_never_raises_on_any_text(text: str) -> None:
             assert value is None or 0.0 <= value <= 1.0
         if fig.low is not None and fig.high is not None:
             assert fig.low <= fig.high
+
+
+# ----------------------------------------------------------------------- figures written by other people
+
+
+@pytest.mark.parametrize(
+    ("sentence", "low", "high"),
+    [
+        ("It develops in roughly four to eleven of every hundred thousand measles cases.", 4e-5, 1.1e-4),
+        ("A study of cases found a much higher risk, about one in six hundred, among children.", 1 / 600, 1 / 600),
+        ("It is seen in about eighteen per million people.", 1.8e-5, 1.8e-5),
+    ],
+)
+def test_numbers_written_as_words(sentence: str, low: float, high: float) -> None:
+    fig = one(sentence)
+    assert close(fig.low, low) and close(fig.high, high), fig
+
+
+def test_a_population_after_a_comma_is_still_the_figures() -> None:
+    fig = one("A study of cases found a higher risk, about one in six hundred, among children who caught measles.")
+    assert fig.population == "children" and fig.text == "one in six hundred"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count", "area"),
+    [
+        ("In the United States, about 800 children are diagnosed with the disease each year.", 800, "United States"),
+        (
+            "It affects 1 in 4,000 live births; in the United States that means about 1,000 babies each year.",
+            1000,
+            "United States",
+        ),
+    ],
+)
+def test_yearly_counts_with_a_place(sentence: str, count: int, area: str) -> None:
+    counts = [f for f in find_figures(sentence) if f.count is not None]
+    assert [(f.count, f.area) for f in counts] == [(count, area)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Only about 1 to 2 in every 100 children with the disease have a family history of it.",  # share of patients
+        "Two doses of the vaccine protect about ninety-seven in every hundred people.",  # an efficacy
+        "Each child of a carrier has a 1 in 4 chance of being affected.",  # a recurrence risk
+    ],
+)
+def test_figures_that_are_not_prevalence(sentence: str) -> None:
+    assert find_figures(sentence) == []

@@ -1,8 +1,10 @@
 """The quality bar of issue 2, pinned on our corpus with the official scorer (`kg evaluate`).
 
 Bar: F1 >= 0.9 for synonyms, risk factors and treatment areas; prevalence F1 >= 0.95; zero negation errors;
-condition names, dates and community counts exact. The plain descriptions (data/descriptions) are our held-out
-check; they carry the negation and exactness promises, and a floor that catches regressions in generalisation.
+condition names, dates and community counts exact. The plain descriptions (data/descriptions) and the development
+set written by another author (data/dev: summaries and plain descriptions) carry the negation and exactness
+promises, and floors that catch regressions in generalisation. (The held-out set, data/heldout, is not scored
+here: it is run by hand, once, to report how the extractor does on text nobody tuned it on.)
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @cache
-def _report(texts: str, gold: str) -> Report:
-    docs = [d for d in read_sources([DATA / texts]) if not isinstance(d, Exception)]
+def _report(texts: str, gold: str, pattern: str = "") -> Report:
+    paths = sorted((DATA / texts).glob(pattern)) if pattern else [DATA / texts]
+    docs = [d for d in read_sources(paths) if not isinstance(d, Exception)]
     return evaluate(DATA / gold, extract_documents(docs))
 
 
@@ -70,3 +73,25 @@ def test_held_out_descriptions_do_not_regress(descriptions: Report) -> None:
     for kind, floor in floors.items():
         assert descriptions.counts(kind).f1 >= floor, (kind, descriptions.counts(kind).to_json())
     assert descriptions.counts("prevalence").f1 >= 0.95
+
+
+# The development set: summaries and descriptions by an author who never saw the extractor. Floors sit below the
+# measured scores (dev summaries: synonyms 1.0, risk factors 0.93, treatment areas 0.94; descriptions: 1.0, 0.97,
+# 0.91), so that a change that only helps our own corpus shows up here.
+DEV_SETS = {
+    "summaries": ("dev", "dev/gold", "*.txt"),
+    "descriptions": ("dev/descriptions", "dev/descriptions/gold", ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEV_SETS))
+def test_the_development_set_generalises(name: str) -> None:
+    report = _report(*DEV_SETS[name])
+    assert not report.gold_without_summary and not report.summaries_without_gold
+    assert report.negation_errors() == 0
+    for kind, floor in {"synonyms": 0.9, "risk_factors": 0.85, "treatment_areas": 0.85}.items():
+        assert report.counts(kind).f1 >= floor, (kind, report.counts(kind).to_json())
+    assert report.counts("prevalence").f1 >= 0.9
+    for what in ("condition", "last_updated", "community_count"):
+        right, total = report.exact(what)
+        assert right == total, what

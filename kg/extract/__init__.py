@@ -16,12 +16,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from kg import _make_callable
-from kg.ingest import Document, Segment, clean
+from kg.ingest import Document, Segment, SegmentKind, clean
 from kg.records import Condition, Evidence, Mention, Prevalence, Record
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
+
+    from kg.extract.prevalence import Figure
 
 __all__ = ["extract", "extract_documents", "nlp", "slugify"]
 
@@ -61,16 +63,46 @@ def extract_documents(docs: Iterable[Document]) -> Iterator[Record]:
     """Records for documents, in order. Streams: memory stays flat however many documents come in."""
     pipeline = nlp()
     for document in docs:
-        sentences = [piece for seg in document.sentences() for piece in _pieces(document, seg)]
-        parsed = [_parse(pipeline, document.span(s)) for s in sentences]
+        sentences = [piece for seg in _minable(document) for piece in _pieces(document, seg)]
+        names: list[str] = [document.title] if document.title and _usable_title(document.title) else []
+        parsed = []
+        care_before: tuple[int, bool] = (-1, False)  # (paragraph, did the previous sentence talk about care)
+        for index, seg in enumerate(sentences):
+            text = document.span(seg)
+            # terse notes ("Refractory disease: IVIG, plasmapheresis.") lean on the sentence before for their topic
+            context = {"names": names, "after_care": care_before == (seg.paragraph, True)}
+            sdoc = _parse(pipeline, text, names, context)
+            spans = sdoc.spans
+            clauses = sdoc.user_data.get("rkg_clauses") or ()
+            care = any(c.treatment for c in clauses) or "rkg_treatment_areas" in spans
+            care_before = (seg.paragraph, care)
+            # names of the condition met so far (the file's title, the opening subject, its synonyms) tell later
+            # sentences which side of "X has been linked to Y" is the condition
+            if "rkg_names" in spans and len(names) < 24:
+                for span in spans["rkg_names"]:
+                    opening = index < 3 and _condition_like(span.kb_id_, text)
+                    if opening or not span.label_.startswith("SUBJECT"):
+                        names.append(span.kb_id_)
+            parsed.append(sdoc)
         yield _assemble(document, sentences, parsed)
 
 
-def _parse(pipeline: Language, text: str) -> Doc:
+def _minable(document: Document) -> Iterator[Segment]:
+    """The sentences to mine: the document's sentences, and list intros whose list was lost, which still say
+    things ("Care is coordinated at a pediatric hepatology center, where the following are covered:")."""
+    return (s for s in document.segments if s.kind in (SegmentKind.SENTENCE, SegmentKind.LIST_INTRO))
+
+
+def _parse(
+    pipeline: Language, text: str, names: list[str] | None = None, context: dict[str, object] | None = None
+) -> Doc:
     """One sentence through the pipeline. The text rides along in `user_data`, because `Doc.text` rebuilds the
-    string from its tokens on every call and the components ask for it often."""
+    string from its tokens on every call and the components ask for it often; so do the condition's names known
+    so far (`rkg_condition_names`, shared and growing)."""
     doc = pipeline.make_doc(text)
     doc.user_data["rkg_text"] = text
+    doc.user_data["rkg_condition_names"] = names if names is not None else []
+    doc.user_data["rkg_after_care"] = bool(context and context.get("after_care"))
     for _name, component in pipeline.pipeline:
         doc = component(doc)
     return doc
@@ -120,11 +152,24 @@ def _names_match(a: str, b: str) -> bool:
     return ka == kb or (bool(ka2) and ka2 == kb2)
 
 
+def _usable_title(title: str | None) -> bool:
+    """A file name worth matching against the text: at least four letters or digits ("a.txt" gives "A", which
+    would match inside "is a rare")."""
+    return bool(title) and len(re.sub(r"[\W_]+", "", title or "")) >= 4
+
+
+def _mentions_title(title: str, text: str) -> bool:
+    """Does the text name the title as whole words ("Wilson disease" in "... Wilson disease is ...")?"""
+    k = _key(title)
+    return bool(k) and f" {k} " in f" {_key(text[:200_000])} "
+
+
 def _condition(document: Document, names: list[tuple[str, str, Evidence]]) -> tuple[str, Evidence | None]:
-    """The preferred name: the name in the text that matches the file's title, else the subject of the first
-    defining sentence when it looks like a condition's name, else the title if the text mentions it. A text that
-    names no condition gets no invented one (not from the file name, not from its first noun)."""
-    title = document.title
+    """The preferred name: the name in the text that matches the file's title, else the subject of the opening
+    defining sentence when it looks like a condition's name, else a title line above the text, else the file's
+    title if the text mentions it. A text that names no condition gets no invented one (not from a short or
+    unmentioned file name, not from its first noun)."""
+    title = document.title if _usable_title(document.title) else None
     if title:
         for _role, name, ev in names:
             if _names_match(name, title):
@@ -132,21 +177,39 @@ def _condition(document: Document, names: list[tuple[str, str, Evidence]]) -> tu
     for role, name, ev in names:
         if role == "SUBJECT" and _condition_like(name, ev.sentence):
             return _display(name), ev
-    if title and _key(title) and _key(title) in _key(document.text[:200_000]):
+    for role, name, ev in names:
+        if role == "TITLE" and (_mentions_title(name, document.text[ev.end :]) or _name_like(name)):
+            return _display(name), ev
+    if title and _mentions_title(title, document.text):
         return _display(title), None
     raise _no_condition(document)
 
 
-def _condition_like(name: str, sentence: str) -> bool:
-    """A subject that names a condition: built on a disease word, or defined by its sentence ("X is a rare ...")."""
+def _name_like(name: str) -> bool:
     from kg.extract.components import name_like
 
-    if re.match(r"(?:the|a|an|this|these|that|it|its|our|we|they|i|you|he|she)\b", name, re.I):
+    return name_like(name)
+
+
+def _title_line(sentence: str) -> str | None:
+    """A title line above a summary ("Wilson disease", an HTML page's <h1>): short, no full stop, no verb."""
+    text = sentence.strip()
+    words = text.split()
+    if not words or len(words) > 8 or len(text) > 80 or text[-1:] in ".!?:;,":
+        return None
+    if re.search(r"\b(?:is|are|was|were|has|have|can|may|will|does|do|affects?|causes?)\b", text, re.I):
+        return None
+    return text
+
+
+def _condition_like(name: str, sentence: str) -> bool:
+    """A subject that names a condition: built on a disease word, or defined by its sentence ("X is a rare ...")."""
+    if re.match(r"(?:the|a|an|this|these|that|it|its|our|we|they|i|you|he|she|so|what|how|why|who)\b", name, re.I):
         return False
     defined = re.search(
         r"\b(?:is|are|was)\s+(?:a|an|one)\b|\b(?:also|sometimes|often)\s+(?:known|called|referred)", sentence, re.I
     )
-    return name_like(name) or bool(defined)
+    return _name_like(name) or bool(defined)
 
 
 def _no_condition(document: Document) -> Exception:
@@ -166,27 +229,38 @@ def _display(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # type: ignore[type-arg]
+def _assemble(document: Document, sentences: list[Segment], parsed: list[Doc]) -> Record:
     names: list[tuple[str, str, Evidence]] = []
     spans: dict[str, list[tuple[str, str | None, Evidence, int, int]]] = {
         "rkg_risk_factors": [],
         "rkg_treatment_areas": [],
     }
     denied: dict[str, set[str]] = {"risk": set(), "treatment": set()}
-    figures: list[tuple[object, Evidence]] = []
+    figures: list[tuple[Figure, Evidence]] = []
     community: int | None = None
     community_ev: Evidence | None = None
-    first_seen = False
+    defined = False  # has an opening sentence defined the condition yet
     genetic_before: tuple[int, bool] = (-1, False)  # (paragraph, did the previous sentence talk about genes)
-    for seg, sdoc in zip(sentences, parsed, strict=True):
+    for index, (seg, sdoc) in enumerate(zip(sentences, parsed, strict=True)):
         ev = Evidence(sentence=document.span(seg), start=seg.start, end=seg.end)
-        for span in sdoc.spans.get("rkg_names", []):
-            # subjects only count in the opening sentences, where a summary defines its condition
-            if span.label_.startswith("SUBJECT") and (first_seen or seg.paragraph > 0):
+        found = sdoc.spans.get("rkg_names", [])
+        # subjects count only in the opening sentence, or in the first defining one just after a title line
+        subject = next((sp.kb_id_ for sp in found if sp.label_ == "SUBJECT"), None)
+        opening = index == 0 or (
+            not defined and index < 3 and subject is not None and _condition_like(subject, ev.sentence)
+        )
+        defined = defined or (opening and subject is not None and _condition_like(subject, ev.sentence))
+        for span in found:
+            if span.label_.startswith("SUBJECT") and not opening:
                 continue
             names.append((span.label_, span.kb_id_, ev))
-        first_seen = True
+        if index == 0 and subject is None and (line := _title_line(ev.sentence)):
+            names.append(("TITLE", line, ev))
+        ext = sdoc._
+        here = ext.rkg_community
         for group in spans:
+            if here is not None:
+                break  # "12 people have connected to swap tips on itch management": the community, not the care
             for span in sdoc.spans.get(group, []):
                 spans[group].append((span.kb_id_, span.label_ or None, ev, span.start_char, span.end_char))
         if genetic_before == (seg.paragraph, True):
@@ -196,10 +270,10 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
         genetic_before = (seg.paragraph, bool(_GENETIC.search(sdoc.user_data["rkg_text"])))
         for span in sdoc.spans.get("rkg_denied", []):
             denied[span.label_].add(_key(span.kb_id_))
-        for fig in sdoc._.rkg_figures or ():
+        for fig in ext.rkg_figures or ():
             figures.append((fig, ev))
-        if community is None and sdoc._.rkg_community is not None:
-            community = sdoc._.rkg_community
+        if community is None and here is not None:
+            community = here
             community_ev = ev
     label, cond_ev = _condition(document, names)
     synonyms = _synonyms(label, names)
@@ -223,7 +297,9 @@ def _assemble(document: Document, sentences: list, parsed: list) -> Record:  # t
 def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mention]:
     out: list[Mention] = []
     seen = {_key(label)}
-    for _role, name, ev in names:
+    for role, name, ev in names:
+        if role == "TITLE" and not _name_like(name):
+            continue  # a page's heading ("Patient information") is not another name of the condition
         k = _key(name)
         if not k or k in seen or (_names_match(name, label) and name.lower() == label.lower()):
             continue
@@ -233,8 +309,10 @@ def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mentio
 
 
 def _mentions(
-    found: list[tuple[str, str | None, Evidence, int, int]], name_keys: set[str], denied: set[str] = frozenset()
-) -> list[Mention]:  # type: ignore[assignment]
+    found: list[tuple[str, str | None, Evidence, int, int]],
+    name_keys: set[str],
+    denied: set[str] | frozenset[str] = frozenset(),
+) -> list[Mention]:
     """De-duplicated mentions: nested spans in one sentence keep the longest; equal labels keep the first."""
     by_sentence: dict[int, list[tuple[str, str | None, Evidence, int, int]]] = {}
     for item in found:
@@ -253,17 +331,72 @@ def _mentions(
     seen: set[str] = set()
     for label, ev in kept:
         k = _key(label)
-        if k in name_keys and re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", label) and f"{label} gene" in ev.sentence:
-            # a gene that shares the condition's abbreviation ("variants in the NF1 gene")
+        if k in name_keys and re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", label) and _named_as_gene(label, ev.sentence):
+            # a gene that shares the condition's abbreviation ("variants in the NF1 gene", "the faulty gene, CHM")
             label, k = f"{label} gene variant", _key(f"{label} gene variant")
         if not k or k in seen or k in name_keys or _denied(k, denied):
             continue
+        if _subtype_name(k, label, ev.sentence, name_keys):
+            continue
         seen.add(k)
         out.append(Mention(label=label, evidence=ev))
-    return out
+    # "dominant or recessive" beside "autosomal recessive inheritance": the broader label says nothing more
+    return [m for m in out if not _broader_inheritance(m.label, seen)]
 
 
-def _denied(key: str, denied: set[str]) -> bool:
+# What stands around a gene symbol written as a gene: "the NF1 gene", "the faulty gene, CHM", "changes in TSC1 or
+# TSC2". The symbol itself is replaced by a placeholder first (one fixed pattern, not one per symbol).
+_AS_GENE = re.compile(
+    r"\x00(?:\s+(?:or|and)\s+[A-Z0-9-]+)?\s+genes?\b|\bgenes?\W{1,3}(?:called\s+|named\s+)?\x00|"
+    r"\b(?:mutations?|variants?|changes?|defects?|alterations?|faults?)\s+(?:in|of|affecting)\s+(?:the\s+|either\s+|"
+    r"both\s+)?(?:[A-Z0-9-]+\s+(?:or|and)\s+)?\x00"
+)
+_BRACKETED = re.compile(r"\(\s*(?:associated\s+with\s+|causing\s+|called\s+|termed\s+|type\s+)?\x00")
+
+
+def _marked(symbol: str, sentence: str) -> str:
+    """The sentence with every whole-word occurrence of `symbol` replaced by a NUL placeholder."""
+    out, pos = [], 0
+    start = sentence.find(symbol)
+    while start >= 0:
+        end = start + len(symbol)
+        before = sentence[start - 1] if start else " "
+        after = sentence[end] if end < len(sentence) else " "
+        if not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_"):
+            out += [sentence[pos:start], "\x00"]
+            pos = end
+        start = sentence.find(symbol, end)
+    return "".join(out) + sentence[pos:] if out else sentence
+
+
+def _named_as_gene(symbol: str, sentence: str) -> bool:
+    """Is the symbol written as a gene here: "the NF1 gene", "the faulty gene, CHM", "changes in TSC1 or TSC2"?"""
+    return symbol in sentence and _AS_GENE.search(_marked(symbol, sentence)) is not None
+
+
+_SUBTYPE_SUFFIX = re.compile(r"(?:\s?(?:[0-9]{1,2}[a-z]?|[ivx]{1,4}|type\s+\w+)|[a-z])")
+
+
+def _subtype_name(key: str, label: str, sentence: str, name_keys: set[str]) -> bool:
+    """Is this label the condition's abbreviation cut from its type number ("MPS" from "MPS I"), or a type of the
+    condition named in brackets after its gene ("ATP8B1 (associated with PFIC1, ...)")? A symbol that only extends
+    the abbreviation is often a gene ("NPC1", "TSC2"), so that needs the brackets."""
+    for name in name_keys:
+        if not name or len(name) > 12:
+            continue
+        if name.startswith(key) and name != key and _SUBTYPE_SUFFIX.fullmatch(name[len(key) :]):
+            return not _named_as_gene(label, sentence)
+        if key.startswith(name) and key != name and _SUBTYPE_SUFFIX.fullmatch(key[len(name) :]):
+            return _BRACKETED.search(_marked(label, sentence)) is not None
+    return False
+
+
+def _broader_inheritance(label: str, keys: set[str]) -> bool:
+    k = _key(label)
+    return k in ("dominant inheritance", "recessive inheritance") and any(o != k and o.endswith(" " + k) for o in keys)
+
+
+def _denied(key: str, denied: set[str] | frozenset[str]) -> bool:
     """Is this label something the summary denies elsewhere? "childhood vaccination" is blocked by a denied
     "vaccination", "eye gene therapy" by a denied "gene therapy" (every word of the denied label is in it)."""
     if key in denied:
@@ -287,11 +420,11 @@ def _known_terms() -> frozenset[str]:
     return frozenset(_key(t) for t in (*lexicon.table("treatment-terms.tsv"), *lexicon.table("risk-terms.tsv")))
 
 
-def _prevalence(figures: list[tuple[object, Evidence]]) -> list[Prevalence]:
+def _prevalence(figures: list[tuple[Figure, Evidence]]) -> list[Prevalence]:
     out: list[Prevalence] = []
-    seen: set[tuple] = set()  # type: ignore[type-arg]
+    seen: set[tuple[float | None, float | None, int | None, str | None]] = set()
     for fig, ev in figures:
-        sig = (fig.low, fig.high, fig.count, fig.population)  # type: ignore[attr-defined]
+        sig = (fig.low, fig.high, fig.count, fig.population)
         if sig in seen:
             continue
         seen.add(sig)
@@ -300,10 +433,10 @@ def _prevalence(figures: list[tuple[object, Evidence]]) -> list[Prevalence]:
                 text=fig.text,
                 low=fig.low,
                 high=fig.high,
-                population=fig.population,  # type: ignore[attr-defined]
+                population=fig.population,
                 count=fig.count,
                 area=fig.area,
-                evidence=ev,  # type: ignore[attr-defined]
+                evidence=ev,
             )
         )
     return out

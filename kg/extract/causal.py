@@ -9,17 +9,20 @@ sentence full of causal words: "raised levels are tied to attention problems" na
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from kg.extract import lexicon
-from kg.extract.prefilter import Gate, gated
+from kg.extract.prefilter import GateSet, gated
 
 # What refers to the condition itself: a pronoun, "the condition"-like nouns, or "developing/getting it".
 _CONDITION_REF = gated(
     r"^\W*(?:(?:a|an|the)\s+)?(?:(?:higher|greater|increased|raised)\s+(?:risk|chance|likelihood|odds)\s+of\s+)?"
     r"(?:(?:developing|getting|having)\s+)?(?:it|this|them|(?:the|this|that|these)\s+(?:\w+\s+){0,2}?"
     r"(?:condition|disease|disorder|syndrome|defect|malformation|anomaly|tumou?r|cancer|illness|form|forms|type|"
-    r"problem|deficiency|dystrophy|atrophy|variant)s?|(?:most\s+|many\s+|some\s+)?cases)\b",
+    r"problem|deficiency|dystrophy|atrophy|variant)s?|(?:most\s+|many\s+|some\s+)?cases"
+    # its episodes, and how early or badly it shows: "set off an attack", "linked to earlier onset"
+    r"|(?:an?\s+|the\s+)?(?:\w+\s+)?(?:attacks?|episodes?|flares?|flare-ups?|relapses?|crises|crisis|bouts?)"
+    r"|(?:an?\s+)?(?:earlier|early|younger|more\s+severe|severe|worse|faster|rapid|more\s+rapid|more\s+aggressive)\s+"
+    r"(?:onset|progression|course|disease|symptoms|expression))\b",
     re.I,
 )
 _SUBJECT_REF = gated(
@@ -34,9 +37,8 @@ _APPOSITIVE = gated(
 )
 
 
-@lru_cache(maxsize=1)
-def _cues() -> tuple[tuple[str, Gate], ...]:
-    return lexicon.directed_patterns("risk-directions.txt")
+def _cues() -> GateSet:
+    return lexicon.directed_set("risk-directions.txt")
 
 
 _DISEASE_OBJECT = gated(
@@ -45,13 +47,43 @@ _DISEASE_OBJECT = gated(
 )
 
 
-def refers_to_condition(text: str, name: str | None = None) -> bool:
-    """Does this stretch (the start of an object, or a subject) name the condition?"""
+def refers_to_condition(text: str, names: list[str] | tuple[str, ...] = ()) -> bool:
+    """Does this stretch (the start of an object, or a subject) name the condition? `names` are the condition's
+    names known so far ("TTP" in "tied to antibody-driven TTP")."""
     if _CONDITION_REF.match(text) or _DISEASE_OBJECT.match(text):
         return True
-    return bool(name and name.lower() in text.lower())
+    if not names:
+        return False
+    head = _OBJECT_END.split(text[:60], maxsplit=1)[0]
+    lowered = head.lower()
+    return any(
+        len(n) >= 3 and _has_word(head if n.isupper() else lowered, n if n.isupper() else n.lower()) for n in names
+    )
 
 
+_OBJECT_END = re.compile(r"[,;:(]|\s(?:and|or|but|which|that|because|as|while)\s")
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Is `word` in `text` as a whole word (not inside "ARVCs" or "pre-TTP")? Plain string search: building a
+    pattern per name would fill `re`'s cache."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_"):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+# How a condition is noticed: what follows "because of" after these is a sign that gave it away, not a cause.
+_DIAGNOSED = gated(
+    r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+\s+){0,2}?(?:suspected|diagnosed|detected|recogni[sz]ed|"
+    r"noticed|spotted|picked\s+up|identified|confirmed|discovered)\b|\b(?:suspect|diagnose|detect|notice|spot)\b",
+    re.I,
+)
 _RISK_WORD = gated(r"risk|odds|chance|likelihood|susceptib|probab|vulnerab|prone", re.I)
 _COPULA = gated(r"^(?:is|are|was|were|be|been|remains?|confers?|heads?|tops?|also\s+feature)\b", re.I)
 _OTHER_OUTCOME = gated(
@@ -62,7 +94,7 @@ _OTHER_OUTCOME = gated(
 )
 
 
-def _object_is_condition(cue: str, after: str) -> bool:
+def _object_is_condition(cue: str, after: str, names: list[str] | tuple[str, ...] = ()) -> bool:
     """For a cue whose cause is its subject, is the effect the condition itself? "raises the risk" (of it) and
     "is a known trigger" are; "raises the risk of later cancers" and "cause serious problems" are not."""
     if _COPULA.match(cue):
@@ -73,20 +105,25 @@ def _object_is_condition(cue: str, after: str) -> bool:
     if not obj.strip() or re.match(r"\s*[,;.]", after):
         return True
     first = obj.split()[0] if obj.split() else ""
-    return refers_to_condition(obj) or (first[:1].isupper() and first.lower() not in ("a", "an", "the"))
+    return refers_to_condition(obj, names) or (first[:1].isupper() and first.lower() not in ("a", "an", "the"))
 
 
-def cause_regions(sentence: str, clauses: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Character ranges of `sentence` that name causes, each inside one clause ((start, end) pairs)."""
+def cause_regions(
+    sentence: str, clauses: list[tuple[int, int]], names: list[str] | tuple[str, ...] = ()
+) -> list[tuple[int, int]]:
+    """Character ranges of `sentence` that name causes, each inside one clause ((start, end) pairs); `names` are
+    the condition's names known so far."""
     regions: list[tuple[int, int]] = []
-    cues = [(direction, gate.regex) for direction, gate in _cues() if gate.may_match(sentence)]
+    cues = [(direction, gate.regex) for direction, gate in _cues().candidates(sentence)]
     for c_start, c_end in clauses:
         for direction, rx in cues:
             for m in rx.finditer(sentence, c_start, c_end):
                 if direction == "AFTER":
+                    if _DIAGNOSED.search(sentence, c_start, m.start()):
+                        continue  # "it may be suspected before birth because of excess fluid": a sign, not a cause
                     regions.append((m.end(), c_end))
                 elif direction == "BEFORE":
-                    if not _object_is_condition(m[0], sentence[m.end() : c_end]):
+                    if not _object_is_condition(m[0], sentence[m.end() : c_end], names):
                         continue  # "narrowings that cause serious problems": the effect is not the condition
                     regions.append((c_start, m.start()))
                     as_do = re.search(r",\s*as\s+(?:do|does|did)\s+", sentence[m.end() : c_end])
@@ -97,15 +134,15 @@ def cause_regions(sentence: str, clauses: list[tuple[int, int]]) -> list[tuple[i
                         regions.append((app.end(), c_end))
                 elif direction == "SYM":
                     after = sentence[m.end() : c_end]
-                    if refers_to_condition(after):
+                    if refers_to_condition(after, names):
                         regions.append((c_start, m.start()))
                     elif _SUBJECT_REF.search(sentence[c_start : m.start()]) or m.start() - c_start < 3:
                         regions.append((m.end(), c_end))
                 elif direction == "MID":
                     mid = m["mid"]
-                    if refers_to_condition(mid):
+                    if refers_to_condition(mid, names):
                         regions.append((m.end(), c_end))
-                    elif refers_to_condition(sentence[m.end() : c_end]):
+                    elif refers_to_condition(sentence[m.end() : c_end], names):
                         regions.append((m.start("mid"), m.end("mid")))
     return [(s, e) for s, e in regions if e > s]
 

@@ -25,7 +25,7 @@ from kg.extract.phrases import grow_left, is_boundary, key, label_from_tokens, n
 from kg.extract.prefilter import fold, gated
 from kg.extract.prevalence import find_figures
 
-for _name in ("rkg_negated", "rkg_clauses", "rkg_causes", "rkg_community", "rkg_figures"):
+for _name in ("rkg_negated", "rkg_research", "rkg_clauses", "rkg_causes", "rkg_community", "rkg_figures"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -52,7 +52,7 @@ class Clause:
 def _cue_patterns(names: str, text: str) -> list[re.Pattern[str]]:
     """The patterns of a cue file that can match somewhere in `text` (their prefilters decide once per sentence,
     so each clause runs only these)."""
-    return [rx.regex for rx in lexicon.patterns(names) if rx.may_match(text)]
+    return [rx.regex for rx in lexicon.pattern_set(names).candidates(text)]
 
 
 def clause_bounds(text: str, *, fine: bool = False) -> list[tuple[int, int]]:
@@ -98,22 +98,22 @@ def _txt(doc: Doc) -> str:
 
 def _lowers(doc: Doc) -> list[str]:
     """The lower-cased tokens of the sentence, made once per Doc (each `doc[i]` builds a new Token object)."""
-    lowers = doc.user_data.get("rkg_lowers")
+    lowers: list[str] | None = doc.user_data.get("rkg_lowers")
     if lowers is None:
         lowers = doc.user_data["rkg_lowers"] = [t.lower_ for t in doc]
-    return lowers  # type: ignore[no-any-return]
+    return lowers
 
 
 def _texts(doc: Doc) -> list[str]:
     """The tokens' texts, made once per Doc."""
-    texts = doc.user_data.get("rkg_texts")
+    texts: list[str] | None = doc.user_data.get("rkg_texts")
     if texts is None:
         texts = doc.user_data["rkg_texts"] = [t.text for t in doc]
-    return texts  # type: ignore[no-any-return]
+    return texts
 
 
 def clause_at(doc: Doc, char: int) -> Clause | None:
-    for c in doc._.rkg_clauses or ():
+    for c in doc.user_data.get("rkg_clauses") or ():
         if c.start <= char < c.end:
             return c
     return None
@@ -130,14 +130,19 @@ class ClausesComponent:
     def __call__(self, doc: Doc) -> Doc:
         if "rkg_text" not in doc.user_data:  # set by kg.extract when it makes the Doc
             doc.user_data["rkg_text"] = doc.text  # Doc.text rebuilds the string from its tokens on every call
-        doc._.rkg_negated = negation.negated_ranges(_txt(doc))
-        doc._.rkg_clauses = clauses_of(_txt(doc))
-        doc._.rkg_causes = causal.cause_regions(_txt(doc), clause_bounds(_txt(doc), fine=True))
+        text = _txt(doc)
+        data = doc.user_data  # the same values as the extensions, read from here in loops (an extension read
+        # builds an object each time)
+        doc._.rkg_negated = data["rkg_negated"] = negation.negated_ranges(text)
+        doc._.rkg_research = data["rkg_research"] = negation.research_ranges(text)
+        doc._.rkg_clauses = data["rkg_clauses"] = clauses_of(text)
+        names = doc.user_data.get("rkg_condition_names") or ()
+        doc._.rkg_causes = causal.cause_regions(_txt(doc), clause_bounds(_txt(doc), fine=True), names)
         return doc
 
 
 def _negated(doc: Doc, start: int, end: int) -> bool:
-    return negation.is_negated(doc._.rkg_negated or [], start, end)
+    return negation.is_negated(doc.user_data.get("rkg_negated") or [], start, end)
 
 
 def _add(
@@ -173,23 +178,60 @@ _NAME_STOP = gated(
 )
 # The next item of a list of names: a short phrase without verbs, followed by another comma, "or" or the sentence verb.
 _LIST_NAME = gated(
-    r"\s*(?:or\s+|and\s+)?(?P<item>(?!(?:is|are|was|were|has|have|which|that|who|a|an|the|it|its)\b)"
+    r"\s*(?:or\s+|and\s+)?(?P<item>(?!(?:is|are|was|were|has|have|which|that|who|a|an|the|it|its|and|or|in|by|among)\b)"
     r"[A-Za-z0-9][\w'’-]*(?:\s+(?!(?:is|are|was|were|has|have|which|that|who|affects?|causes?)\b)[\w'’-]+){0,5})"
-    r"(?=\s*,|\s+or\s)",
+    r"(?=\s*,|\s+or\s|\s*[);]|\s+(?:in|among|by)\s+(?:older|some|many|earlier|medical|the|american|british)\b)",
     re.I,
 )
+_EXPANSION_CUE = gated(r"\b(?:acronym|abbreviation|short)\s+for\b|\bstands\s+for\b", re.I)
+_EXPANSION_END = gated(r",\s+(?:is|are|was|were|a|an|the|which|refers?|describes?)\b|[;()]|\.(?:\s|$)", re.I)
 _MORE_AS = gated(r"\s*,?\s*(?:and|or)\s*,?\s+(?:(?:in|by|among|when|to|within)\s+[^;()]{1,60}?,?\s+)?as\s+", re.I)
 _CONTRAST = gated(r"\s*,?\s*(?:instead\s+of|rather\s+than|as\s+opposed\s+to|in\s+contrast\s+to)\b", re.I)
 _SUBJECT = gated(
-    r"^(?P<name>[A-Z0-9][^,;:()]{1,90}?)\s*(?:\((?P<paren>[^()]{1,120})\)|(?=,|\s(?:is|are|was|were|refers|"
+    # a name starts with a capital, a digit or a letter of a script without case ("川崎病"); never with a pronoun
+    r"^(?!(?:It|Its|This|These|That|Those|They|There|Here|He|She|We|You|Our|So|What|How|Why|Who|When|Where)\b)"
+    r"(?P<name>[^\W_a-z][^,;:()]{1,90}?)\s*(?:\((?P<paren>[^()]{1,120})\)|(?=,|\s(?:is|are|was|were|refers|"
     r"describes|affects|causes|represents|comprises|occurs|belongs|happens|develops|arises|results)\b))"
 )
 
 
+# A qualifier after a name that says where or by whom it is used ("EA, in American usage", "X in older papers").
+_NAME_QUALIFIER = gated(
+    r"\s+(?:in|among|by|for)\s+(?:(?:some|many|most|older|old|earlier|american|british|us|uk|european|medical|"
+    r"the\s+\w+|lay|everyday|common|popular|scientific|clinical)\s+)*(?:usage|use|papers|textbooks|literature|sources|"
+    r"texts|writing|english|speech|parlance|terms|circles|countries|short)\s*$",
+    re.I,
+)
+
+
 def _split_names(text: str) -> list[str]:
-    parts = re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+(?=[A-Z])", text)
-    parts = [re.sub(r"^(?:a|an|the)\s+", "", x.strip(" \"'“”‘’."), flags=re.I) for x in parts]
-    return [p for p in parts if p]
+    """The names in a list of names: split at commas followed by a space ("45,X" stays whole), semicolons, "or"
+    and "and" before a capital; a leading article, adverb ("simply") or trailing usage note is dropped."""
+    parts = re.split(r"\s*(?:,(?=\s|$)|;)\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+(?=[A-Z])", text)
+    out = []
+    for x in parts:
+        x = re.sub(r"^(?:a|an|the|simply|just|sometimes|also|more|most)\s+", "", x.strip(" \"'“”‘’."), flags=re.I)
+        x = re.sub(
+            r"^(?:(?:also|sometimes|often|formerly)\s+)?(?:known\s+as|called|termed|written|spelled|spelt|"
+            r"abbreviated(?:\s+as)?|a\.?k\.?a\.?)\s+",
+            "",
+            x,
+            flags=re.I,
+        )
+        x = re.sub(r"^[a-z]+ly\s+(?=\S)", "", x)  # "simply neuromyelitis optica", "informally X"
+        x = _NAME_QUALIFIER.sub("", x).strip()
+        if x:
+            out.append(x)
+    return out
+
+
+def is_abbreviation(word: str) -> bool:
+    """An abbreviation in brackets: "PWS", "MPS I"-style capitals and digits, or a lower-case prefix on capitals
+    ("vEDS", "hATTR")."""
+    return bool(
+        re.fullmatch(r"[A-Z][A-Za-z0-9-]{1,9}", word)
+        or (re.fullmatch(r"[a-z][A-Z][A-Za-z0-9-]{1,8}", word) and sum(c.isupper() for c in word) >= 2)
+    )
 
 
 def _plausible_name(name: str) -> bool:
@@ -198,6 +240,10 @@ def _plausible_name(name: str) -> bool:
         return False
     if words[0].lower() in lexicon.words("np-boundaries.txt") and not words[0].isupper():
         return False
+    if all(w.lower().strip(",") in lexicon.words("not-names.txt") for w in words):
+        return False  # "autosomal recessive", "X-linked": a description, not a name
+    if re.search(r"\b(?:form|type|variant|version|kind|subtype|part|feature|complication)\s+of\b", name, re.I):
+        return False  # "a milder form of the same disorder"
     return not re.search(r"\b(?:is|are|was|were|has|have|people|patients)\b", name)
 
 
@@ -259,31 +305,9 @@ def _names_the_condition(word: str) -> bool:
     return (
         word in lexicon.words("np-boundaries.txt")
         or word.endswith("ly")
-        or word in _NAME_CUE_WORDS
+        or word in lexicon.words("name-cue-words.txt")
         or is_disease_word(word)
     )
-
-
-_NAME_CUE_WORDS = frozenset(
-    [
-        "better",
-        "best",
-        "more",
-        "most",
-        "formerly",
-        "once",
-        "still",
-        "now",
-        "historically",
-        "previously",
-        "and",
-        "or",
-        "long",
-        "later",
-        "first",
-        "originally",
-    ]
-)
 
 
 @Language.factory("rkg_names")
@@ -317,16 +341,22 @@ class NamesComponent:
             if alt and defining and name_like(alt[1]):
                 pos = m.end("name") + alt.start(1)
                 found.append((pos, pos + len(alt[1]), "SYNONYM", alt[1]))
-        for rx in lexicon.patterns("synonym-cues.txt"):
-            for cue in rx.finditer(text):
+        for rx in lexicon.pattern_set("synonym-cues.txt").candidates(text):
+            for cue in rx.regex.finditer(text):
                 rest = text[cue.end() :]
                 quoted = re.match(r"[\"“‘']([^\"”’']{2,80})[\"”’']", rest)
                 if quoted:
                     found.append((cue.end() + 1, cue.end() + 1 + len(quoted[1]), "SYNONYM", quoted[1]))
                     continue
+                if _EXPANSION_CUE.search(cue[0]):  # "the acronym for A, B and C, is": one name, commas and all
+                    end = _EXPANSION_END.search(rest)
+                    whole = rest[: end.start() if end else len(rest)].strip()
+                    if 2 <= len(whole.split()) <= 12:
+                        found.append((cue.end(), cue.end() + len(whole), "SYNONYM", whole))
+                    continue
                 stop = _NAME_STOP.search(rest)
-                while stop and stop.group().strip() == "," and _LIST_NAME.match(rest, stop.end()):
-                    stop = _NAME_STOP.search(rest, _LIST_NAME.match(rest, stop.end()).end("item"))  # "A, B or C"
+                while stop and stop.group().strip() == "," and (item := _LIST_NAME.match(rest, stop.end())):
+                    stop = _NAME_STOP.search(rest, item.end("item"))  # "A, B or C"
                 chunk = rest[: stop.start()] if stop else rest
                 more = _MORE_AS.match(rest, stop.start()) if stop else None
                 if more:  # "referred to as X and in older papers as Y": Y is a name too
@@ -358,7 +388,14 @@ class NamesComponent:
                     re.I,
                 ):
                     continue  # "a milder, later-onset form is known as Y": the name of a variant, not a synonym
-                prev_word = re.search(r"\b([a-z]{3,})\s*$", before)
+                if re.search(
+                    r"\b(?:a|an|one|another|some)\s+(?:[\w-]+\s+)?[\w-]+,?\s*$", before, re.I
+                ) and not re.search(r"\b(?:it|them)\b", cue[0], re.I):
+                    continue  # "a tumour called gonadoblastoma", "a protein called REP1": the name of something else
+                # "repeated DNA letters, known as X" names the letters; "Classic galactosemia, known as X" (the
+                # sentence's subject, no verb before the cue) names the condition
+                comma_ok = re.search(r"\b(?:is|are|was|were|has|have|had|of|in|with)\b|\w+ed\b", text[: cue.start()])
+                prev_word = re.search(r"\b([a-z]{3,})[\s,]*$" if comma_ok else r"\b([a-z]{3,})\s*$", before)
                 active = re.match(
                     r"(?:call|calls|know|knows|describe|describes|list|lists|refer|refers|write|writes)\b", cue[0], re.I
                 )
@@ -401,7 +438,8 @@ class NamesComponent:
         )
         body = inner_stripped[cue.end() :] if cue else inner_stripped
         for part in _split_names(body):
-            if (cue or re.fullmatch(r"[A-Z][A-Za-z0-9-]{1,9}", part)) and _plausible_name(part):
+            spelled = owner == "SUBJECT" and len(part.split()) <= 6 and name_like(part)  # "esophageal atresia"
+            if (cue or is_abbreviation(part) or spelled) and _plausible_name(part):
                 pos = text.find(part, start)
                 if pos >= 0:
                     role = "ABBREV" if not cue else "SYNONYM"
@@ -439,45 +477,30 @@ def _phrase_matcher(nlp: Language, terms: list[str]) -> PhraseMatcher:
         if not term.endswith("s"):
             variants.add(term + "s")
         variants.add(singular(term))
-    matcher.add("TERM", list(nlp.tokenizer.pipe(sorted(variants))))
+    matcher.add("TERM", [nlp.make_doc(v) for v in sorted(variants)])
     return matcher
 
 
 _GENE_TOKEN = gated(r"^(?:[A-Z][A-Z0-9]{1,9}|[A-Z][A-Za-z]{0,3}\d+[A-Za-z0-9]*|[A-Z]\d+[A-Z])(?:-[A-Z0-9]+)?$")
-_STRUCTURAL = {"deletion", "deletions", "duplication", "expansion", "expansions", "amplification", "repeat"}
-_VARIANT_WORDS = {
-    "mutation": "mutation",
-    "mutations": "mutation",
-    "variant": "variant",
-    "variants": "variant",
-    "change": "mutation",
-    "changes": "mutation",
-    "alteration": "mutation",
-    "alterations": "mutation",
-    "defect": "mutation",
-    "defects": "mutation",
-    "error": "mutation",
-    "errors": "mutation",
-    "deletion": "deletion",
-    "deletions": "deletion",
-    "duplication": "duplication",
-    "expansion": "expansion",
-    "expansions": "expansion",
-    "fault": "mutation",
-    "faults": "mutation",
-    "copies": "variant",
-    "copy": "variant",
-}
 _KINDS = (
     r"autosomal(?:[\s-]+(?:recessive|dominant|co-?dominant))|X-linked(?:[\s-]+(?:recessive|dominant))?|Y-linked|"
     r"mitochondrial|multifactorial|polygenic|digenic|oligogenic|(?<!autosomal\s)(?:recessive|dominant)"
 )
 _INHERITANCE = gated(
+    # "autosomal recessive inheritance", "in an X-linked pattern", "an autosomal dominant disorder"
     r"\b(?P<kind>" + _KINDS + r")\b(?=[^.;]{0,60}?\b(?:inherit\w*|pattern|manner|fashion|way|trait|mode|transmission|"
-    r"passed|condition|disorder|disease)\b|\s+(?:inheritance|cause|origin|basis|mechanism)\b)"
-    r"|\b(?:inheritance|pattern|transmission|condition|disorder|disease|it)\s+(?:is|was)\s+(?:\w+\s+)?(?P<kind2>"
+    r"passed)\b|\s+inheritance\b|(?:(?<=linked\sdominant)|(?<=linked\srecessive)|(?<=somal\sdominant)|(?<=somal\srecessive)|(?<!dominant)"
+    r"(?<!recessive))\s+(?:cause|origin|basis|mechanism)\b|(?<!mitochondrial)(?:\s+[\w-]+){0,2}?\s+(?:condition|"
+    r"disorder|disease|trait|form|type)s?\b)"
+    # "the condition is X-linked", "Junctional EB is autosomal recessive", "can be either dominant or recessive",
+    # "doctors call it autosomal recessive"
+    r"|\b(?:(?:is|are|was|were|be|being)\s+(?:usually\s+|typically\s+|mostly\s+|mainly\s+|generally\s+|often\s+|"
+    r"always\s+|also\s+|either\s+|inherited\s+as\s+)*|call(?:s|ed)?\s+it\s+|(?:described|classed|classified|known)\s+as\s+)"
+    r"(?P<kind2>"
     + _KINDS
-    + r")\b(?=\s*[,.;:]|\s+(?:and|so|in|with|but)\b)",
+    + r")(?:\s+or\s+(?P<kind3>"
+    + _KINDS
+    + r"))?\b(?=\s*[,.;:)]|\s+(?:and|so|in|with|but|or|the)\b|\s*$)",
     re.I,
 )
 _CHROMOSOME = gated(
@@ -488,25 +511,6 @@ _CHROMOSOME = gated(
     r"|\b(?P<band3>\d{1,2}[pq](?:[\d.]+)?(?:-[pq]?[\d.]+)?)\s+(?P<kind3>micro)?(?:deletion|duplication)"
     r"|\b(?P<kind4>micro)?(?:deletion|duplication)\b[^.;()]{0,80}?\b(?:band|region)\s+(?P<band4>\d{1,2}[pq][\d.]+)",
     re.I,
-)
-
-
-_COMPOUND_TAILS = frozenset(
-    [
-        "defect",
-        "defects",
-        "trial",
-        "trials",
-        "research",
-        "deletion",
-        "deletions",
-        "duplication",
-        "duplications",
-        "mutation",
-        "mutations",
-        "variant",
-        "variants",
-    ]
 )
 
 
@@ -528,11 +532,26 @@ def _grown_phrases(
             and (nxt.lower_ in heads or nxt.lower_ in stop_after)
         ):
             continue  # "imprinting centre defects", "gene therapy trials": the head is not the phrase's last word
+        if nxt is not None and _used_as_verb(doc, i, low, nxt.lower_):
+            continue  # "Care concentrates on ...", "safety measures guard against ...": the head is a verb here
+        if nxt is not None and nxt.lower_ in lexicon.words("measure-nouns.txt"):
+            continue  # "oxygen levels", "iron stores": a measurement, not care
         start = grow_left(doc, i, limit=limit)
         start = trim_start(doc, start, i + 1)
         if start == i and tok.lower_ in need_modifier:
             continue
         yield start, i + 1, cat
+
+
+def _used_as_verb(doc: Doc, i: int, low: str, nxt: str) -> bool:
+    """Is the head word at doc[i] a verb in this sentence? A head ending in -s before "on"/"upon" ("concentrates
+    on"), or a singular head after a plural noun and before a preposition or determiner ("measures guard against")."""
+    if low.endswith("s") and nxt in ("on", "upon"):
+        return True
+    if i == 0 or nxt not in ("against", "on", "upon", "the", "a", "an", "their", "its", "his", "her", "them"):
+        return False
+    prev = doc[i - 1]
+    return prev.is_lower and prev.is_alpha and len(prev.text) > 3 and singular(prev.text) != prev.text
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -550,7 +569,7 @@ def _drug_stems() -> re.Pattern[str]:
 
 @functools.cache
 def _stop_after() -> frozenset[str]:
-    return lexicon.words("not-heads.txt") | _COMPOUND_TAILS
+    return lexicon.words("not-heads.txt") | lexicon.words("compound-tails.txt")
 
 
 @functools.cache
@@ -564,72 +583,22 @@ def _not_entity(label: str) -> bool:
 
 # --------------------------------------------------------------------------------------------------- risk factors
 
-_POINT_VARIANT = gated(r"[A-Z]\d{1,4}[A-Z]|p\.[A-Z][a-z]{0,2}\d+[A-Z][a-z]{0,2}")
-_NOT_CAUSE_AFTER_GENE = frozenset(
-    [
-        "inhibitor",
-        "inhibitors",
-        "blocker",
-        "blockers",
-        "antagonist",
-        "antagonists",
-        "agonist",
-        "agonists",
-        "pathway",
-        "pathways",
-        "signalling",
-        "signaling",
-        "vector",
-        "vectors",
-        "protein-based",
-    ]
+# A clause about grading a disease that is already there: a genetic finding in it is a marker, not a cause.
+_PROGNOSTIC = gated(
+    r"\b(?:risk\s+groups?|prognos\w*|outlook|staging|features?\s+of\s+the\s+(?:tumou?r|cancer)|tumou?r\s+(?:features?|"
+    r"markers?|biology|cells?\s+(?:carry|show|have))|(?:prognostic|tumou?r)\s+markers?|predicts?\s+(?:a\s+)?(?:worse|poor|"
+    r"better)|response\s+to\s+treatment)\b",
+    re.I,
 )
-_GENERIC_GENETIC_HEADS = {
-    "variant",
-    "variants",
-    "mutation",
-    "mutations",
-    "defect",
-    "deletion",
-    "deletions",
-    "duplication",
-    "expansion",
-    "change",
-    "changes",
-}
-_SPECIFIC_GENETIC_MODIFIERS = {
-    "de",
-    "novo",
-    "new",
-    "spontaneous",
-    "germline",
-    "somatic",
-    "imprinting",
-    "founder",
-    "chromosomal",
-    "chromosome",
-    "mitochondrial",
-    "susceptibility",
-    "repeat",
-    "trinucleotide",
-    "cag",
-}
-_FACTOR_KINDS = {
-    "genetic",
-    "environmental",
-    "maternal",
-    "hormonal",
-    "immune",
-    "infectious",
-    "dietary",
-    "lifestyle",
-    "occupational",
-    "paternal",
-    "prenatal",
-    "perinatal",
-    "vascular",
-    "epigenetic",
-}
+_STRONG_CAUSE = gated(
+    r"\b(?:caused\s+by|due\s+to|results?\s+from|arises?\s+from|inherit\w*|predispos\w+|germline)\b", re.I
+)
+_GENETIC_WORD = gated(
+    r"mutat|variant|change|alteration|defect|deletion|duplication|expansion|amplif|copies|copy|fault|gene\b|genes\b|"
+    r"allele|repeat|chromosom",
+    re.I,
+)
+_POINT_VARIANT = gated(r"[A-Z]\d{1,4}[A-Z]|p\.[A-Z][a-z]{0,2}\d+[A-Z][a-z]{0,2}")
 _SEX = gated(
     r"\b(?P<a>boys|males|men|girls|females|women)\s+(?:are\s+|were\s+)?(?:affected\s+)?(?:about\s+|roughly\s+|"
     r"somewhat\s+|slightly\s+|a\s+little\s+|considerably\s+|far\s+|much\s+|nearly\s+|almost\s+)?"
@@ -643,64 +612,6 @@ _SEX = gated(
     r"somewhat\s+)?more\s+often",
     re.I,
 )
-# Single words that name a cause on their own (beyond the risk-terms lexicon): exposures and agents.
-_CAUSE_WORDS = frozenset(
-    [
-        "asbestos",
-        "alcohol",
-        "tobacco",
-        "smoking",
-        "radiation",
-        "infection",
-        "infections",
-        "virus",
-        "viruses",
-        "bacteria",
-        "toxins",
-        "toxin",
-        "pesticides",
-        "solvents",
-        "chemicals",
-        "obesity",
-        "diabetes",
-        "prematurity",
-        "stress",
-        "trauma",
-        "injury",
-        "injuries",
-        "surgery",
-        "hypoxia",
-        "malnutrition",
-        "consanguinity",
-        "inbreeding",
-        "autoimmunity",
-        "inflammation",
-    ]
-)
-# Class nouns that name no particular cause when they stand alone ("certain medicines can provoke it").
-_GENERIC_AGENTS = frozenset(
-    [
-        "medicines",
-        "drugs",
-        "medications",
-        "agents",
-        "substances",
-        "treatments",
-        "therapies",
-        "things",
-        "events",
-        "conditions",
-        "diseases",
-        "disorders",
-        "exposures",
-        "influences",
-        "factors",
-        "genes",
-        "variants",
-        "mutations",
-        "changes",
-    ]
-)
 _PARENT_CARRIES = gated(
     r"\b(?P<who>parent|mother|father)\s+(?:who\s+)?(?:carries|carry|has|have|harbou?rs?)\s+(?:a|an|the)\s+"
     r"(?P<x>(?:[\w-]+\s+){0,2}?(?:translocation|inversion|variant|mutation|premutation|deletion|rearrangement|gene|copy))\b"
@@ -713,93 +624,18 @@ _PARENT_AGE = gated(
     r"|\b(?:older|higher|increased|greater|late|advancing)\s+(?P<p4>paternal|maternal|parental)\s+age\b",
     re.I,
 )
-_MATERNAL_HEADS = frozenset(
-    [
-        "smoking",
-        "alcohol",
-        "use",
-        "infection",
-        "infections",
-        "obesity",
-        "diabetes",
-        "fever",
-        "hyperthermia",
-        "hyperglycemia",
-        "hyperglycaemia",
-        "malnutrition",
-        "undernutrition",
-        "weight",
-        "intake",
-        "deficiency",
-    ]
-)
-_PREGNANCY = gated(r"pregnan|\bmothers?\b|\bmaternal\b|gestation|conception|\bin\s+the\s+womb\b", re.I)
-_PEOPLE = frozenset(
-    [
-        "people",
-        "person",
-        "patient",
-        "child",
-        "adult",
-        "woman",
-        "man",
-        "boy",
-        "girl",
-        "infant",
-        "baby",
-        "mother",
-        "father",
-        "parent",
-        "individual",
-        "those",
-    ]
+# Where an exposure is the mother's: "smoking in early pregnancy", "pregnant women who drink" (a bare "pregnancy" in a
+# list of triggers is a cause of its own, not a time).
+_PREGNANCY = gated(
+    r"\b(?:during|in|early|late|throughout|before|of|around)\s+(?:\w+\s+)?pregnan\w*|\bpregnant\b|\bmothers?\b|"
+    r"\bmaternal\b|gestation|conception|\bin\s+the\s+womb\b|\bprenatal",
+    re.I,
 )
 _NAME_HEAD = gated(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|complex|type\s+\w+)$", re.I)
 _ADJECTIVE = gated(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
-_NUMBERED = frozenset(
-    ["type", "types", "grade", "stage", "trisomy", "chromosome", "chromosomes", "factor", "exon", "intron"]
-)
-_NOUN_ING = frozenset(
-    [
-        "smoking",
-        "drinking",
-        "building",
-        "bleeding",
-        "feeding",
-        "swelling",
-        "clotting",
-        "signalling",
-        "signaling",
-        "imprinting",
-        "splicing",
-        "screening",
-        "counseling",
-        "counselling",
-    ]
-)
-_NOT_PARTICIPLES = frozenset(
-    [
-        "red",
-        "bred",
-        "seed",
-        "need",
-        "feed",
-        "speed",
-        "breed",
-        "bleed",
-        "creed",
-        "shed",
-        "wed",
-        "bed",
-        "hundred",
-        "kindred",
-        "deed",
-        "weed",
-        "steed",
-    ]
-)
 _ANCESTRY = gated(
-    r"\b(?:of|with)\s+(?P<who>(?:(?:other\s+)?[A-Z][a-z]+(?:,\s+|\s+and\s+|\s+or\s+|\s+))*(?:other\s+)?[A-Z][a-z]+)\s+"
+    r"\b(?:of|with)\s+(?P<who>(?:(?:other\s+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:,\s+|\s+and\s+|\s+or\s+|\s+))*"
+    r"(?:other\s+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+"
     r"(?P<kind>ancestry|descent|origin|heritage|background)\b"
 )
 
@@ -839,20 +675,46 @@ _RELATIVE = gated(
     re.I,
 )
 _ANTIBODY = gated(
-    r"\b(?:auto)?antibod(?:y|ies)\s+(?:directed\s+)?(?:against|to|targeting|that\s+target|which\s+target)\s+"
+    r"\b(?P<word>(?:auto)?antibod(?:y|ies))\s+(?:directed\s+)?(?:against|to|targeting|(?:that|which)\s+(?:\w+\s+)?"
+    r"(?:target|attack|block|bind|clear|inhibit|destroy|neutrali[sz]e|recogni[sz]e)(?:\s+(?:or|and)\s+\w+)?)\s+"
     r"(?:the\s+|a\s+)?(?P<target>[^,;.()]{2,60}?)\s*(?:\((?P<abbr>[A-Za-z0-9-]{2,10})\))?(?=\s*(?:[,;.)]|and\b|or\b|$|"
-    r"\s(?:is|are|was|were|in|on|at|that|which)\b))",
+    r"\s(?:is|are|was|were|in|on|at|that|which|cause|causes|caused|drive|drives|trigger|triggers|lead|leads|can|may|"
+    r"damage|damages|attack|attacks|block|blocks|underlie|underlies)\b))",
     re.I,
+)
+_GRAFT = gated(r"\b(?:grafts?|donor|recipients?|transfus\w+|infused|infusions?|replacement\s+therapy)\b", re.I)
+_INFECTION_WITH = gated(
+    r"\binfections?\s+(?:with|by|from)\s+(?:the\s+|a\s+|an\s+)?(?P<agent>(?:[A-Za-z][\w-]*\s+){0,2}?(?:virus|bacterium|"
+    r"parasite|fungus)|[A-Z][a-z]{3,}\s+(?!(?:is|are|was|were|and|or|has|have|can|may|in|of|as)\b)[a-z]{4,}|"
+    r"[A-Z][A-Za-z0-9-]{1,12}(?:\s+virus)?)\b"
 )
 _TRANSLOCATION = gated(
     r"(?P<t>\bt\(\w{1,2};\w{1,2}\)(?:\([pq][\d.;pq]+\))?)|\b(?P<hla>HLA-[A-Z]{1,3}\d?\*\d{2}(?::\d{2})?)"
+    r"|\b(?P<cls>HLA\s+class\s+(?:I{1,3}|[123]))\b"
 )
 _ARM = gated(
-    r"\b(?P<kind>deletion|duplication|loss)\s+of\s+(?:(?:part|a\s+piece|a\s+segment|the\s+end)\s+of\s+)?the\s+"
+    r"\b(?P<kind>deletion|duplication|loss)\s+of\s+(?:(?:part|(?:a|one)\s+(?:small\s+|tiny\s+|large\s+)?(?:piece|segment|"
+    r"section|portion|bit|stretch))\s+(?:of|from)\s+)?(?:the\s+(?:end|tip)\s+of\s+)?the\s+"
     r"(?P<arm>short|long)\s+arm\s+of\s+chromosome\s+(?P<chr>\d{1,2}|X|Y)\b",
     re.I,
 )
-_ANEUPLOIDY = gated(r"\b(?:trisomy|monosomy|tetrasomy|triploidy)\s+(?:\d{1,2}|X|Y)(?:[pq]\d*)?\b", re.I)
+_ANEUPLOIDY = gated(
+    r"\b(?P<kind>trisom|monosom|tetrasom)(?:y|ies)\s+(?P<a>(?:\d{1,2}|X|Y)(?:[pq]\d*)?)(?:(?:,\s*|\s+(?:and|or)\s+)"
+    r"(?P<b>(?:\d{1,2}|X|Y)(?:[pq]\d*)?)\b(?!,\w))?(?:(?:,\s*|\s+(?:and|or)\s+)(?P<c>(?:\d{1,2}|X|Y)(?:[pq]\d*)?)\b(?!,\w))?"
+    r"|\btriploidy\b",
+    re.I,
+)
+# Sequence variants written in HGVS notation: "m.3243A>G", "c.1521_1523delCTT", "p.Phe508del".
+_HGVS = gated(
+    r"(?<![\w.])(?:m|c|g|n)\.(?:\d+[_+\-*]?\d*[ACGTU]+>[ACGTU]+|\d+(?:_\d+)?(?:del|dup|ins)[ACGTU]*)(?![\w>])"
+)
+# A whole chromosome missing or extra: "one of the two X chromosomes is missing", "an extra copy of chromosome 21".
+_WHOLE_CHROMOSOME = gated(
+    r"\b(?P<chr>X|Y|\d{1,2})\s+chromosomes?\s+(?:is|are|was|were)\s+(?:\w+\s+)?(?P<kind>missing|lost|absent|deleted)\b"
+    r"|\b(?P<kind2>missing|lost|absent|extra|additional)\s+(?:(?:copy\s+of\s+)?(?:an?|the|one)\s+)?(?:copy\s+of\s+)?"
+    r"(?:(?P<chr2>X|Y)\s+chromosome|chromosome\s+(?P<chr3>\d{1,2}|X|Y))\b"
+    r"|\b(?P<kind3>loss|absence)\s+of\s+(?:an?|the|one)\s+(?:(?P<chr4>X|Y)\s+chromosome|chromosome\s+(?P<chr5>\d{1,2}|X|Y))\b"
+)
 _DE_NOVO = gated(
     r"\b(?:arises?|arose|arisen|occurs?|occurred|appears?|appeared|happens?|happened|develops?|developed)\s+"
     r"(?:\w+\s+)?(?:as\s+a\s+)?(?:new|anew|fresh|afresh|spontaneously|de\s+novo|for\s+the\s+first\s+time)\b",
@@ -917,56 +779,85 @@ class RiskFactorsComponent:
                     self.terms.get(doc[s:e].text.lower()) or self.terms.get(singular(doc[s:e].text.lower()), "other"),
                 )
             )
-        for s, e, cat in _grown_phrases(
+        for s, e, head_cat in _grown_phrases(
             doc,
             self.heads,
-            need_modifier=set(self.heads)
-            - {"consanguinity", "smoking", "obesity", "hyperglycemia", "hyperglycaemia", "diabetes"},
+            need_modifier=set(self.heads) - lexicon.words("risk-standalone.txt"),
         ):
             e = self._cut_verbs(doc, s, e)
             if e <= s:
                 continue
             head = doc[e - 1].lower_
             mods = {t.lower_ for t in doc[s : e - 1]}
-            if head in _GENERIC_GENETIC_HEADS and not (mods & _SPECIFIC_GENETIC_MODIFIERS):
+            if head in lexicon.words("genetic-generic-heads.txt") and not (
+                mods & lexicon.words("genetic-specific-modifiers.txt")
+            ):
                 continue  # "pathogenic variant", "identified variant": the gene finder names the gene instead
-            if head in ("factor", "factors") and not (mods & _FACTOR_KINDS):
+            if head in ("factor", "factors") and not (mods & lexicon.words("factor-kinds.txt")):
                 continue  # "best-documented risk factor" is a phrase about a factor, not a factor
-            specific = head in _GENERIC_GENETIC_HEADS and bool(mods & _SPECIFIC_GENETIC_MODIFIERS)
+            specific = head in lexicon.words("genetic-generic-heads.txt") and bool(
+                mods & lexicon.words("genetic-specific-modifiers.txt")
+            )
             target = strong if specific or head in ("inheritance", "consanguinity", "disomy", "genotype") else open_
-            target.append((s, e, label_from_tokens(doc[s:e]), cat))
+            target.append((s, e, label_from_tokens(doc[s:e]), head_cat))
         strong.extend(self._groups(doc))
         strong.extend(self._genes(doc))
         strong.extend(self._family(doc))
         for m in _INHERITANCE.finditer(text):
-            group = "kind" if m["kind"] else "kind2"
-            toks = _char_to_tokens(doc, m.start(group), m.end(group))
-            if toks:
-                kind = (
-                    re.sub(r"[\s-]+", " ", m[group].lower())
-                    .replace("x linked", "X-linked")
-                    .replace("y linked", "Y-linked")
-                    .replace("co dominant", "codominant")
-                )
-                strong.append((toks[0], toks[1], f"{kind} inheritance", "genetic"))
+            for group in ("kind", "kind2", "kind3"):
+                toks = _char_to_tokens(doc, m.start(group), m.end(group)) if m[group] else None
+                if toks:
+                    kind = (
+                        re.sub(r"[\s-]+", " ", m[group].lower())
+                        .replace("x linked", "X-linked")
+                        .replace("y linked", "Y-linked")
+                        .replace("co dominant", "codominant")
+                    )
+                    strong.append((toks[0], toks[1], f"{kind} inheritance", "genetic"))
         for m in _CHROMOSOME.finditer(text):
             strong.append(self._chromosome(doc, m))
         for m in _TRANSLOCATION.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
-                label = f"{m['t']} translocation" if m["t"] else f"{m['hla']} allele"
+                label = f"{m['t']} translocation" if m["t"] else f"{m['hla'] or m['cls']} allele"
                 strong.append((toks[0], toks[1], label, "genetic"))
         for m in _ARM.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
+            kind = "deletion" if m["kind"].lower() == "loss" else m["kind"].lower()
             if toks:
-                strong.append(
-                    (toks[0], toks[1], f"chromosome {m['chr']} {m['arm'].lower()} arm {m['kind'].lower()}", "genetic")
-                )
+                strong.append((toks[0], toks[1], f"chromosome {m['chr']} {m['arm'].lower()} arm {kind}", "genetic"))
         for m in _ANEUPLOIDY.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks and not m["kind"]:
+                strong.append((toks[0], toks[1], "triploidy", "genetic"))
+            elif toks:  # "trisomies 13 and 18": one label each
+                for group in ("a", "b", "c"):
+                    span = _char_to_tokens(doc, m.start() if group == "a" else m.start(group), m.end(group))
+                    if m[group] and span:
+                        number = m[group][:-1].upper() + m[group][-1] if m[group][-1] in "pq" else m[group].upper()
+                        strong.append((span[0], span[1], f"{m['kind'].lower()}y {number}", "genetic"))
+        for m in _HGVS.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
-                strong.append((toks[0], toks[1], re.sub(r"\s+", " ", m[0].lower()), "genetic"))
+                strong.append((toks[0], toks[1], m[0], "genetic"))
+        for m in _WHOLE_CHROMOSOME.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            chromosome = next(m[g] for g in ("chr", "chr2", "chr3", "chr4", "chr5") if m[g])
+            kind = (m["kind"] or m["kind2"] or m["kind3"]).lower()
+            word = "extra" if kind in ("extra", "additional") else "missing"
+            name = (
+                f"{chromosome.upper()} chromosome" if chromosome.upper() in ("X", "Y") else f"chromosome {chromosome}"
+            )
+            if toks:
+                strong.append((toks[0], toks[1], f"{word} {name}", "genetic"))
         open_.extend(self._listed(doc, regions))
+        for m in _INFECTION_WITH.finditer(text):  # "a persistent infection with the measles virus"
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                agent = re.sub(r"\s+", " ", m["agent"])
+                agent = agent if any(c.isupper() for c in agent) else agent.lower()
+                open_.append((toks[0], toks[1], f"{agent} infection", "infectious"))
+        names = [(sp.start_char, sp.end_char) for sp in doc.spans.get("rkg_names", ()) if sp.label_ != "SUBJECT"]
         for group, items in (("strong", strong), ("open", open_)):
             for s, e, label, cat in items:
                 if s is None or e <= s:
@@ -975,6 +866,8 @@ class RiskFactorsComponent:
                 clause = clause_at(doc, cs)
                 if clause is None or _not_entity(label):
                     continue
+                if any(ns <= cs and ce <= ne and (ns, ne) != (cs, ce) for ns, ne in names):
+                    continue  # "4p deletion" inside the name "4p deletion syndrome"
                 if _negated(doc, cs, ce):
                     if cat != "genetic":  # "no gene therapy for SMN1" does not deny the SMN1 variant
                         _add(doc, "rkg_denied", s, e, label, role="risk")
@@ -995,7 +888,7 @@ class RiskFactorsComponent:
                 label = re.sub(r"\bmedicines?$", "medication", label)  # one head word for medicines as causes
                 words = label.lower().split()
                 if (
-                    words[-1] in _MATERNAL_HEADS
+                    words[-1] in lexicon.words("maternal-heads.txt")
                     and not {"maternal", "paternal", "parental"} & set(words)
                     and _PREGNANCY.search(text)
                 ):
@@ -1008,16 +901,19 @@ class RiskFactorsComponent:
         for i in range(s + 1, e):
             low = doc[i].lower_
             if low in self.verbs or (
-                len(low) > 4 and low.endswith("ed") and low.isalpha() and low not in _NOT_PARTICIPLES
+                len(low) > 4
+                and low.endswith("ed")
+                and low.isalpha()
+                and low not in lexicon.words("not-participles.txt")
             ):
                 return i
             followed = i + 1 < e or (i + 1 < len(doc) and doc[i + 1].lower_ in ("the", "a", "an", "its", "their"))
-            after_person = singular(doc[i - 1].lower_) in _PEOPLE  # "people living with HIV"
+            after_person = singular(doc[i - 1].lower_) in lexicon.words("people.txt")  # "people living with HIV"
             if (
                 len(low) > 5
                 and low.endswith("ing")
                 and (followed or after_person)
-                and low not in _NOUN_ING
+                and low not in lexicon.words("noun-ing.txt")
                 and doc[i - 1].text != "-"
             ):
                 return i  # "gene encoding fibrillin-1"
@@ -1049,6 +945,12 @@ class RiskFactorsComponent:
                 or re.search(r"\btest|screen|diagnos|reveal", text[clause.start : clause.end], re.I)
             ):
                 continue
+            if m["fam"] and re.match(
+                r"\s+(?:through|via|by|as|in\s+an?)\s+(?:\w+\s+){0,3}?(?:inheritance|pattern|fashion|manner|trait)\b",
+                text[m.end() :],
+                re.I,
+            ):
+                continue  # "runs in families through autosomal recessive inheritance": the inheritance, named there
             if m["fam"] or re.search(r"relative|family", m[0], re.I):
                 yield toks[0], toks[1], "family history", "genetic"
                 continue
@@ -1103,8 +1005,11 @@ class RiskFactorsComponent:
             toks = _char_to_tokens(doc, m.start(), m.end())
             clause = clause_at(doc, m.start())
             if toks and clause is not None and not clause.treatment and not clause.research:
+                if _GRAFT.search(text, clause.start, clause.end):
+                    continue  # "recipients form antibodies against the normal collagen in the graft": a complication
                 target = m["abbr"] or re.sub(r"\s+", " ", m["target"]).strip()
-                yield toks[0], toks[1], f"{target} antibodies", "immune"
+                word = "autoantibodies" if m["word"].lower().startswith("auto") else "antibodies"
+                yield toks[0], toks[1], f"{target} {word}", "immune"
 
     def _listed(self, doc: Doc, regions: list[tuple[int, int]]) -> Iterator[tuple[int, int, str, str | None]]:
         """Items of the cause regions, each cut to its minimal noun phrase: "caused by A, B or C" -> A, B, C."""
@@ -1118,7 +1023,8 @@ class RiskFactorsComponent:
                 piece_start = offset + part.start()
                 items = re.split(
                     r"\s+(?:and|or|as\s+well\s+as|and/or|plus|together\s+with|along\s+with|such\s+as|"
-                    r"including|notably|especially|particularly|among\s+them|in\s+particular)\s+",
+                    r"including|notably|especially|particularly|among\s+them|in\s+particular|above\s+all|chiefly|"
+                    r"mainly|mostly|most\s+(?:clearly|often|notably|commonly))\s+",
                     part.group(),
                 )
                 for n_item, item in enumerate(items):
@@ -1138,7 +1044,9 @@ class RiskFactorsComponent:
                         continue
                     head = doc[e - 1].lower_
                     mods = {t.lower_ for t in doc[s : e - 1]}
-                    if head in _GENERIC_GENETIC_HEADS and not (mods & _SPECIFIC_GENETIC_MODIFIERS):
+                    if head in lexicon.words("genetic-generic-heads.txt") and not (
+                        mods & lexicon.words("genetic-specific-modifiers.txt")
+                    ):
                         continue
                     low = doc[s].lower_
                     single_first = (
@@ -1150,18 +1058,26 @@ class RiskFactorsComponent:
                         and singular(low) != low
                         and not low.endswith("ing")
                         and not _QUANTIFIER_OF.match(low + " of ")
-                        and low not in _GENERIC_AGENTS
+                        and low not in lexicon.words("generic-agents.txt")
                     )
                     first_item = False
                     if e - s == 1 and n_item + 1 < len(items) and _ADJECTIVE.search(doc[s].lower_):
-                        # "an infectious or environmental trigger": the adjective shares the next item's head
-                        nxt = re.findall(r"[\w'-]+", items[n_item + 1])
-                        if (
-                            len(nxt) >= 2
-                            and not is_boundary(doc[s])
-                            and nxt[-1].lower() not in lexicon.words("not-heads.txt")
-                        ):
-                            yield s, e, f"{doc[s].lower_} {singular(nxt[-1].lower())}", None
+                        # "an infectious or environmental trigger": the adjective shares the next item's head (the
+                        # head of the next item's phrase: "genetic and environmental influences acting in ...")
+                        nxt_pos = text.find(items[n_item + 1], pos + len(item))
+                        nxt_toks = (
+                            _char_to_tokens(doc, nxt_pos, nxt_pos + len(items[n_item + 1].rstrip()))
+                            if nxt_pos >= 0
+                            else None
+                        )
+                        if nxt_toks:
+                            ns, ne = self._item_phrase(doc, nxt_toks[0], nxt_toks[1])
+                            if (
+                                ne - ns >= 2
+                                and not is_boundary(doc[s])
+                                and doc[ne - 1].lower_ not in lexicon.words("not-heads.txt")
+                            ):
+                                yield s, e, f"{doc[s].lower_} {singular(doc[ne - 1].lower_)}", None
                         continue
                     if not (
                         self._cause_like(doc, s, e)
@@ -1188,7 +1104,11 @@ class RiskFactorsComponent:
                 return s, s
             head = singular(doc[e - 1].lower_)
             nxt = doc[e].lower_ if e < end else ""
-            person = head in _PEOPLE and nxt in ("who", "with", "that")  # "people who already live with X"
+            person = head in lexicon.words("people.txt") and nxt in (
+                "who",
+                "with",
+                "that",
+            )  # "people who already live with X"
             lacking = head in ("deficiency", "lack", "shortage", "loss") and nxt == "of"  # "deficiencies of protein C"
             if not (person or lacking):
                 return s, e
@@ -1202,10 +1122,17 @@ class RiskFactorsComponent:
         head = doc[e - 1].lower_
         first = doc[s].lower_
         proper = any(t.text[:1].isupper() and not _GENE_TOKEN.match(t.text) for t in doc[s : e - 1])
-        if first in self.verbs or (head in lexicon.words("not-heads.txt") and not (proper and is_disease_word(head))):
+        mods = [t.lower_ for t in doc[s : e - 1] if t.is_alpha]
+        named_disease = is_disease_word(head) and (
+            proper or len(mods) >= 2 or bool(set(mods) & lexicon.words("disease-modifiers.txt"))
+        )  # "Down syndrome", "congenital central hypoventilation syndrome", "autoimmune conditions"
+        named_group = proper and head in ("community", "communities", "population", "populations", "kindred", "group")
+        if first in self.verbs or (head in lexicon.words("not-heads.txt") and not (named_disease or named_group)):
             return False  # "Down syndrome" is a name; "the condition" is not
         if any(
-            t.like_num and not _GENE_TOKEN.match(t.text) and not (j > s and doc[j - 1].lower_ in _NUMBERED)
+            t.like_num
+            and not _GENE_TOKEN.match(t.text)
+            and not (j > s and doc[j - 1].lower_ in lexicon.words("numbered-nouns.txt"))
             for j, t in enumerate(doc[s:e], start=s)
         ):
             return False  # "an estimated 100,000", but "type 2", "trisomy 18"
@@ -1221,7 +1148,7 @@ class RiskFactorsComponent:
             or singular(first) in self.terms
             or (_GENE_TOKEN.match(text) and len(text) > 2)
             or (name_like(text) and len(text) > 5 and text.islower())
-            or first in _CAUSE_WORDS
+            or first in lexicon.words("cause-words.txt")
             or (len(first) > 6 and has_drug_stem(first))
             or first in self.drugs
         )
@@ -1234,10 +1161,31 @@ class RiskFactorsComponent:
         ("mutation", "variant", "change") a summary used; structural changes keep their kind."""
         text = _txt(doc)
         gene_token = _GENE_TOKEN.regex
-        for i, sym in enumerate(_texts(doc)):
+        texts = _texts(doc)
+        joined_until = -1
+        for i, sym in enumerate(texts):
+            if i <= joined_until:
+                continue
+            if sym.endswith(".") and i == len(texts) - 1:
+                sym = sym[:-1]  # "... and MYO5B." at the end of a sentence: the tokenizer kept the full stop
             if not gene_token.match(sym):
                 continue
             tok = doc[i]
+            if (
+                i + 2 < len(texts)
+                and texts[i + 1] == "-"
+                and not tok.whitespace_
+                and not doc[i + 1].whitespace_
+                and gene_token.match(texts[i + 2].rstrip("."))
+                and any(c.isdigit() for c in texts[i + 2])
+                and sym.isupper()
+            ):
+                # "MT-TL1", "MT-ND5", "HLA-B27": one symbol written with a hyphen
+                sym = f"{sym}-{texts[i + 2].rstrip('.')}"
+                joined_until = i + 2
+                if _GENETIC_WORD.search(text) and not sym.startswith("HLA-"):
+                    yield i, i + 3, sym, "genetic"
+                continue
             named_gene = i + 1 < len(doc) and doc[i + 1].lower_ == "gene"
             if _acronym_of_preceding(doc, i):
                 continue  # "acute inflammatory demyelinating polyradiculoneuropathy (AIDP)" is a name, not a gene
@@ -1254,6 +1202,12 @@ class RiskFactorsComponent:
                 continue
             body = text.lower()
             nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+            if nxt in lexicon.words("not-after-symbol.txt"):
+                continue  # "the STAR trial", "the NIH criteria": a name of something else
+            if _PROGNOSTIC.search(text, clause.start, clause.end) and not _STRONG_CAUSE.search(
+                text, clause.start, clause.end
+            ):
+                continue  # "features of the tumour such as MYCN amplification" grade the disease, not cause it
             nxt2 = doc[i + 2].lower_ if i + 2 < len(doc) else ""
             prev = doc[i - 1].lower_ if i else ""
             fusion = re.match(
@@ -1264,7 +1218,7 @@ class RiskFactorsComponent:
                 continue
             if prev in ("anti", "-", "anti-") or (nxt == "-" and not tok.whitespace_):
                 continue  # "anti-TNF antibody", "TGF-beta": part of another name
-            if nxt in _NOT_CAUSE_AFTER_GENE:
+            if nxt in lexicon.words("not-after-gene.txt"):
                 continue  # "MEK inhibitors", "the RAS pathway": a drug target or a pathway, not a variant
             if (
                 _POINT_VARIANT.fullmatch(sym)
@@ -1280,18 +1234,16 @@ class RiskFactorsComponent:
                 if not clause.treatment:
                     yield i, i + 2, f"{sym} antibodies", "other"
                 continue
-            if not re.search(
-                r"mutat|variant|change|alteration|defect|deletion|duplication|expansion|amplif|copies|"
-                r"copy|fault|gene\b|genes\b|allele|repeat|chromosom",
-                body,
-            ):
+            if not _GENETIC_WORD.search(body):
                 # no genetic word here: kept aside in case the previous sentence sets the scene ("several genes
                 # have been identified. RET matters most, followed by EDNRB ...")
                 if i + 1 >= len(doc) or doc[i + 1].lower_ not in ("gene", "protein", "antibodies"):
                     _add(doc, "rkg_genes_weak", i, i + 1, sym, "genetic")
                 continue
-            if nxt in _STRUCTURAL or (nxt == "gene" and nxt2 in _STRUCTURAL):
-                kind = singular(nxt if nxt in _STRUCTURAL else nxt2)
+            if nxt in lexicon.words("structural-changes.txt") or (
+                nxt == "gene" and nxt2 in lexicon.words("structural-changes.txt")
+            ):
+                kind = singular(nxt if nxt in lexicon.words("structural-changes.txt") else nxt2)
                 if kind == "repeat":
                     kind = "repeat expansion"
                 yield i, i + 1, f"{sym} {kind}", "genetic"
@@ -1328,7 +1280,7 @@ class RiskFactorsComponent:
                 continue  # "less common in people of Asian descent" is not a predisposition
             if toks:
                 kind = m["kind"].lower() if m["kind"].lower() in ("descent", "ancestry", "origin") else "ancestry"
-                for part in re.finditer(r"(?:other\s+)?(?P<w>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)", m["who"]):
+                for part in re.finditer(r"(?:other\s+)?(?P<w>[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*)", m["who"]):
                     span = _char_to_tokens(doc, m.start("who") + part.start("w"), m.start("who") + part.end("w"))
                     if span:  # "people of Turkish, Iranian and Japanese descent": one ancestry each
                         yield span[0], span[1], f"{part['w']} {kind}", "genetic"
@@ -1357,10 +1309,10 @@ class RiskFactorsComponent:
 _PROFESSION = gated(
     r"\b(?:(?P<mod>interventional|paediatric|pediatric|metabolic|neuromuscular|genetic|clinical|developmental|"
     r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant)\s+)?"
-    r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist)s?)\b",
+    r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist|counsell?or)s?)\b",
     re.I,
 )
-_SPECIALIST = gated(r"\b(?P<mod>[A-Za-z][a-z-]{2,})\s+specialists?\b")
+_SPECIALIST = gated(r"\b(?P<mod>[Ee]ar,?\s+nose,?\s+and\s+throat|[A-Za-z][a-z-]{2,})\s+specialists?\b")
 _SPECIALTY = gated(
     r"\b(?:(?:paediatric|pediatric|interventional|thoracic|adult|clinical|medical|developmental|metabolic)\s+)?"
     r"(?:[a-z]+ology|[a-z]*(?:iatrics|iatry)|genetics|orthopa?edics|obstetrics|dietetics)\b",
@@ -1377,16 +1329,23 @@ _PROCEDURE = gated(
 _DRUG_CLASS = gated(
     r"\b(?:anti-?[a-z]{3,}(?:ants?|ics?|ives?|ory|ories|als)|bronchodilators?|analgesics?|painkillers?|"
     r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|glucocorticoids?|steroids?|antibiotics?|stimulants?|"
-    r"fibrates?|bisphosphonates?|benzodiazepines?|nitrates|anticonvulsants?|"
+    r"fibrates?|bisphosphonates?|benzodiazepines?|nitrates|anticonvulsants?|antihistamines?|beta-blockers?|"
     r"anticoagulation|anticoagulants?)\b(?:\s+(?:drugs?|medicines?|medications?|therapy|treatment))?",
     re.I,
 )
 
 
+# A field of medicine named by its adjective: "mitochondrial medicine", "respiratory medicine" (not "an oral medicine").
+_MEDICINE_FIELD = gated(r"\b(?P<mod>[a-z]+(?:al|ic|ary|ory|ive))\s+medicine\b(?!s)", re.I)
+_SUPPLEMENT_WITH = gated(
+    r"\b(?P<kind>supplementation|replacement)\s+(?:with|of)\s+(?P<what>vitamins?|minerals?|iron|calcium|zinc|"
+    r"electrolytes?|enzymes?|hormones?|magnesium|potassium|phosphate|bicarbonate|salt|fluids?)\b",
+    re.I,
+)
 # Care nouns with their object after "of": "monitoring of spinal curvature", "control of seizures".
 _HEAD_OF = gated(
-    r"\b(?:monitoring|screening|surveillance|control|management|prevention|removal|repair|correction|treatment|"
-    r"replacement|restriction|reduction|relief)\s+of\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?[a-z-]+?(?=\s*(?:[,;.)]|and\b|or\b|$|"
+    r"\b(?:monitoring|screening|surveillance|control|management|prevention|removal|repair|treatment|imaging|"
+    r"replacement|restriction|reduction)\s+of\s+(?!choice\b)(?:the\s+)?(?:[a-z-]+\s+){0,2}?[a-z-]+?(?=\s*(?:[,;.)]|and\b|or\b|$|"
     r"\s(?:is|are|was|were|with|in|by|to|for|round|help|helps|becomes?|may|can|through)\b))",
     re.I,
 )
@@ -1399,36 +1358,20 @@ def _care_profession(profession: str) -> str | None:
     words = profession.lower().split()
     head = singular(words[-1])
     mods = words[:-1]
-    generic = (
-        "clinician",
-        "physician",
-        "specialist",
-        "surgeon",
-        "technician",
-        "pathologist",
-        "radiologist",
-        "epidemiologist",
-        "biologist",
-        "musician",
-        "politician",
-        "statistician",
-    )
-    if head in generic and not (head in ("surgeon", "radiologist") and mods):
+    if head in lexicon.words("not-professions.txt") and not (head in ("surgeon", "radiologist") and mods):
         return None
     if head in ("dietitian", "dietician"):
         return " ".join([*mods, head])
-    for suffix, repl in (
-        ("ologist", "ology"),
-        ("iatrist", "iatry"),
-        ("therapist", "therapy"),
-        ("geneticist", "genetics"),
-        ("surgeon", "surgery"),
-        ("paediatrician", "paediatrics"),
-        ("pediatrician", "pediatrics"),
-    ):
+    for suffix, repl in _profession_suffixes():
         if head.endswith(suffix):
             return " ".join([*mods, head[: len(head) - len(suffix)] + repl])
     return None
+
+
+@functools.cache
+def _profession_suffixes() -> tuple[tuple[str, str], ...]:
+    """(ending, replacement) pairs of data/lexicons/profession-suffixes.tsv, in file order."""
+    return tuple(lexicon.table("profession-suffixes.tsv").items())
 
 
 @Language.factory("rkg_treatment_areas")
@@ -1450,39 +1393,22 @@ class TreatmentAreasComponent:
         self.terms = lexicon.table("treatment-terms.tsv")
         self.heads = lexicon.table("treatment-heads.tsv")
         self.drugs = lexicon.phrases("drugs.txt")
-        self.matcher = _phrase_matcher(nlp, list(self.terms) + sorted(self.drugs))
+        self.substances = lexicon.phrases("substances.txt")
+        self.matcher = _phrase_matcher(nlp, list(self.terms) + sorted(self.drugs | self.substances))
         self.generic = lexicon.words("treatment-generic.txt")
-        self.not_specialty = {
-            "biology",
-            "pathophysiology",
-            "physiology",
-            "etiology",
-            "aetiology",
-            "epidemiology",
-            "technology",
-            "methodology",
-            "terminology",
-            "morphology",
-            "ideology",
-            "histology",
-            "embryology",
-            "ontology",
-            "chronology",
-            "apology",
-            "virology",
-            "pathology",
-            "genetics research",
-            "psychiatry",
-        }
+        self.term_keys = frozenset(key(t) for t in self.terms)
+        self.not_specialty = lexicon.phrases("not-specialties.txt")
 
     def __call__(self, doc: Doc) -> Doc:
         cands: list[tuple[int, int, str, str | None]] = []
         for _mid, s, e in self.matcher(doc):
             low = doc[s:e].text.lower()
-            cat = self.terms.get(low) or self.terms.get(singular(low)) or "substance"
+            cat = self.terms.get(low) or self.terms.get(singular(low))
+            medicine = (low in self.drugs or singular(low) in self.drugs) and low not in self.substances
+            cat = cat or ("drug" if medicine else "substance")
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
         for s, e, cat in _grown_phrases(
-            doc, self.heads, need_modifier=set(self.heads) - _STANDALONE_TREATMENTS, limit=3
+            doc, self.heads, need_modifier=set(self.heads) - lexicon.words("treatment-standalone.txt"), limit=3
         ):
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
             if e - s == 2 and s >= 2 and doc[s - 1].lower_ in ("and", "or") and self._lone_modifier(doc, s - 2):
@@ -1490,6 +1416,8 @@ class TreatmentAreasComponent:
                 cands.append((s - 2, s - 1, f"{doc[s - 2].lower_} {label_from_tokens(doc[e - 1 : e])}", cat))
         for m in _HEAD_OF.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start(), m.end())
+            if singular(m[0].split()[-1].lower()) in lexicon.words("people.txt") or m[0].lower().endswith("relatives"):
+                continue  # "cascade screening of relatives" screens people; the care is "cascade screening"
             if toks:
                 cands.append((toks[0], toks[1], normalise_label(m[0]), "care_model"))
         cands.extend(self._drugs(doc))
@@ -1498,7 +1426,10 @@ class TreatmentAreasComponent:
                 toks = _char_to_tokens(doc, m.start(), m.end())
                 if toks:
                     s = trim_start(doc, grow_left(doc, toks[0], limit=2), toks[1]) if cat == "procedure" else toks[0]
+                    if cat == "drug":
+                        s = _dose_start(doc, s)  # "high-dose steroids", "systemic corticosteroids"
                     cands.append((s, toks[1], label_from_tokens(doc[s : toks[1]]), cat))
+        cands.extend(self._named_medicines(doc))
         for m in _PROFESSION.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks and _care_profession(m[0]):  # a care profession, kept as written ("paediatric neurologist")
@@ -1513,7 +1444,22 @@ class TreatmentAreasComponent:
                 and not mod.endswith("ly")
                 and mod not in lexicon.words("verbs.txt")
             ):
+                mod = re.sub(r"\s+", " ", mod)
                 cands.append((toks[0], toks[1], f"{mod} specialist", "specialty"))  # "retina specialist"
+        for m in _MEDICINE_FIELD.finditer(_txt(doc)):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            mod = m["mod"].lower()
+            if (
+                toks
+                and mod not in lexicon.words("routes.txt")
+                and mod not in self.generic
+                and mod not in self.not_specialty
+            ):
+                cands.append((toks[0], toks[1], f"{mod} medicine", "specialty"))  # "mitochondrial medicine"
+        for m in _SUPPLEMENT_WITH.finditer(_txt(doc)):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:  # "supplementation with vitamins A, D, E and K" -> "vitamin supplementation"
+                cands.append((toks[0], toks[1], f"{singular(m['what'].lower())} {m['kind'].lower()}", "intervention"))
         for m in _SPECIALTY.finditer(_txt(doc)):
             if m[0].lower().split()[-1] in self.not_specialty:
                 continue
@@ -1523,20 +1469,25 @@ class TreatmentAreasComponent:
         if _DENIED_CAUSE.search(_txt(doc)):
             for i, low in enumerate(_lowers(doc)):
                 # a word denied as a cause ("vaccination does not cause it") is not care anywhere in the summary
-                if low in self.heads and singular(low) not in _GENERIC_CARE:
+                if low in self.heads and singular(low) not in lexicon.words("treatment-generic-heads.txt"):
                     tok = doc[i]
                     if _negated(doc, tok.idx, tok.idx + len(tok)):
                         _add(doc, "rkg_denied", tok.i, tok.i + 1, singular(low), role="treatment")
         causes = doc._.rkg_causes or []
+        research = doc.user_data.get("rkg_research") or []
+        measures = lexicon.words("measure-nouns.txt")
         for s, e, label, cat in cands:
+            if e < len(doc) and doc[e].lower_ in measures:
+                continue  # "oxygen levels", "iron stores"
             s, label = self._trim_generic(doc, s, e, label)
             if not label:
                 continue
             if cat == "substance" and e < len(doc) and doc[e].text in ("-", "/") and not doc[e - 1].whitespace_:
                 continue  # "iron-sulfur clusters"
-            if cat in ("drug", "substance") and s > 0 and doc[s - 1].lower_ in _ROUTES:
-                s -= 1
-                label = f"{doc[s].lower_} {label}"  # "topical sirolimus", "inhaled nitric oxide"
+            if cat in ("drug", "substance") and s > 0:
+                start = _dose_start(doc, s)  # "topical sirolimus", "inhaled nitric oxide", "intravenous L-arginine"
+                if start < s:
+                    s, label = start, f"{label_from_tokens(doc[start:s])}{' ' if doc[s - 1].whitespace_ else ''}{label}"
             label = re.sub(r"\btransplants?$", "transplantation", label)
             words = label.split()
             if len(words) > 2 and words[-1] in ("drug", "medicine", "medication") and words[-2] in self.heads:
@@ -1550,6 +1501,8 @@ class TreatmentAreasComponent:
                 continue
             if causal.in_regions(causes, cs, ce):
                 continue  # "exposure to valproate", "acquired through corneal transplants"
+            if negation.is_negated(research, cs, ce):
+                continue  # "researchers are testing X", "X remains investigational": not current care
             if clause.research and not clause.treatment:
                 continue
             if clause.research and re.search(
@@ -1560,7 +1513,8 @@ class TreatmentAreasComponent:
                 continue
             if clause.causal and not clause.treatment and cat not in ("drug", "procedure"):
                 continue
-            if not clause.treatment and cat not in ("specialty", "drug", "procedure"):
+            headed = doc.user_data.get("rkg_after_care") and ":" in _txt(doc) and not clause.causal
+            if not clause.treatment and not headed and cat not in ("specialty", "drug", "procedure"):
                 continue
             _add(doc, "rkg_treatment_areas", s, e, label, cat)
         return doc
@@ -1571,12 +1525,15 @@ class TreatmentAreasComponent:
         low = tok.lower_
         if not tok.is_alpha or is_boundary(tok) or low in self.heads or singular(low) != low or low in self.terms:
             return False
+        if low in self.drugs or (len(low) >= 7 and has_drug_stem(low)):
+            return False  # "dabrafenib and vemurafenib and MEK inhibitors": a medicine, not a modifier
         before = doc[i - 1] if i else None
-        return (
-            before is None
-            or is_boundary(before)
-            or before.lower_ in self.generic
-            or bool(re.search(r"(?:al|ic|ive|ous)$", before.lower_))
+        if before is None or is_boundary(before) or before.lower_ in self.generic:
+            return True  # "orientation and mobility training"
+        # "annual influenza and pneumococcal vaccination"; but in "early developmental intervention and genetic
+        # counselling" the word after an adjective is a head of its own
+        return bool(re.search(r"(?:al|ic|ive|ous)$", before.lower_)) and not re.search(
+            r"(?:tion|ment|ance|ence|ity|ing|ism)$", low
         )
 
     def _trim_generic(self, doc: Doc, s: int, e: int, label: str) -> tuple[int, str]:
@@ -1584,6 +1541,8 @@ class TreatmentAreasComponent:
         through and through ("routine care", "approved drug", "day-to-day management")."""
         words = label.split()
         drop = 0
+        if key(label) in self.term_keys:
+            return s, label  # "intensive care" is a term although "intensive" alone says nothing
         while drop < len(words) - 1 and (
             words[drop].lower() in self.generic
             or ("-" in words[drop] and all(w in self.generic for w in words[drop].lower().split("-")))
@@ -1591,18 +1550,92 @@ class TreatmentAreasComponent:
             drop += 1
         if drop:
             words = words[drop:]
-            tok = s
-            while tok < e - 1 and drop:
+            tok, left = s, drop
+            while tok < e - 1 and left:
                 tok += 1
                 if doc[tok - 1].text not in ("-", "/") and doc[tok].text not in ("-", "/"):
-                    drop -= 1
+                    left -= 1
             s = tok
         if len(words) == 1 and (
-            words[0].lower() in _GENERIC_CARE
-            or (drop and words[0].lower() in self.heads and words[0].lower() not in _STANDALONE_TREATMENTS)
+            words[0].lower() in lexicon.words("treatment-generic-heads.txt")
+            or (
+                drop
+                and (words[0].lower() in self.heads or words[0].lower() + "s" in self.heads)
+                and words[0].lower() not in lexicon.words("treatment-standalone.txt")
+            )
         ):
             return s, ""  # "routine care", "quick symptomatic relief"
         return s, " ".join(words)
+
+    def _named_medicines(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
+        """Medicines named by what the sentence does with them ("X was approved", "prescribe X", "X, a drug
+        that ...", "an infusion of X", "X, taken by mouth", "drugs such as A, B or C"), whatever their names."""
+        text = _txt(doc)
+        for rx in _MEDICINE_CUES:
+            for m in rx.finditer(text):
+                spans = [(m.start("x"), m.end("x"))]
+                if "list" in rx.groupindex and m["list"]:
+                    base = m.start("list")
+                    spans += [(base + w.start(), base + w.end()) for w in re.finditer(r"[A-Za-z][\w-]{3,}", m["list"])]
+                for n, (a, b) in enumerate(spans):
+                    found = self._medicine_at(doc, a, b)
+                    # the other items of a list count only when they look like medicines themselves
+                    if found and (n == 0 or self._drug_like(found[2])):
+                        yield found
+
+    def _drug_like(self, label: str) -> bool:
+        low = label.lower()
+        return low in self.drugs or low in self.substances or (len(low) >= 7 and low.isalpha() and has_drug_stem(low))
+
+    def _medicine_at(self, doc: Doc, a: int, b: int) -> tuple[int, int, str, str | None] | None:
+        """The medicine written at text[a:b], or None for a word that cannot be one ("it", "therapy", "disease")."""
+        toks = _char_to_tokens(doc, a, b)
+        if not toks:
+            return None
+        s, e = toks
+        words = [t.lower_ for t in doc[s:e] if t.is_alpha]
+        if not words:
+            return None
+        if len(words) == 2 and (
+            words[0] in lexicon.words("np-boundaries.txt") or words[0] in lexicon.words("verbs.txt")
+        ):
+            s += 1  # "given sirolimus, an mTOR inhibitor": the verb is not part of the name
+            words = words[1:]
+        last = words[-1]
+        generic = lexicon.words("treatment-generic-heads.txt") | lexicon.words("not-heads.txt")
+        if (
+            last in lexicon.words("np-boundaries.txt")
+            or last in self.generic
+            or last in _DOSE_WORDS
+            or last in lexicon.words("routes.txt")
+            or is_disease_word(last)
+            or last in lexicon.words("verbs.txt")
+            or doc[s].like_num
+            or (len(words) == 1 and _COMMON_NOUN.search(last) and not self._drug_like(last))
+            or (
+                len(words) == 1
+                and s > 0
+                and doc[s - 1].lower_ in ("the", "a", "an", "this", "that", "these", "its", "their", "our", "your")
+                and not self._drug_like(last)
+                and last not in generic
+                and last not in self.heads
+            )  # "the registry was approved": a named medicine takes no article
+        ):
+            return None  # "production", "scoliosis": an English noun, not a medicine's name
+        if last in lexicon.words("not-heads.txt") or singular(last) in lexicon.words("not-heads.txt"):
+            return None  # "a blood test was approved"
+        if (
+            last in generic
+            or singular(last) in generic
+            or last in self.heads
+            or last in ("product", "products", "tablet", "tablets")
+        ):
+            s = trim_start(doc, grow_left(doc, e - 1, limit=3), e)  # "a recombinant ADAMTS13 product"
+            if e - s < 2:
+                return None
+        s = _dose_start(doc, s)
+        label = label_from_tokens(doc[s:e])
+        return s, e, label if any(c.isupper() for c in label) else label.lower(), "drug"
 
     def _drugs(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
         """Medicine names recognised by their INN stem, with a trailing 'alfa'/'beta'/'acid' or a hyphenated
@@ -1612,7 +1645,9 @@ class TreatmentAreasComponent:
         lowers = _lowers(doc)
         while i < n:
             low = lowers[i]
-            if not (len(low) >= 7 and low.isalpha() and low not in _NOT_DRUGS and has_drug_stem(low)):
+            if not (
+                len(low) >= 7 and low.isalpha() and low not in lexicon.words("not-drugs.txt") and has_drug_stem(low)
+            ):
                 i += 1
                 continue
             enzyme_only = (
@@ -1626,7 +1661,7 @@ class TreatmentAreasComponent:
                     e += 2
                 if e < n and (
                     doc[e].lower_ in ("alfa", "alpha", "beta", "gamma", "pegol", "acid", "choline")
-                    or re.fullmatch(r"[a-z]{4,}(?:vec|gene)", doc[e].lower_)
+                    or re.fullmatch(r"[a-z]{4,}(?:vec|gene|cel|temcel|leucel)", doc[e].lower_)
                 ):
                     e += 1  # "agalsidase beta", "valoctocogene roxaparvovec"
                 if s > 0 and doc[s - 1].lower_ in ("sodium", "zoledronic"):
@@ -1640,277 +1675,68 @@ class TreatmentAreasComponent:
             i += 1
 
 
+def _dose_start(doc: Doc, start: int) -> int:
+    """Start of a medicine's phrase taken back over a dose or route written before it ("high-dose steroids",
+    "systemic corticosteroids", "intravenous L-arginine")."""
+    s = start
+    while s > 0:
+        prev = doc[s - 1]
+        low = prev.lower_
+        if low in _DOSE_WORDS or low in lexicon.words("routes.txt"):
+            s -= 1
+        elif low == "dose" and s >= 3 and doc[s - 2].text == "-" and doc[s - 3].lower_ in ("high", "low", "full"):
+            s -= 3  # "high-dose" comes as three tokens
+        elif prev.text == "-" and not prev.whitespace_ and s >= 2 and len(doc[s - 2].text) == 1:
+            s -= 2  # "L-arginine", "D-penicillamine"
+        else:
+            break
+    return s
+
+
+_COMMON_NOUN = gated(r"(?:tion|sion|ment|ness|ity|ence|ance|sis|ure|ing|ism|ship|hood|logy|graphy)$")
+_DOSE_WORDS = frozenset({"high-dose", "low-dose", "systemic", "pulsed", "pulse"})
+# Medicines named by what a sentence does with them, whatever their name looks like.
+_MEDICINE_CUES = (
+    # "crinecerfont was approved", "odevixibat and maralixibat have been approved", "X (DFMO) was approved"
+    gated(
+        r"(?P<list>(?:\b[A-Za-z][\w-]{3,},?\s+(?:and|or)\s+|\b[A-Za-z][\w-]{3,},\s+){0,3})"
+        r"\b(?P<x>[A-Za-z][\w-]{3,})(?:\s*\([^()]{1,40}\))?(?:,\s+(?:a|an|the)\s+[^,;]{3,80},)?,?\s+"
+        r"(?:was|were|has\s+been|have\s+been|had\s+been|is|are|became|becomes)\s+(?:now\s+|also\s+|recently\s+|first\s+|"
+        r"since\s+|formally\s+|the\s+first\s+(?:\w+\s+){0,2}?)?(?:approved|licen[cs]ed|authori[sz]ed)\b",
+        re.I,
+    ),
+    # "experts prescribe celiprolol"
+    gated(
+        r"\b(?:prescribe|prescribes|prescribed|prescribing)\s+(?:(?:low|high)-dose\s+|oral\s+|daily\s+)?(?P<x>[a-z][\w-]{4,})\b",
+        re.I,
+    ),
+    # "Caplacizumab, a nanobody that ...", "inosine pranobex (isoprinosine), a drug that ..."
+    gated(
+        r"\b(?P<x>[A-Za-z][a-z][\w-]{3,}(?:\s+[a-z]{4,})?)(?:\s*\([^()]{1,40}\))?,\s+(?:a|an)\s+(?:[\w-]+\s+){0,4}?"
+        r"(?:drug|medicine|medication|nanobody|antibody|compound|agent|steroid|antibiotic|tablet|hormone|inhibitor|"
+        r"blocker|beta-blocker|supplement|antioxidant|analogue|analog)\b",
+        re.I,
+    ),
+    # "a continuous infusion of prostaglandin E1", "a course of rituximab"
+    gated(
+        r"\b(?:infusions?|injections?|doses?|courses?|tablets?|capsules?)\s+of\s+(?P<x>[A-Za-z][\w-]{3,}(?:\s+[A-Z0-9]"
+        r"[\w-]{0,3}\b)?)",
+        re.I,
+    ),
+    # "Cysteamine, taken by mouth ...", "X is given by infusion"
+    gated(
+        r"\b(?P<x>[A-Za-z][\w-]{4,})\s*,?\s+(?:is\s+|are\s+)?(?:taken|given|swallowed|injected|infused|inhaled|applied)\s+"
+        r"(?:by\s+mouth|orally|intravenously|daily|twice|once|every|as\s+(?:a|an)\s+(?:tablet|capsule|injection|infusion|"
+        r"liquid|spray)|by\s+(?:injection|infusion))",
+        re.I,
+    ),
+)
+
+
 _DENIED_CAUSE = gated(
     r"\b(?:does|do|did)\s+not\s+(?:\w+\s+)?cause|\bnothing\s+to\s+do\s+with|\bnot\s+(?:be\s+)?caused\s+by|"
     r"\bnot\s+(?:the\s+)?cause\b|\bno\s+(?:link|connection|association)\b|\bnot\s+(?:linked|tied|related)\s+to\b",
     re.I,
-)
-_ROUTES = frozenset(
-    [
-        "topical",
-        "oral",
-        "inhaled",
-        "intravenous",
-        "nebulised",
-        "nebulized",
-        "subcutaneous",
-        "intramuscular",
-        "intrathecal",
-    ]
-)
-_STANDALONE_TREATMENTS = frozenset(
-    [
-        "physiotherapy",
-        "chemotherapy",
-        "immunotherapy",
-        "radiotherapy",
-        "hydrotherapy",
-        "immunosuppression",
-        "rehabilitation",
-        "anticoagulation",
-        "humidification",
-        "oxygen",
-        "surgery",
-        "dialysis",
-    ]
-)
-_GENERIC_CARE = frozenset(
-    [
-        "care",
-        "treatment",
-        "treatments",
-        "therapy",
-        "therapies",
-        "management",
-        "support",
-        "medicine",
-        "medicines",
-        "medication",
-        "medications",
-        "drug",
-        "drugs",
-        "clinic",
-        "clinics",
-        "centre",
-        "centres",
-        "center",
-        "centers",
-        "team",
-        "teams",
-        "service",
-        "services",
-        "intervention",
-        "interventions",
-        "procedure",
-        "procedures",
-        "option",
-        "options",
-        "approach",
-        "approaches",
-        "measure",
-        "measures",
-    ]
-)
-_NOT_DRUGS = frozenset(
-    [
-        "glutamate",
-        "hexanucleotide",
-        "nucleotide",
-        "aspartate",
-        "cholesterol",
-        "sterol",
-        "ergosterol",
-        "disease",
-        "increase",
-        "decrease",
-        "release",
-        "phase",
-        "database",
-        "purchase",
-        "showcase",
-        "release",
-        "disease(s)",
-        "cases",
-        "increase",
-        "example",
-        "sample",
-        "people",
-        "ample",
-        "temple",
-        "simple",
-        "triple",
-        "example",
-        "couple",
-        "whereas",
-        "because",
-        "otherwise",
-        "likewise",
-        "expertise",
-        "exercise",
-        "premise",
-        "promise",
-        "surprise",
-        "franchise",
-        "disguise",
-        "reverse",
-        "diverse",
-        "universe",
-        "immense",
-        "dense",
-        "response",
-        "sense",
-        "expense",
-        "defense",
-        "defence",
-        "license",
-        "licence",
-        "pulse",
-        "false",
-        "impulse",
-        "purpose",
-        "suppose",
-        "propose",
-        "oppose",
-        "dispose",
-        "expose",
-        "close",
-        "loose",
-        "choose",
-        "dose",
-        "doses",
-        "overdose",
-        "glucose",
-        "sucrose",
-        "lactose",
-        "fructose",
-        "galactose",
-        "enzyme",
-        "enzymes",
-        "hormone",
-        "hormones",
-        "protein",
-        "proteins",
-        "vaccine",
-        "vaccines",
-        "gene",
-        "genes",
-        "vitamin",
-        "vitamins",
-        "chromosome",
-        "chromosomes",
-        "syndrome",
-        "syndromes",
-        "genome",
-        "genomes",
-        "ribosome",
-        "lysosome",
-        "lysosomes",
-        "nucleotide",
-        "oligonucleotide",
-        "peptide",
-        "polypeptide",
-        "nucleotides",
-        "determine",
-        "examine",
-        "imagine",
-        "machine",
-        "routine",
-        "medicine",
-        "medicines",
-        "discipline",
-        "baseline",
-        "guideline",
-        "guidelines",
-        "pipeline",
-        "timeline",
-        "outline",
-        "online",
-        "decline",
-        "decline",
-        "combine",
-        "combined",
-        "fibrillin",
-        "dystrophin",
-        "hamartin",
-        "tuberin",
-        "huntingtin",
-        "elastin",
-        "collagen",
-        "insulin",
-        "glycogen",
-        "sphingomyelin",
-        "phenylalanine",
-        "tyrosine",
-        "leucine",
-        "isoleucine",
-        "valine",
-        "glycine",
-        "cysteine",
-        "methionine",
-        "histidine",
-        "arginine",
-        "lysine",
-        "alanine",
-        "glutamine",
-        "asparagine",
-        "tryptophan",
-        "homogentisic",
-        "dopamine",
-        "serotonin",
-        "adrenaline",
-        "noradrenaline",
-        "acetylcholine",
-        "histamine",
-        "creatine",
-        "creatinine",
-        "bilirubin",
-        "ammonia",
-        "copper",
-        "ceramide",
-        "globotriaosylceramide",
-        "glucocerebroside",
-        "glucosylceramide",
-        "glucocerebrosidase",
-        "sphingomyelinase",
-        "galactosidase",
-        "glucosidase",
-        "hyaluronidase",
-        "elastase",
-        "neutrophil",
-        "antitrypsin",
-        "chloride",
-        "lipase",
-        "amylase",
-        "protease",
-        "kinase",
-        "phosphatase",
-        "transferase",
-        "reductase",
-        "oxidase",
-        "dehydrogenase",
-        "hydroxylase",
-        "synthase",
-        "ligase",
-        "helicase",
-        "polymerase",
-        "nuclease",
-        "ataxia",
-        "apnoea",
-        "apnea",
-        "anaemia",
-        "anemia",
-        "disease",
-        "progressive",
-        "aggressive",
-        "extensive",
-        "expensive",
-        "intensive",
-        "massive",
-        "passive",
-        "excessive",
-        "sporadic",
-        "spinal",
-    ]
 )
 
 

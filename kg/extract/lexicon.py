@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from kg.errors import KgError
-from kg.extract.prefilter import Gate, gated
+from kg.extract.prefilter import Gate, GateSet, gated
 
 
 def data_dir() -> Path:
@@ -73,3 +73,15 @@ def directed_patterns(name: str) -> tuple[tuple[str, Gate], ...]:
         direction, _, rx = line.partition("\t")
         out.append((direction.strip().upper(), gated(rx.strip(), re.I)))
     return tuple(out)
+
+
+@cache
+def pattern_set(name: str) -> GateSet:
+    """`patterns(name)` as a `GateSet`: which of the file's patterns may match a text, in one lookup."""
+    return GateSet(patterns(name))
+
+
+@cache
+def directed_set(name: str) -> GateSet:
+    """`directed_patterns(name)` as a `GateSet` of (direction, gate) entries."""
+    return GateSet(directed_patterns(name))

@@ -16,10 +16,9 @@ Mentions inside a scope are never asserted as facts. Patterns are compiled once 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from kg.extract import lexicon
-from kg.extract.prefilter import Gate, gated
+from kg.extract.prefilter import GateSet, gated
 
 # Where a forward scope stops: strong punctuation, a comma, or a contrastive/subordinating word.
 _CLAUSE_END = gated(
@@ -40,6 +39,8 @@ _FINITE = gated(
     r"\w{3,}(?:ed|es)\s+(?:by|to|with|on|in|from|as)\b)\b",
     re.I,
 )
+# An auxiliary inside a forward scope: the cue negated a verb phrase, so a list after the next comma is not its.
+_VERB_PHRASE = gated(r"\b(?:be|been|being|is|are|was|were|have|has|had|do|does|did)\b", re.I)
 # A short noun phrase followed by a list separator: the text after a comma that continues a list.
 _LIST_ITEM = gated(
     r"\s*(?:(?:and|or|nor|and/or)\s+)?(?P<np>(?:[\w'’/-]+\s+){0,5}?[\w'’/-]+)\s*(?P<sep>,|\s(?:or|and|nor)\s|[.;:!?]|$)",
@@ -48,9 +49,12 @@ _LIST_ITEM = gated(
 _LIST_OK_WORDS = frozenset({"of", "such", "as", "the", "a", "an", "other", "any", "all"})
 
 
-@lru_cache(maxsize=1)
-def _cues() -> tuple[tuple[str, Gate], ...]:
-    return lexicon.directed_patterns("negation-cues.txt")
+def _cues() -> GateSet:
+    return lexicon.directed_set("negation-cues.txt")
+
+
+def _research_cues() -> GateSet:
+    return lexicon.directed_set("research-scopes.txt")
 
 
 def _is_list_item(np: str) -> bool:
@@ -61,12 +65,15 @@ def _is_list_item(np: str) -> bool:
 
 def _forward_end(sentence: str, pos: int) -> int:
     """End of a forward scope starting at `pos`: the clause end, continued over the commas of a list."""
+    start = pos
     while True:
         m = _CLAUSE_END.search(sentence, pos)
         if m is None:
             return len(sentence)
         if m.group() != ",":
             return m.start()
+        if _VERB_PHRASE.search(sentence, start, m.start()):
+            return m.start()  # "if the mass cannot be taken out safely, radiation therapy ...": a verb was negated
         item = _LIST_ITEM.match(sentence, m.end())
         if item is None or not _is_list_item(item["np"]):
             return m.start()
@@ -77,20 +84,64 @@ def _forward_end(sentence: str, pos: int) -> int:
         pos = m.end()
 
 
+# A subject that points back at something named before it ("it", "these", "its benefit", "that product").
+_ANAPHOR = gated(
+    r"^\W*(?:and\s+|but\s+|so\s+|yet\s+)?(?:it|its|they|their|them|these|those|this|that|both|such|the\s+latter|"
+    r"neither|none)\b",
+    re.I,
+)
+_PRONOUN_ONLY = re.compile(r"\b(?:and|or|it|they|this|these|that|also|then|still|now)\b", re.I)
+_RELATIVE = frozenset({"which", "who", "whom", "that"})
+# A limited claim about a treatment that is still used: "slows the disease but does not cure it".
+_LIMITED_CLAIM = gated(
+    r"\s*(?:\w+\s+)?(?:cure|cures|curative|a\s+cure|reverse|reverses|halt|halts|stop|stops|undo|undoes|restore|"
+    r"restores|eliminate|eliminates|eradicate|remove\s+the\s+(?:underlying|root)|fix|fixes|correct\s+the\s+underlying|"
+    r"address\s+the\s+underlying|(?:change|changes|alter|alters|modify|modifies)\s+the\s+(?:underlying|long-term|overall|"
+    r"natural)|prevent\s+all|fully|completely|entirely|always)\b",
+    re.I,
+)
+_LIMITED_REACH = gated(
+    r"\s*(?:\w+\s+)?(?:reach|reaches|cross|crosses|penetrate|penetrates|enter|enters|get\s+into|gets\s+into|pass\s+into|"
+    r"passes\s+into|work\s+for\s+(?:all|everyone|every)|suit\s+everyone|replace|replaces|(?:available|offered)\s+"
+    r"(?:everywhere|in\s+all|to\s+all|to\s+everyone))\b",
+    re.I,
+)
+_HELPS = gated(
+    r"\b(?:helps?|slows?|improves?|reduces?|eases?|relieves?|controls?|prolongs?|extends?|delays?|lessens?|"
+    r"stabili[sz]es?|manages?|works?|benefits?|lowers?|shrinks?|protects?|prevents?|extend|useful|effective|important|"
+    r"essential|helpful|recommended|used|given|offered|prescribed|mainstay|standard|option|approved|available)\b",
+    re.I,
+)
+
+
+def _clause_start(sentence: str, end: int, floor: int = 0) -> tuple[int, str]:
+    """Start of the clause ending at `end` (after its last strong boundary), and the boundary word found there."""
+    start, word = floor, ""
+    for c in _STRONG_START.finditer(sentence, floor, end):
+        start, word = c.end(), c.group().lower()
+    return start, word
+
+
 def _backward_start(sentence: str, cue_start: int) -> int:
-    """Start of a backward scope ending at `cue_start`: the clause start, extended back over a list subject."""
-    start = 0
-    for c in _STRONG_START.finditer(sentence, 0, cue_start):
-        start = c.end()
+    """Start of a backward scope ending at `cue_start`: the clause start, extended back over a list subject, over a
+    relative clause closed by a comma ("X, an antioxidant that many once took, did not help"), and to the previous
+    clause when the subject only points back at it ("... but it carried a risk and is not a standard treatment")."""
+    start, word = _clause_start(sentence, cue_start)
+    # "X, a drug that people once took, did not help": the relative clause is an aside; the subject is before it
+    relative = start - len(word)
+    if (
+        word in _RELATIVE
+        and re.search(r",\s*(?:\w+ly\s+)?$", sentence[start:cue_start])
+        and not re.search(r"\b(?:in|of|by|to|with|for|from|on|at|through|during)\s+$", sentence[:relative])
+    ):
+        start, word = _clause_start(sentence, relative - 1)
     # ", and"/"," inside the clause: a boundary only when the text before it is a clause of its own (has a verb)
     inner = start
     for c in _COMMA_CONJ.finditer(sentence, start, cue_start):
         if _FINITE.search(sentence[start : c.start()]):
             inner = c.end()
     subject = sentence[inner:cue_start]
-    if not re.search(
-        r"[A-Za-z]{3}", re.sub(r"\b(?:and|or|it|they|this|these|that|also|then|still|now)\b", "", subject, flags=re.I)
-    ):
+    if not re.search(r"[A-Za-z]{3}", _PRONOUN_ONLY.sub("", subject)) or (start > 0 and _ANAPHOR.match(subject)):
         # "... has shown promise in animals but is not available": the subject is the previous clause's
         prev = 0
         for c in _STRONG_START.finditer(sentence, 0, max(0, start - 1)):
@@ -100,11 +151,10 @@ def _backward_start(sentence: str, cue_start: int) -> int:
     return inner
 
 
-def negated_ranges(sentence: str) -> list[tuple[int, int]]:
-    """Character ranges (relative to the sentence) inside a negation scope, sorted."""
+def _scopes(sentence: str, cues: GateSet) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
-    for direction, rx in _cues():
-        for m in rx.finditer(sentence):
+    for direction, rx in cues.candidates(sentence):
+        for m in rx.regex.finditer(sentence):
             if direction == "FORWARD":
                 ranges.append((m.start(), _forward_end(sentence, m.end())))
             elif direction == "SENTENCE":
@@ -112,8 +162,24 @@ def negated_ranges(sentence: str) -> list[tuple[int, int]]:
             elif direction == "REST":
                 ranges.append((m.start(), len(sentence)))
             else:
-                ranges.append((_backward_start(sentence, m.start()), m.end()))
+                start = _backward_start(sentence, m.start())
+                if _LIMITED_CLAIM.match(sentence, m.end()) and _HELPS.search(sentence, start, m.start()):
+                    continue  # "X slows the disease but does not cure it": X is still used
+                if _LIMITED_REACH.match(sentence, m.end()):
+                    continue  # "cysteamine swallowed as a capsule does not reach the cornea": where it works, not if
+                ranges.append((start, m.end()))
     return sorted(ranges)
+
+
+def negated_ranges(sentence: str) -> list[tuple[int, int]]:
+    """Character ranges (relative to the sentence) inside a negation scope, sorted."""
+    return _scopes(sentence, _cues())
+
+
+def research_ranges(sentence: str) -> list[tuple[int, int]]:
+    """Character ranges of a sentence that name things only as research ("researchers are testing X", "X remains
+    investigational", "only available within clinical trials"): not current care, though not denied either."""
+    return _scopes(sentence, _research_cues())
 
 
 def is_negated(ranges: list[tuple[int, int]], start: int, end: int) -> bool:

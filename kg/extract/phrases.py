@@ -9,54 +9,6 @@ from functools import lru_cache
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract import lexicon
-from kg.extract.prefilter import gated
-
-_ADVERB_EXCEPTIONS = frozenset(
-    [
-        "family",
-        "anomaly",
-        "assembly",
-        "supply",
-        "italy",
-        "belly",
-        "jelly",
-        "ally",
-        "homily",
-        "monopoly",
-        "early-onset",
-        "only",
-    ]
-)
-_KEEP_S = gated(
-    r"(?:ss|us|is|ics|sis|xis|itis|osis|ias|ous|diabetes|mellitus|herpes|measles|mumps|rickets|series|"
-    r"species|lupus|aids|nucleus|virus|status|corpus|bronchus|sinus|thesis|alias|atlas|gas|chorea|news|asbestos|chaos|"
-    r"ethos|pathos|cosmos|rabies|scabies|mellitus|tetanus|pertussis)$"
-)
-
-
-_ICS_PLURALS = frozenset(
-    [
-        "clinics",
-        "biologics",
-        "analgesics",
-        "anesthetics",
-        "anaesthetics",
-        "diuretics",
-        "narcotics",
-        "mucolytics",
-        "thrombolytics",
-        "topics",
-        "characteristics",
-        "mosaics",
-        "antibiotics",
-        "antiemetics",
-        "antipsychotics",
-        "antiepileptics",
-    ]
-)
-
-
-_NAME_NOUNS = frozenset({"syndrome", "disease", "disorder", "anomaly", "sequence"})
 
 
 def is_boundary(token: Token) -> bool:
@@ -69,8 +21,11 @@ def is_boundary(token: Token) -> bool:
     if low in lexicon.words("np-boundaries.txt"):
         nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
         # "Down syndrome", "Still disease": a capitalised word before a disease noun is a name, not "down"/"still"
-        return not (token.text[:1].isupper() and nxt is not None and nxt.lower_ in _NAME_NOUNS)
-    return bool(len(low) > 4 and low.endswith("ly") and low not in _ADVERB_EXCEPTIONS and low.isalpha())
+        return not (token.text[:1].isupper() and nxt is not None and nxt.lower_ in lexicon.words("name-nouns.txt"))
+    return bool(len(low) > 4 and low.endswith("ly") and low not in lexicon.words("not-adverbs.txt") and low.isalpha())
+
+
+_AUXILIARIES = frozenset({"have", "has", "had", "be", "been", "being", "is", "are", "was", "were"})
 
 
 def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int:
@@ -81,8 +36,16 @@ def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int
     while start - 1 >= floor and head - (start - 1) <= limit:
         tok = doc[start - 1]
         glued = not tok.whitespace_ and doc[start].text in ("-", "/")  # "pull-through procedure"
-        if (is_boundary(tok) and not glued) or (tok.like_num and not _gene_like(tok.text)) or tok.lower_ in verbs:
+        noun_before = tok.lower_ in verbs and doc[start].lower_ in ("cell", "cells")  # "stem cell transplant"
+        if (
+            (is_boundary(tok) and not glued)
+            or (tok.like_num and not _gene_like(tok.text))
+            or (tok.lower_ in verbs and not noun_before)
+        ):
             break
+        before = doc[start - 2] if start - 2 >= floor else None
+        if before is not None and tok.is_lower and tok.lower_.endswith("ed") and before.lower_ in _AUXILIARIES:
+            break  # "studies have linked maternal obesity": a verb, not a modifier
         if tok.text in ("'s", "’s"):
             break
         if (
@@ -109,16 +72,13 @@ def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int
 def trim_start(doc: Doc | Span, start: int, end: int) -> int:
     """Skip leading hedges ("potential", "certain") and boundary words."""
     trims = (
-        lexicon.words("np-trim.txt") - _GENETIC_KEEP
+        lexicon.words("np-trim.txt") - lexicon.words("genetic-keep.txt")
         if _genetic_head(doc[end - 1].lower_)
         else lexicon.words("np-trim.txt")
     )
     while start < end - 1 and (doc[start].lower_ in trims or is_boundary(doc[start])):
         start += 1
     return start
-
-
-_GENETIC_KEEP = frozenset({"new", "spontaneous", "novel", "recent", "de", "novo"})
 
 
 def _genetic_head(word: str) -> bool:
@@ -131,13 +91,18 @@ def _gene_like(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Z][A-Z0-9-]{1,9}|[A-Z]{1,5}\d[A-Z0-9]*|\d{1,2}[pq]\d+(?:\.\d+)?", text))
 
 
+@lru_cache(maxsize=1)
+def _not_plurals() -> tuple[str, ...]:
+    return tuple(sorted(lexicon.words("not-plurals.txt")))
+
+
 @lru_cache(maxsize=1 << 16)
 def singular(word: str) -> str:
     """English singular of a head noun, conservative: unknown forms are returned unchanged."""
     low = word.lower()
-    if low.endswith("ics") and (low.startswith("anti") or low in _ICS_PLURALS):
+    if low.endswith("ics") and (low.startswith("anti") or low in lexicon.words("ics-plurals.txt")):
         return word[:-1]  # "clinics", "antibiotics", "analgesics" are count nouns; "genetics" is not
-    if len(low) <= 3 or not low.endswith("s") or _KEEP_S.search(low):
+    if len(low) <= 3 or not low.endswith("s") or low.endswith(_not_plurals()):
         return word
     if low.endswith("ies") and len(low) > 4:
         return word[:-3] + ("Y" if word[-1].isupper() else "y")

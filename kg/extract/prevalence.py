@@ -27,10 +27,23 @@ _WORD_NUM = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+    "eleven": 11,
     "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
     "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
     "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
     "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
     "hundred": 100,
 }
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "hundred": 1e2, "hundred thousand": 1e5}
@@ -38,7 +51,8 @@ _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "hundred": 1e2, "hund
 # A number: 25,000 / 25 000 / 25000 / 0.5 / one / a million / 1.5 million
 _N = (
     r"(?:\d{1,3}(?:[,\u00a0\u202f\u2009 ]\d{3})+|\d+(?:\.\d+)?|one|a|an|two|three|four|five|six|seven|eight|nine|ten"
-    r"|twelve|fifteen|twenty|fifty)"
+    r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety|hundred)"
     r"(?:\s+(?:hundred\s+thousand|thousand|million|billion|hundred))?"
 )
 _TO = r"\s*(?:-|–|—|to|and|or)\s*"
@@ -84,7 +98,8 @@ _ONE_IN = gated(
 _PER = gated(
     r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?"
     r"(?P<x>" + _N + r")(?:" + _TO + r"(?P<y>" + _N + r"))?\s*(?:new\s+)?(?:cases?|people|persons|individuals|births|"
-    r"newborns|patients|affected\s+(?:people|individuals|persons))?\s*(?:/|per|for\s+every|in\s+every|every)\s*"
+    r"newborns|patients|affected\s+(?:people|individuals|persons))?\s*(?:/|per|for\s+every|in\s+every|(?:out\s+)?of\s+every|"
+    r"every)\s*"
     r"(?P<a>" + _N + r"|million)(?:\s+(?:" + _POP + r"))?",
     re.I,
 )
@@ -108,14 +123,17 @@ _COUNT = gated(
     re.I,
 )
 _AREA = gated(
-    r"\b(?:in|across|throughout|within|of)\s+(?:the\s+)?(?P<area>(?:United\s+States|United\s+Kingdom|US|USA|UK|EU|"
+    r"\b(?:[Ii]n|[Aa]cross|[Tt]hroughout|[Ww]ithin|of)\s+(?:the\s+)?(?P<area>(?:United\s+States|United\s+Kingdom|US|USA|UK|EU|"
     r"European\s+Union|Europe|North\s+America|South\s+America|Latin\s+America|Asia|Africa|Australia|Canada|Japan|"
     r"China|India|England|Scotland|Wales|Ireland|France|Germany|Italy|Spain|the\s+world|worldwide|[A-Z][a-z]+"
     r"(?:\s+[A-Z][a-z]+)?))\b"
 )
 _NOT_PREVALENCE = gated(
     r"^\s*(?:chance|risk|odds|likelihood|probability|recurrence|of\s+(?:cases|patients|affected|those|people\s+with|"
-    r"children\s+with|individuals\s+with|families|carriers|them|these))\b|^\s*(?:are|is)\s+carriers",
+    r"children\s+with|individuals\s+with|families|carriers|them|these))\b|^\s*(?:are|is)\s+carriers"
+    # "1 to 2 in every 100 children with the disease have ...": a share of patients, not of a population
+    r"|^\s*(?:with|who\s+(?:have|has|had|carry|develop)|affected\s+by)\b(?!\s+(?:\w+\s+){0,3}?(?:ancestry|descent|"
+    r"origin|heritage|background)\b)",
     re.I,
 )
 _CONTEXT = gated(
@@ -142,6 +160,9 @@ _ANY_NUMBER = gated(
 )
 
 
+_EFFICACY = gated(
+    r"\b(?:protects?|protected|efficacy|effective|respond|responds|survive|survives|recover|recovers)\b", re.I
+)
 _OF_THEM = gated(r"\s*of\s+(?:them|these)\b", re.I)
 _WORLD = gated(r"worldwide|world|globally", re.I)
 _context_cache: dict[str, bool] = {}
@@ -196,11 +217,16 @@ def _population(raw: str | None) -> str | None:
     return pop
 
 
+# matched at a position of a long text, so a plain pattern (a prefilter would scan the whole text each time)
+_FOLLOWING_POP = re.compile(r"\s*(?:of\s+(?:all\s+)?|,?\s*among\s+(?:all\s+)?)?" + _POP, re.I)
+
+
 def _following_population(text: str, end: int) -> tuple[str | None, int]:
     """A population noun shortly after a figure ('... births in the US', '... of newborns')."""
-    m = re.compile(r"\s*(?:of\s+(?:all\s+)?|among\s+(?:all\s+)?)?" + _POP, re.I).match(text, end)
+    m = _FOLLOWING_POP.match(text, end)
     if m:
-        return _population(m["pop"]), m.end()
+        # "about one in six hundred, among children": the population, but not part of the figure's text
+        return _population(m["pop"]), (end if "," in text[end : m.start("pop")] else m.end())
     return None, end
 
 
@@ -287,6 +313,10 @@ def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
     b = number(m["b"]) if m["b"] else None
     if not num or not a or num > a or a < 20:
         return None
+    if sentence[max(0, m.start("num") - 1) : m.start("num")] == "-" or _EFFICACY.regex.search(
+        sentence, max(0, m.start() - 50), m.start()
+    ):
+        return None  # "ninety-seven in every hundred" (a word cut in two); "protect about 97 in 100" (an efficacy)
     if _rejected(sentence, m.end()) and not (a >= 1000 and _OF_THEM.match(sentence, m.end())):
         return None  # "1 in 3 of them are carriers" is a share; "1 in 50,000 of them" is still a prevalence
     if m["num"].lower() in ("a", "an") and not re.search(r"\b(?:in|out of|per)\s", m[0]):
@@ -374,12 +404,19 @@ def _count(sentence: str, m: re.Match[str]) -> Figure | None:
     after = sentence[m.end() : m.end() + 80]
     before = sentence[max(0, m.start() - 80) : m.start()]
     if (
-        re.match(r"\s*(?:with|who|have|has|are|live|living|in|across|worldwide|affected|diagnosed)", after, re.I)
+        re.match(
+            r"\s*(?:with|who|have|has|are|live|living|in|across|worldwide|affected|diagnosed|(?:each|every|a)\s+year)",
+            after,
+            re.I,
+        )
         is None
     ):
         return None
-    if re.search(r"\b(?:per|in|out\s+of)\s*$", before, re.I) or re.match(r"\s*(?:per|each\s+year)", after, re.I):
+    if re.search(r"\b(?:per|in|out\s+of)\s*$", before, re.I) or re.match(r"\s*per\b", after, re.I):
         return None
+    yearly = re.match(r"\s*(?:each|every|a|per)\s+year\b", after, re.I)
+    if yearly and not _AREA.search(before):
+        return None  # "about 1,000 babies each year" counts only with a place it is counted in
     if re.search(
         r"DiseaseMaps|\.org\b|connected|joined|signed\s+up|enrolled|participants?|trial|forum|community",
         after + before,
