@@ -383,3 +383,27 @@ def test_synonyms_in_other_phrasings(sentence: str, synonym: str) -> None:
 def test_descriptions_are_not_synonyms(sentence: str, not_a_synonym: str) -> None:
     record = kg.extract.extract("Examplosis is a rare inherited disease. " + sentence, "examplosis.txt")
     assert not_a_synonym not in labels(record.synonyms)
+
+
+@pytest.mark.parametrize(
+    ("label", "slug"),
+    [
+        ("Prader-Willi syndrome", "prader-willi-syndrome"),
+        ("Sjögren–Larsson syndrome", "sjogren-larsson-syndrome"),  # an en dash separates words
+        ("β-thalassemia", "beta-thalassemia"),
+        ("α-thalassemia", "alpha-thalassemia"),  # never the same node as beta
+        ("Strauß", "strauss"),
+        ("Болезнь", "u0411-u043e-u043b-u0435-u0437-u043d-u044c"),
+    ],
+)
+def test_slugs_keep_words_and_letters_apart(label: str, slug: str) -> None:
+    from kg.extract import slugify
+
+    assert slugify(label) == slug
+
+
+def test_long_labels_are_cut_but_stay_apart() -> None:
+    from kg.extract import slugify
+
+    a, b = slugify("x" * 100 + " one"), slugify("x" * 100 + " two")
+    assert a != b and len(a) <= 80 and len(b) <= 80

@@ -20,9 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def _all_gates() -> list[Gate]:
     gates = [v for m in (components, negation, causal, prevalence, phrases) for v in vars(m).values()]
     gates = [g for g in gates if isinstance(g, Gate)]
-    for name in ("negation-cues.txt", "risk-directions.txt"):
+    for name in ("negation-cues.txt", "risk-directions.txt", "research-scopes.txt"):
         gates += [g for _d, g in lexicon.directed_patterns(name)]
-    for name in ("synonym-cues.txt", "risk-cues.txt", "treatment-cues.txt", "research-cues.txt", "drug-stems.txt"):
+    for name in (
+        "synonym-cues.txt",
+        "risk-cues.txt",
+        "treatment-cues.txt",
+        "research-cues.txt",
+        "drug-stems.txt",
+    ):
         gates += list(lexicon.patterns(name))
     return gates
 

@@ -41,16 +41,40 @@ def nlp() -> Language:
     return pipeline
 
 
+# Latin letters that Unicode does not decompose into an ASCII letter and a mark.
+_LATIN_LETTERS = {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+
+
 def slugify(label: str) -> str:
     """A stable identifier from a label: lower-case ASCII letters, digits and hyphens ("Prader-Willi syndrome" ->
-    "prader-willi-syndrome"); other scripts are kept as their code points so any name gives a valid IRI."""
+    "prader-willi-syndrome", "Sjögren–Larsson syndrome" -> "sjogren-larsson-syndrome"). Accents are dropped, Greek
+    letters spelled out ("β-thalassemia" -> "beta-thalassemia", never the same as alpha), dashes and symbols separate
+    words, and letters of other scripts become their code points, so any name gives a valid IRI; a label cut at 80
+    characters keeps a hash of the whole, so long labels stay apart."""
+    import hashlib
     import unicodedata
 
-    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode() or label
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if not slug:
+    out = []
+    for ch in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", label)):
+        if unicodedata.combining(ch):
+            continue
+        low = ch.lower()
+        if ch.isascii():
+            out.append(ch)
+        elif low in _LATIN_LETTERS:
+            out.append(_LATIN_LETTERS[low])
+        elif unicodedata.name(ch, "").startswith("GREEK") and "LETTER" in unicodedata.name(ch, ""):
+            out.append("-" + unicodedata.name(ch).rsplit(" ", 1)[-1].lower() + "-")
+        elif ch.isalnum():
+            out.append(f"-u{ord(ch):04x}-")
+        else:
+            out.append("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", "".join(out).lower()).strip("-")
+    if not slug:  # only punctuation or symbols: their code points
         slug = "-".join(f"u{ord(c):04x}" for c in label.strip()[:24]) or "unnamed"
-    return slug[:80].strip("-")
+    if len(slug) > 80:
+        slug = slug[:71].rstrip("-") + "-" + hashlib.sha1(label.encode("utf-8")).hexdigest()[:8]
+    return slug
 
 
 def extract(text: str | Document, source: str = "-") -> Record:
