@@ -19,8 +19,8 @@ demo: $(STAMP)
 system-deps:
 	bash scripts/system-deps.sh
 
-## test: the whole test suite
-test: $(STAMP) system-deps
+## test: lint and types, then the whole test suite
+test: $(STAMP) system-deps lint
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -49,7 +49,7 @@ def _build(paths: Iterable[str | Path] | str | Path, out: str | Path = "build", 
     return build_stage(paths, out, **options)  # type: ignore[arg-type]
 
 
-_ENTRY_POINTS = {"kg.extract": _extract, "kg.build": _build}
+_ENTRY_POINTS: dict[str, Any] = {"kg.extract": _extract, "kg.build": _build}
 
 
 class _StageModule(types.ModuleType):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import Any
 
 from kg.errors import KgError
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _module(cmd: str):  # type: ignore[no-untyped-def]
+def _module(cmd: str) -> Any:
     return importlib.import_module(f"kg.commands.{cmd}")
 
 

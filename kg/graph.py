@@ -392,9 +392,9 @@ def _scope(sentence: str, spans: list[tuple[int, int, Prevalence]], i: int, boun
     if boundary is not None:
         for m in boundary.finditer(sentence, left, start):
             left = m.end()
-        m = boundary.search(sentence, end, right)
-        if m is not None:
-            right = m.start()
+        after = boundary.search(sentence, end, right)
+        if after is not None:
+            right = after.start()
     return sentence[left:right]
 
 

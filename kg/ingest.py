@@ -552,6 +552,14 @@ def _looks_like_disclaimer(line: str) -> bool:
     low = line.lower()
     return any(
         cue in low
-        for cue in ("disclaimer", "medical advice", "informational purposes", "information only", "physician",
-                    "healthcare provider", "health care provider", "qualified health")
+        for cue in (
+            "disclaimer",
+            "medical advice",
+            "informational purposes",
+            "information only",
+            "physician",
+            "healthcare provider",
+            "health care provider",
+            "qualified health",
+        )
     )

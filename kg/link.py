@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 
 from kg.errors import KgError
@@ -309,12 +309,16 @@ def _rules(kind: str) -> tuple[_Rule, ...]:
             continue
         expanded = pattern
         for _ in range(5):  # macros may use macros
-            expanded = re.sub(r"\{([A-Z][A-Z0-9]*)\}", lambda m, n=n: _expand(m[1], macros, path, n), expanded)
+            expanded = re.sub(r"\{([A-Z][A-Z0-9]*)\}", partial(_macro, macros=macros, path=path, line=n), expanded)
         try:
             rules.append(_Rule(re.compile(expanded, re.I), replacement))
         except re.error as exc:
             raise LexiconError(f"{path.name}: rule {pattern!r} is not a regular expression ({exc})") from exc
     return tuple(rules)
+
+
+def _macro(m: re.Match[str], *, macros: dict[str, str], path: Path, line: int) -> str:
+    return _expand(m[1], macros, path, line)
 
 
 def _expand(name: str, macros: dict[str, str], path: Path, n: int) -> str:

@@ -8,8 +8,8 @@ per-document pipeline and returns only compact bytes: the record's JSON line and
 N-Quads (plus the chunk's flat triples as a sorted N-Triples run, ready for the external merge in `kg.build`).
 Measured numbers are in BENCHMARKS.md.
 
-A chunk is a few documents: large enough that validation (SHACL compiled to SPARQL, with a per-call cost) runs on a batch,
-small enough that workers stay busy and memory stays flat however many documents a build reads.
+A chunk is a few documents: large enough that validation (SHACL compiled to SPARQL, with a per-call cost) runs on a
+batch, small enough that workers stay busy and memory stays flat however many documents a build reads.
 """
 
 from __future__ import annotations

@@ -642,12 +642,12 @@ def _count_stream(stream: io.RawIOBase | io.BytesIO, content_type: str, max_rows
         return None
     try:
         if results_format is not None:
-            answer = parse_query_results(stream, results_format)
+            answer = parse_query_results(stream, results_format)  # type: ignore[arg-type]
             if isinstance(answer, QueryBoolean):
                 return 1
             items: Iterator[object] = iter(answer)
         elif rdf_format is not None:
-            items = parse(stream, rdf_format)
+            items = parse(stream, rdf_format)  # type: ignore[arg-type]
         else:
             return None
         rows = 0

@@ -10,9 +10,7 @@ from kg.errors import InputError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "paths", nargs="+", metavar="PATH", help="summary .txt files, folders of them, or - for stdin"
-    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="summary .txt files, folders of them, or - for stdin")
     p.add_argument("--encoding", help="decode inputs with this codec instead of UTF-8 (e.g. latin-1)")
     p.add_argument("--strict", action="store_true", help="stop at the first unreadable input (exit 2)")
     p.add_argument("--no-link", action="store_true", help="skip grounding conditions to identifiers")
