@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyoxigraph import DefaultGraph, NamedNode, Store
@@ -95,17 +98,51 @@ def test_pool_workers_are_replaced_so_memory_cannot_grow_without_bound(
     assert [r.docs for r in results] == [r.docs for r in serial]
 
 
-def test_dask_cluster_gives_the_same_bytes(corpus: Path, sequential: Path, tmp_path: Path) -> None:
+def test_dask_cluster_gives_the_same_bytes_and_fills_a_remote_store(
+    corpus: Path, sequential: Path, tmp_path: Path
+) -> None:
+    """The scale-out path end to end: extraction on a cluster of two workers, the graph written to a SPARQL store
+    over the Graph Store Protocol; the same files, the same local store and the same named graphs remotely."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
+    from kg.serve import OxigraphServer
+
+    with (
+        OxigraphServer(None, read_only=False) as server,
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+    ):
         result = build(
-            [corpus], tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address, chunk_docs=1, html=False
+            [corpus],
+            tmp_path / "dask",
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            chunk_docs=1,
+            html=False,
+            remote=f"{server.url}/store",
         )
+        remote = _remote_graphs(server.url, _store_quads(sequential))
     assert result.counts["documents"] == len(SAMPLE)
     _assert_same(sequential, tmp_path / "dask")
     assert _store_quads(sequential) == _store_quads(tmp_path / "dask")
+    local = _store_quads(sequential)
+    for graph, triples in remote.items():
+        assert triples == {q.triple for q in local if q.graph_name == graph}, graph
+    assert len(remote) == len(SAMPLE)
+
+
+def _remote_graphs(url: str, local: set[Any]) -> dict[Any, set[Any]]:
+    """Each named graph of the local store, as the remote store holds it (GSP GET)."""
+    from pyoxigraph import RdfFormat, parse
+
+    out = {}
+    for graph in sorted({q.graph_name for q in local if isinstance(q.graph_name, NamedNode)}, key=str):
+        request = urllib.request.Request(
+            f"{url}/store?graph={urllib.parse.quote(graph.value, safe='')}", headers={"Accept": "application/n-triples"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            out[graph] = {q.triple for q in parse(response.read(), RdfFormat.N_TRIPLES)}
+    return out
 
 
 def test_a_duplicate_inside_a_chunk_is_skipped_and_changes_nothing(corpus: Path, tmp_path: Path) -> None:
