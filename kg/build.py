@@ -224,7 +224,8 @@ def build(
 
     db = _StoreWriter(out_dir) if store else None
     spool = _Spool(work, db, clock)
-    page: _Page | None = None
+    page: _Job | None = None
+    kgx_job: _Job | None = None
     try:
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
@@ -277,14 +278,20 @@ def build(
             with clock.stage("store"):
                 db.finish()
             result.files["store"] = out_dir / "store"
-            if html:  # the page is drawn from the new store by another process while the files are written
-                page = _Page(out_dir, out_dir, work)
+            # the page and the KGX files come from the new store, each in its own process, while the files are written
+            if html:
+                page = _Job("page", out_dir, out_dir, work)
+            if kgx:
+                kgx_job = _Job("kgx", out_dir, out_dir, work)
         _write_files(spool, out_dir, result, clock)
-        if kgx:
-            with clock.stage("kgx"):
-                _write_kgx(out_dir, spool, result, store=db is not None)
+        if kgx and kgx_job is None:
+            kgx_job = _Job("kgx", out_dir / "graph.nt", out_dir, work)
         if html and page is None:
-            page = _Page(out_dir / "graph.nt", out_dir, work)
+            page = _Job("page", out_dir / "graph.nt", out_dir, work)
+        if kgx_job is not None:
+            clock.seconds["kgx"], clock.cpu["kgx"], clock.peak["kgx"] = kgx_job.wait()
+            result.files["kgx_nodes"] = out_dir / "rare-kg_nodes.tsv"
+            result.files["kgx_edges"] = out_dir / "rare-kg_edges.tsv"
         if page is not None:
             clock.seconds["html"], clock.cpu["html"], clock.peak["html"] = page.wait()
             result.files["html"] = out_dir / "graph.html"
@@ -292,8 +299,9 @@ def build(
             with clock.stage("remote"):
                 result.remote = _push_remote(spool, remote, remote_protocol)
     finally:
-        if page is not None:
-            page.stop()
+        for job in (page, kgx_job):
+            if job is not None:
+                job.stop()
         spool.abandon()
         if db is not None:
             db.abandon()
@@ -555,22 +563,6 @@ def _write_files(spool: _Spool, out_dir: Path, result: BuildResult, clock: Any) 
         result.records = RecordsFile(records, len(spool.index))
 
 
-def _write_kgx(out_dir: Path, spool: _Spool, result: BuildResult, *, store: bool) -> None:
-    """The KGX TSV files (kg.outputs.kgx), read from the new store, or from graph.nt when there is none."""
-    from pyoxigraph import RdfFormat, Store
-
-    from kg.outputs.kgx import write_kgx
-    from kg.outputs.store import load_store
-
-    if store:
-        source = load_store(out_dir)
-    else:
-        source = Store()
-        source.bulk_load(path=str(out_dir / "graph.nt"), format=RdfFormat.N_TRIPLES)
-    files = write_kgx(source, out_dir)
-    result.files["kgx_nodes"], result.files["kgx_edges"] = files.nodes, files.edges
-
-
 def _publish(done: Path, final: Path) -> None:
     try:
         os.chmod(done, 0o666 & ~_umask())
@@ -655,35 +647,38 @@ class _StoreWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-class _Page:
-    """graph.html, drawn by a separate Python process (the page is pure-Python work that would otherwise run
-    after everything else) from a finished store or graph file."""
+class _Job:
+    """Work a separate Python process does beside the file writing (pure-Python work that would otherwise run after
+    everything else): "page" draws graph.html, "kgx" writes the KGX files; both read a finished store or graph file.
+    The process dies with the build (a killed build leaves nothing running)."""
 
-    def __init__(self, source: Path, out_dir: Path, work: Path) -> None:
+    def __init__(self, kind: str, source: Path, out_dir: Path, work: Path) -> None:
         import subprocess
 
         import kg
 
+        self.kind = kind
         self.started = time.perf_counter()
-        self.log = work / "html.log"
+        self.log = work / f"{kind}.log"
         env = dict(os.environ)
         package_root = str(Path(kg.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         code = (
-            "import sys; from kg.parallel import die_with_parent; die_with_parent(int(sys.argv[3])); "
-            "from kg.build import _draw_page; _draw_page(sys.argv[1], sys.argv[2])"
+            "import sys; from kg.parallel import die_with_parent; die_with_parent(int(sys.argv[4])); "
+            "from kg.build import _run_job; _run_job(sys.argv[1], sys.argv[2], sys.argv[3])"
         )
         with open(self.log, "wb") as log:
-            argv = [sys.executable, "-c", code, str(source), str(out_dir / "graph.html"), str(os.getpid())]
+            argv = [sys.executable, "-c", code, kind, str(source), str(out_dir), str(os.getpid())]
             self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, env=env)
 
     def wait(self) -> tuple[float, float, int]:
-        """Wall seconds, CPU seconds and peak memory of the drawing process; OutputError if it failed."""
+        """Wall seconds, CPU seconds and peak memory of the process; OutputError if it failed."""
         _, status, usage = os.wait4(self.proc.pid, 0)
         self.proc.returncode = os.waitstatus_to_exitcode(status)
         if self.proc.returncode != 0:
             text = self.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            raise OutputError(f"graph.html could not be drawn: {text[-1] if text else 'the process failed'}")
+            what = "graph.html could not be drawn" if self.kind == "page" else "the KGX files could not be written"
+            raise OutputError(f"{what}: {text[-1] if text else 'the process failed'}")
         return (time.perf_counter() - self.started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
 
     def stop(self) -> None:
@@ -692,12 +687,19 @@ class _Page:
             self.proc.wait()
 
 
-def _draw_page(source: str, out: str) -> None:
-    """(In the page process) the network page of a build folder's store or an RDF file."""
+def _run_job(kind: str, source: str, out_dir: str) -> None:
+    """(In a job process) the network page or the KGX files of a build folder's store or an RDF file."""
     from kg.outputs.store import open_graph
-    from kg.outputs.viz import write_html
 
-    write_html(open_graph(Path(source)), Path(out))
+    graph = open_graph(Path(source))
+    if kind == "page":
+        from kg.outputs.viz import write_html
+
+        write_html(graph, Path(out_dir) / "graph.html")
+    else:
+        from kg.outputs.kgx import write_kgx
+
+        write_kgx(graph, Path(out_dir))
 
 
 def _push_remote(spool: _Spool, url: str, protocol: str | None) -> str:
