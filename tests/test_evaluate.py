@@ -224,9 +224,7 @@ def test_matching_is_one_to_one() -> None:
 
 
 def test_acceptable_items_are_neither_right_nor_wrong() -> None:
-    result = score_labels(
-        ["orthopedics", "astrology"], required=["pediatric urology"], acceptable=["orthopedics"]
-    )
+    result = score_labels(["orthopedics", "astrology"], required=["pediatric urology"], acceptable=["orthopedics"])
     assert result.ignored == [("orthopedics", "orthopedics")]
     assert result.spurious == ["astrology"]
     assert result.missed == ["pediatric urology"]
@@ -316,9 +314,7 @@ def test_a_faithful_record_scores_perfectly_against_the_seed() -> None:
 def test_a_flawed_record_says_exactly_what_is_wrong() -> None:
     record = sacral(
         condition=Condition("Sacral dysgenesis syndrome type two"),
-        treatment_areas=mentions(
-            "multidisciplinary supportive care", "pediatric urology", "gene therapy", "yoga"
-        ),
+        treatment_areas=mentions("multidisciplinary supportive care", "pediatric urology", "gene therapy", "yoga"),
         prevalence=(fig(2e-5, 4e-5, "people"), fig(count=3, area="Mars")),
         last_updated="2026-04-08",
         community_count=None,
@@ -410,9 +406,7 @@ def corpus(tmp_path: Path, builders: dict) -> Path:
     return tmp_path / "corpus"
 
 
-def test_command_prints_the_table_and_passes_the_bar(
-    corpus: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_command_prints_the_table_and_passes_the_bar(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", str(corpus / "gold"), "--min-f1", "0.9"]) == 0
     out, err = capsys.readouterr()
     assert "2 document(s) scored" in out

@@ -282,6 +282,15 @@ def test_drugs_named_as_causes_are_risk_factors_not_treatments() -> None:
         ("Autoantibodies that block ADAMTS13 cause the acquired form.", "ADAMTS13 autoantibodies"),
         ("It results from the loss of a small piece of the short arm of chromosome 4.", "chromosome 4 short arm"),
         ("Endurance exercise is strongly linked to earlier onset.", "endurance exercise"),
+        ("The risk is higher in people who carry HLA-DR15.", "HLA-DR15 allele"),
+        ("Some cases arise from a balanced translocation carried by a parent.", "parental balanced translocation"),
+        ("The chance rises as the mother gets older.", "advanced maternal age"),
+        ("It is more common in people of northern European roots.", "northern European ancestry"),
+        ("It is far more common in Old Order Amish communities.", "Old Order Amish community"),
+        ("It is inherited (autosomal recessive).", "autosomal recessive inheritance"),
+        ("Risk factors include e.g. smoking and obesity.", "smoking"),
+        ("Thorotrast, an X-ray contrast agent, may be blamed in older patients.", "thorotrast"),
+        ("Machinists cutting metal alloys are among those exposed.", "machinist"),
     ],
 )
 def test_risk_factors_in_other_phrasings(sentence: str, wanted: str) -> None:
@@ -337,6 +346,10 @@ def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
         ("BRAF inhibitors such as vemurafenib and MEK inhibitors help.", "vemurafenib inhibitor"),
         ("Medical therapy is directed at the relief of pruritus.", "relief of pruritus"),
         ("At DiseaseMaps.org, 23 people are connected through a forum on itch management.", "itch management"),
+        ("It was first described by the French neurologist Pierre Marie.", "neurologist"),
+        ("The body produces too much growth hormone, and surgery removes the tumour.", "growth hormone"),
+        ("Sun protection has to be planned like a military operation.", "military operation"),
+        ("Referral to the clinic is through your GP or paediatrician.", "paediatrician"),
     ],
 )
 def test_things_that_are_not_treatments(sentence: str, not_wanted: str) -> None:

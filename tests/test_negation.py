@@ -209,3 +209,29 @@ def test_the_research_cues_prefilter_never_hides_a_match() -> None:
     for sentence in sentences[::3]:
         wanted = [e for e in table.entries if e[1].regex.search(sentence)]
         assert all(e in table.candidates(sentence) for e in wanted), sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("Iron tablets will not help, because the anaemia is not from a lack of iron.", "Iron tablets"),
+        ("Enzyme infusions, which help in some other storage disorders, cannot reach the brain.", "Enzyme infusions"),
+        ("Ordinary sunscreens filter little of the harmful light.", "Ordinary sunscreens"),
+        ("The parents didn’t cause it by stress (diet, work, sleep).", "stress"),
+    ],
+)
+def test_modal_asides_and_contractions_negate(sentence: str, phrase: str) -> None:
+    assert negated(sentence, phrase)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("If cabergoline does not work, pegvisomant is added.", "cabergoline"),
+        ("When surgery and tablets are not enough, radiotherapy is offered.", "radiotherapy"),
+        ("The best donor is a matched sibling who does not have the condition.", "matched sibling"),
+        ("Dialysis is not recommended in infants under two, who receive a transplant.", "transplant"),
+    ],
+)
+def test_conditions_and_the_people_a_denial_names_are_not_negations(sentence: str, phrase: str) -> None:
+    assert not negated(sentence, phrase)

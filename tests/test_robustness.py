@@ -269,4 +269,3 @@ def test_prevalence_search_is_linear_on_a_long_sentence(unit: str, linear_growth
         return lambda: find_figures(sentence)
 
     linear_growth(search, 5_000, 80_000, what=f"find_figures on a sentence of {unit!r}")
-

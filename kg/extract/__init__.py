@@ -324,7 +324,7 @@ def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mentio
     for role, name, ev in names:
         if role == "TITLE" and not _name_like(name):
             continue  # a page's heading ("Patient information") is not another name of the condition
-        k = _key(name)
+        k = _key(re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I))  # "The acromegaly is ..." names the condition
         if not k or k in seen or (_names_match(name, label) and name.lower() == label.lower()):
             continue
         seen.add(k)
@@ -343,7 +343,8 @@ def _mentions(
         by_sentence.setdefault(item[2].start, []).append(item)
     kept: list[tuple[str, Evidence]] = []
     for start in sorted(by_sentence):
-        items = sorted(by_sentence[start], key=lambda it: (-(it[4] - it[3]), it[3]))
+        # the longest span first; on one span, the fuller label ("hepatitis C infection" over "C infection")
+        items = sorted(by_sentence[start], key=lambda it: (-(it[4] - it[3]), it[3], -len(it[0])))
         chosen: list[tuple[str, str | None, Evidence, int, int]] = []
         for it in items:
             if any(c[3] <= it[3] and it[4] <= c[4] for c in chosen):

@@ -81,7 +81,9 @@ def _has_word(text: str, word: str) -> bool:
 # How a condition is noticed: what follows "because of" after these is a sign that gave it away, not a cause.
 _DIAGNOSED = gated(
     r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+(?:\w+\s+){0,2}?(?:suspected|diagnosed|detected|recogni[sz]ed|"
-    r"noticed|spotted|picked\s+up|identified|confirmed|discovered)\b|\b(?:suspect|diagnose|detect|notice|spot)\b",
+    r"noticed|spotted|picked\s+up|identified|confirmed|discovered)\b|\b(?:suspect|diagnose|detect|notice|spot)\b"
+    # a laboratory test: "a breakage test, in which blood cells are exposed to DNA-damaging chemicals"
+    r"|\b(?:tests?|testing|assays?|samples?|laboratory|lab)\b",
     re.I,
 )
 _RISK_WORD = gated(r"risk|odds|chance|likelihood|susceptib|probab|vulnerab|prone", re.I)
@@ -90,6 +92,21 @@ _OTHER_OUTCOME = gated(
     r"^\s*(?:of|for)\s+(?:\w+\s+)?(?:later|other|second|secondary|subsequent|further|additional|new|serious|"
     r"severe|fatal|life-threatening|cancers?|tumou?rs?|complications?|death|deaths|problems?|infections?|fractures?|"
     r"early\s+death|disability|mortality)\b",
+    re.I,
+)
+
+
+_SENTENCE_PART_END = gated(r"[;.!?]")
+# A list of further causes after a cue: "..., as do C and D", "..., as may C", "..., and so has C".
+_AS_DO = gated(
+    r",\s*(?:as\s+(?:do|does|did|may|might|can|could|will|would)|and\s+so\s+(?:has|have|does|do|did|is|are|can|may))\s+",
+    re.I,
+)
+# The people a condition is counted in: "a number of patients", "a notable share of cases", "most people with it".
+_PATIENTS = gated(
+    r"^\W*(?:(?:in|among|of)\s+)?(?:(?:a|an|the)\s+)?(?:(?:\w+\s+){0,2}?(?:number|share|proportion|fraction|majority|"
+    r"minority|handful|percentage|third|quarter|half)\s+of\s+)?(?:the\s+)?(?:many|most|some|several|a\s+few|few)?\s*"
+    r"(?:patients|cases|sufferers|people\s+with\s+(?:it|the\s+(?:disease|condition|disorder)))\b",
     re.I,
 )
 
@@ -105,6 +122,8 @@ def _object_is_condition(cue: str, after: str, names: list[str] | tuple[str, ...
     if not obj.strip() or re.match(r"\s*[,;.]", after):
         return True
     first = obj.split()[0] if obj.split() else ""
+    if _PATIENTS.match(obj):
+        return True  # "have turned up in the histories of a number of patients", "account for a share of cases"
     return refers_to_condition(obj, names) or (first[:1].isupper() and first.lower() not in ("a", "an", "the"))
 
 
@@ -121,14 +140,21 @@ def cause_regions(
                 if direction == "AFTER":
                     if _DIAGNOSED.search(sentence, c_start, m.start()):
                         continue  # "it may be suspected before birth because of excess fluid": a sign, not a cause
+                    if not sentence[m.end() : c_end].strip(" :") and sentence[c_end : c_end + 1] == ":":
+                        # "Possible contributor: too little room in the womb": the cause is the next clause
+                        nxt = next((e for s, e in clauses if s == c_end), c_end)
+                        regions.append((c_end + 1, nxt))
+                        continue
                     regions.append((m.end(), c_end))
                 elif direction == "BEFORE":
                     if not _object_is_condition(m[0], sentence[m.end() : c_end], names):
                         continue  # "narrowings that cause serious problems": the effect is not the condition
                     regions.append((c_start, m.start()))
-                    as_do = re.search(r",\s*as\s+(?:do|does|did)\s+", sentence[m.end() : c_end])
-                    if as_do:  # "A and B add further risk, as do C and D"
-                        regions.append((m.end() + as_do.end(), c_end))
+                    stop = _SENTENCE_PART_END.search(sentence, m.end())
+                    part_end = stop.start() if stop else len(sentence)
+                    as_do = _AS_DO.search(sentence, m.end(), part_end)
+                    if as_do:  # "A and B add further risk, as do C and D", "..., and so has inhaling cocaine"
+                        regions.append((as_do.end(), part_end))
                     app = _APPOSITIVE.match(sentence, m.end(), c_end)
                     if app:
                         regions.append((app.end(), c_end))

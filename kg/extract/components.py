@@ -73,20 +73,15 @@ def clauses_of(text: str) -> list[Clause]:
     risk, treatment, research = (
         _cue_patterns(f, text) for f in ("risk-cues.txt", "treatment-cues.txt", "research-cues.txt")
     )
-    out = []
+    out: list[Clause] = []
     for s, e in pairwise(bounds):
         piece = text[s:e]
         if not piece.strip():
             continue
-        out.append(
-            Clause(
-                s,
-                e,
-                any(rx.search(piece) for rx in risk),
-                any(rx.search(piece) for rx in treatment),
-                any(rx.search(piece) for rx in research),
-            )
-        )
+        care = any(rx.search(piece) for rx in treatment)
+        # the next item of a list of care after ";" or ":" ("gives medicines: A; B; sometimes C") keeps the topic
+        care = care or bool(out and out[-1].treatment and piece[:1] in ";:")
+        out.append(Clause(s, e, any(rx.search(piece) for rx in risk), care, any(rx.search(piece) for rx in research)))
     return out
 
 
@@ -500,7 +495,8 @@ _INHERITANCE = gated(
     + _KINDS
     + r")(?:\s+or\s+(?P<kind3>"
     + _KINDS
-    + r"))?\b(?=\s*[,.;:)]|\s+(?:and|so|in|with|but|or|the)\b|\s*$)",
+    + r"))?\b(?=\s*[,.;:)]|\s+(?:and|so|in|with|but|or|the)\b|\s*$)"
+    r"|\(\s*(?P<kind4>" + _KINDS + r")\s*\)",
     re.I,
 )
 _CHROMOSOME = gated(
@@ -529,7 +525,14 @@ def _grown_phrases(
             nxt is not None
             and nxt.is_alpha
             and tok.whitespace_ != ""
-            and (nxt.lower_ in heads or nxt.lower_ in stop_after)
+            and nxt.lower_ not in _TIME_WORDS
+            and (
+                nxt.lower_ in stop_after
+                or (
+                    nxt.lower_ in heads
+                    and not (i + 2 < len(doc) and _used_as_verb(doc, i + 1, nxt.lower_, doc[i + 2].lower_))
+                )
+            )
         ):
             continue  # "imprinting centre defects", "gene therapy trials": the head is not the phrase's last word
         if nxt is not None and _used_as_verb(doc, i, low, nxt.lower_):
@@ -543,11 +546,16 @@ def _grown_phrases(
         yield start, i + 1, cat
 
 
+_TIME_WORDS = frozenset({"year", "years", "month", "months", "week", "weeks", "day", "days", "time", "times", "later"})
+
+
 def _used_as_verb(doc: Doc, i: int, low: str, nxt: str) -> bool:
     """Is the head word at doc[i] a verb in this sentence? A head ending in -s before "on"/"upon" ("concentrates
     on"), or a singular head after a plural noun and before a preposition or determiner ("measures guard against")."""
     if low.endswith("s") and nxt in ("on", "upon"):
         return True
+    if singular(nxt) in lexicon.words("people.txt") or nxt in ("families", "breathing", "walking", "growth"):
+        return True  # "orthopaedic care support children", "vaccines support breathing": a verb and its object
     if i == 0 or nxt not in ("against", "on", "upon", "the", "a", "an", "their", "its", "his", "her", "them"):
         return False
     prev = doc[i - 1]
@@ -587,7 +595,8 @@ def _not_entity(label: str) -> bool:
 _PROGNOSTIC = gated(
     r"\b(?:risk\s+groups?|prognos\w*|outlook|staging|features?\s+of\s+the\s+(?:tumou?r|cancer)|tumou?r\s+(?:features?|"
     r"markers?|biology|cells?\s+(?:carry|show|have))|(?:prognostic|tumou?r)\s+markers?|predicts?\s+(?:a\s+)?(?:worse|poor|"
-    r"better)|response\s+to\s+treatment)\b",
+    r"better)|response\s+to\s+treatment|tumou?r\s+(?:testing|profiling|sequencing|samples?)|(?:could|may|might|can|would)\s+"
+    r"respond\s+to|targetable|actionable|[\w-]+-(?:fused|mutated|mutant|positive)\s+tumou?rs?)\b",
     re.I,
 )
 _STRONG_CAUSE = gated(
@@ -602,8 +611,8 @@ _POINT_VARIANT = gated(r"[A-Z]\d{1,4}[A-Z]|p\.[A-Z][a-z]{0,2}\d+[A-Z][a-z]{0,2}"
 _SEX = gated(
     r"\b(?P<a>boys|males|men|girls|females|women)\s+(?:are\s+|were\s+)?(?:affected\s+)?(?:about\s+|roughly\s+|"
     r"somewhat\s+|slightly\s+|a\s+little\s+|considerably\s+|far\s+|much\s+|nearly\s+|almost\s+)?"
-    r"(?:more\s+(?:often|frequently|commonly)|outnumber|twice|three\s+times|[\w\s-]{0,20}times\s+as\s+(?:often|"
-    r"many|likely)|predominate)"
+    r"(?:more\s+(?:often|frequently|commonly)(?!\s+(?:lost|miscarried|stillborn|spared|die|died|missed))|outnumber|twice|"
+    r"three\s+times|[\w\s-]{0,20}times\s+as\s+(?:often|many|likely)|predominate)"
     r"|\b(?P<b>male|female)\s+(?:predominance|preponderance|sex)\b"
     r"|\bmore\s+(?:common|frequent|often)\s+(?:in|among)\s+(?P<c>boys|males|men|girls|females|women)\b"
     r"|\b(?:nearly|almost|virtually|practically)\s+(?:all|every\w*)\s+(?:\w+\s+){0,2}?(?:is|are|were|was)\s+"
@@ -615,11 +624,14 @@ _SEX = gated(
 _PARENT_CARRIES = gated(
     r"\b(?P<who>parent|mother|father)\s+(?:who\s+)?(?:carries|carry|has|have|harbou?rs?)\s+(?:a|an|the)\s+"
     r"(?P<x>(?:[\w-]+\s+){0,2}?(?:translocation|inversion|variant|mutation|premutation|deletion|rearrangement|gene|copy))\b"
-    r"(?:\s+or\s+(?:a|an)\s+(?P<y>(?:[\w-]+\s+){0,1}?(?:translocation|inversion|rearrangement)))?",
+    r"(?:\s+or\s+(?:a|an)\s+(?P<y>(?:[\w-]+\s+){0,1}?(?:translocation|inversion|rearrangement)))?"
+    r"|\b(?P<z>(?:[\w-]+\s+){0,2}?(?:translocation|inversion|rearrangement|premutation))\s+(?:carried|inherited|passed\s+on)\s+"
+    r"(?:by|from)\s+(?:a|an|one|either|the)\s+(?:\w+\s+)?(?P<who2>parent|mother|father)\b",
     re.I,
 )
 _PARENT_AGE = gated(
-    r"\b(?P<who>older|elderly|older-than-average)\s+(?P<p>fathers|mothers|parents)\b|\badvanc(?:ed|ing)\s+(?P<p2>paternal|maternal|"
+    r"\b(?P<who>older|elderly|older-than-average)\s+(?P<p>fathers?|mothers?|parents?)\b"
+    r"|\bas\s+(?:the\s+|a\s+)?(?P<p5>mothers?|fathers?|parents?)\s+(?:gets?|grows?|becomes?|are|is)\s+older\b|\badvanc(?:ed|ing)\s+(?P<p2>paternal|maternal|"
     r"parental)\s+age\b|\b(?P<p3>fathers|mothers)\s+(?:aged\s+)?(?:over|older\s+than|above)\s+\d+"
     r"|\b(?:older|higher|increased|greater|late|advancing)\s+(?P<p4>paternal|maternal|parental)\s+age\b",
     re.I,
@@ -632,11 +644,33 @@ _PREGNANCY = gated(
     re.I,
 )
 _NAME_HEAD = gated(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|complex|type\s+\w+)$", re.I)
-_ADJECTIVE = gated(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
+_ADJECTIVE_END = gated(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
+
+
+class _Adjective:
+    """An adjective by its ending ("infectious", "environmental") or from data/lexicons/adjectives.txt ("raw")."""
+
+    @staticmethod
+    def search(word: str) -> bool:
+        return bool(_ADJECTIVE_END.search(word)) or word in lexicon.words("adjectives.txt")
+
+
+_ADJECTIVE = _Adjective()
+_COMPASS = (
+    r"(?:(?:north|south|east|west|central|northern|southern|eastern|western|north-eastern|north-western|"
+    r"south-eastern|south-western)\s+)?"
+)
 _ANCESTRY = gated(
-    r"\b(?:of|with)\s+(?P<who>(?:(?:other\s+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:,\s+|\s+and\s+|\s+or\s+|\s+))*"
-    r"(?:other\s+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+"
-    r"(?P<kind>ancestry|descent|origin|heritage|background)\b"
+    r"\b(?:of|with)\s+(?P<who>(?:(?:other\s+)?"
+    + _COMPASS
+    + r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:,\s+|\s+and\s+|\s+or\s+|\s+))*"
+    r"(?:other\s+)?" + _COMPASS + r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+"
+    r"(?P<kind>ancestry|descent|origin|heritage|background|roots)\b"
+)
+# A named community where a condition clusters: "the clustering of lethal disease in Canadian Mennonite communities".
+_COMMUNITY_GROUP = gated(
+    r"\b(?:cluster\w*|founder|concentrat\w+|common|frequent|prevalent|higher\s+rates?|over-represented)\b[^.;]{0,60}?"
+    r"\b(?:in|among|within)\s+(?:the\s+)?(?P<who>(?:[A-Z][a-z]+\s+){1,3})(?P<kind>communit(?:y|ies)|kindreds?|isolates?)\b"
 )
 
 
@@ -689,7 +723,8 @@ _INFECTION_WITH = gated(
     r"[A-Z][A-Za-z0-9-]{1,12}(?:\s+virus)?)\b"
 )
 _TRANSLOCATION = gated(
-    r"(?P<t>\bt\(\w{1,2};\w{1,2}\)(?:\([pq][\d.;pq]+\))?)|\b(?P<hla>HLA-[A-Z]{1,3}\d?\*\d{2}(?::\d{2})?)"
+    r"(?P<t>\bt\(\w{1,2};\w{1,2}\)(?:\([pq][\d.;pq]+\))?)|\b(?P<hla>HLA-[A-Z]{1,3}\d?\*\d{2}(?::\d{2})?"
+    r"|HLA-(?:D[RQP][AB]?\d{1,2}|[ABC]\d{1,2}|[ABC]w\d{1,2})\b(?![-*]))"
     r"|\b(?P<cls>HLA\s+class\s+(?:I{1,3}|[123]))\b"
 )
 _ARM = gated(
@@ -715,6 +750,13 @@ _WHOLE_CHROMOSOME = gated(
     r"(?:(?P<chr2>X|Y)\s+chromosome|chromosome\s+(?P<chr3>\d{1,2}|X|Y))\b"
     r"|\b(?P<kind3>loss|absence)\s+of\s+(?:an?|the|one)\s+(?:(?P<chr4>X|Y)\s+chromosome|chromosome\s+(?P<chr5>\d{1,2}|X|Y))\b"
 )
+# Part of the genome said to be missing: "a single large piece of mitochondrial DNA is missing".
+_PIECE_MISSING = gated(
+    r"\b(?:a|an|one)\s+(?:[\w-]+\s+){0,3}?(?:piece|part|segment|stretch|section|portion|chunk)\s+of\s+(?:the\s+)?"
+    r"(?P<what>mitochondrial\s+DNA|mtDNA|chromosome\s+\d{1,2}|(?:X|Y)\s+chromosome)\s+(?:is|are|was|were|has\s+been)\s+"
+    r"(?:\w+\s+)?(?:missing|deleted|lost|absent)\b",
+    re.I,
+)
 _DE_NOVO = gated(
     r"\b(?:arises?|arose|arisen|occurs?|occurred|appears?|appeared|happens?|happened|develops?|developed)\s+"
     r"(?:\w+\s+)?(?:as\s+a\s+)?(?:new|anew|fresh|afresh|spontaneously|de\s+novo|for\s+the\s+first\s+time)\b",
@@ -729,9 +771,37 @@ _AGE = gated(
     r"|\b(?:risk|incidence|likelihood|frequency)\s+(?:rises|increases|climbs|grows)\s+(?:\w+\s+)?with\s+(?:advancing\s+|increasing\s+)?age\b",
     re.I,
 )
+# What stands before the agent in a cause-list item: "after treatment with alemtuzumab", "infection with X".
+_AGENT_OF = gated(
+    r"^\s*(?:(?:an?\s+|the\s+)?courses?\s+of\s+|(?:treatment|therapy|medication|exposure|infection|contact|"
+    r"co-?infection)s?\s+(?:with|to|by|from)\s+|(?:the\s+)?(?:use|abuse|misuse)\s+of\s+|(?:\w+\s+)?contact\s+(?:with|at)\s+)"
+    r"(?:the\s+|an?\s+)?",
+    re.I,
+)
+# A list item that starts with a verb in the past and its adverb or preposition: "lived close to a plant".
+_VERB_ITEM = gated(
+    r"[a-z]{3,}ed\s+(?:close|near|nearby|next|in|with|at|on|to|abroad|alone|together|beside|around)\b", re.I
+)
+# An aside that says a word names an agent: "Thorotrast, an X-ray contrast agent", "X, a cleaning solvent".
+_AGENT_APPOSITIVE = gated(
+    r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:agent|drug|medicine|medication|solvent|chemical|compound|pesticide|"
+    r"herbicide|insecticide|fungicide|dye|toxin|metal|mineral|fibre|fiber|dust|gas|preservative|additive|"
+    r"plastici[sz]er)s?\b",
+    re.I,
+)
+
+
+@functools.cache
+def _exposure_gerunds() -> dict[str, str]:
+    """-ing words that start a cause item, and how the cause is named (data/lexicons/exposure-gerunds.tsv)."""
+    return {k: v.upper() for k, v in lexicon.table("exposure-gerunds.tsv").items()}
+
+
+_EXAMPLE_MARK = gated(r"^\s*(?:e\.g\.|i\.e\.|for\s+(?:example|instance))\s*,?\s*", re.I)
 _QUANTIFIER_OF = gated(
     r"^(?:a|an|the)?\s*(?:\w+\s+)?(?:mix|mixture|combination|variety|range|number|host|set|array|blend|series|"
-    r"handful|group|cluster|kind|type|sort|form|shortage|lack|loss|excess|build-up|buildup)s?\s+of\s+",
+    r"handful|group|cluster|kind|type|sort|form|shortage|lack|loss|excess|build-up|buildup|year|decade|month|history|"
+    r"habit)s?\s+of\s+",
     re.I,
 )
 
@@ -761,7 +831,8 @@ class RiskFactorsComponent:
         genetic = re.search(
             r"gene|inherit|mutat|variant|chromosom|dominant|recessive|X-linked|allele|deletion|"
             r"duplication|expansion|famil|parent|relative|sibling|antibod|immune|autoimmun|cousin|"
-            r"males?\b|females?\b|boys|girls|men\b|women|ancestry|descent|origin",
+            r"males?\b|females?\b|boys|girls|men\b|women|ancestry|descent|origin|mother|father|carrier|roots|HLA|"
+            r"communit",
             text,
             re.I,
         )
@@ -804,7 +875,7 @@ class RiskFactorsComponent:
         strong.extend(self._genes(doc))
         strong.extend(self._family(doc))
         for m in _INHERITANCE.finditer(text):
-            for group in ("kind", "kind2", "kind3"):
+            for group in ("kind", "kind2", "kind3", "kind4"):
                 toks = _char_to_tokens(doc, m.start(group), m.end(group)) if m[group] else None
                 if toks:
                     kind = (
@@ -850,6 +921,18 @@ class RiskFactorsComponent:
             )
             if toks:
                 strong.append((toks[0], toks[1], f"{word} {name}", "genetic"))
+        for m in _PIECE_MISSING.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:  # "a single large piece of mitochondrial DNA is missing" -> "mitochondrial DNA deletion"
+                what = re.sub(r"\s+", " ", m["what"])
+                strong.append(
+                    (
+                        toks[0],
+                        toks[1],
+                        f"{what[0].lower() + what[1:] if what[:2] != 'X ' else what} deletion",
+                        "genetic",
+                    )
+                )
         open_.extend(self._listed(doc, regions))
         for m in _INFECTION_WITH.finditer(text):  # "a persistent infection with the measles virus"
             toks = _char_to_tokens(doc, m.start(), m.end())
@@ -915,10 +998,19 @@ class RiskFactorsComponent:
                 and (followed or after_person)
                 and low not in lexicon.words("noun-ing.txt")
                 and doc[i - 1].text != "-"
+                and not (i + 1 < len(doc) and has_disease_word(doc[i + 1].text))  # "primary sclerosing cholangitis"
             ):
                 return i  # "gene encoding fibrillin-1"
             prev = doc[i - 1].lower_
-            if doc[i].is_alpha and doc[i].is_lower and doc[i - 1].is_lower and len(prev) > 3 and singular(prev) != prev:
+            compound = i >= 2 and doc[i - 2].text in ("-", "/") and not doc[i - 2].whitespace_
+            if (
+                doc[i].is_alpha
+                and doc[i].is_lower
+                and doc[i - 1].is_lower
+                and len(prev) > 3
+                and singular(prev) != prev
+                and not compound
+            ):
                 return i  # a word after a plural noun starts the verb: "asbestos fibres lodge in the pleura"
         return e
 
@@ -964,6 +1056,12 @@ class RiskFactorsComponent:
             if toks:
                 yield toks[0], toks[1], "de novo mutation", "genetic"
         for m in _PARENT_CARRIES.finditer(text):
+            if m["z"]:  # "a balanced translocation carried by a parent"
+                toks = _char_to_tokens(doc, m.start("z"), m.end("z"))
+                kind = re.sub(r"^(?:an?|the|one)\s+", "", re.sub(r"\s+", " ", m["z"].lower())).rstrip("s")
+                if toks:
+                    yield toks[0], toks[1], f"parental {kind}", "genetic"
+                continue
             for group in ("x", "y"):
                 if m[group]:
                     toks = _char_to_tokens(doc, m.start(group), m.end(group))
@@ -974,7 +1072,7 @@ class RiskFactorsComponent:
                         yield toks[0], toks[1], f"parental {kind}", "genetic"
         for m in _PARENT_AGE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
-            who = (m["p"] or m["p2"] or m["p3"] or m["p4"]).lower()
+            who = (m["p"] or m["p2"] or m["p3"] or m["p4"] or m["p5"]).lower()
             kind = (
                 "paternal"
                 if who.startswith(("father", "paternal"))
@@ -1008,6 +1106,13 @@ class RiskFactorsComponent:
                 if _GRAFT.search(text, clause.start, clause.end):
                     continue  # "recipients form antibodies against the normal collagen in the graft": a complication
                 target = m["abbr"] or re.sub(r"\s+", " ", m["target"]).strip()
+                if re.fullmatch(
+                    r"(?:(?:a|an|the|one|some|certain|its|their)\s+)?(?:\w+\s+)?(?:proteins?|parts?|components?|"
+                    r"structures?|substances?|molecules?|tissues?|cells?)",
+                    target,
+                    re.I,
+                ):
+                    continue  # "antibodies against a protein in the kidney's filters": no target named
                 word = "autoantibodies" if m["word"].lower().startswith("auto") else "antibodies"
                 yield toks[0], toks[1], f"{target} {word}", "immune"
 
@@ -1019,12 +1124,13 @@ class RiskFactorsComponent:
             skip = _QUANTIFIER_OF.match(chunk.lstrip())
             offset = r_start + (len(chunk) - len(chunk.lstrip())) + (skip.end() if skip else 0)
             first_item = True
+            aside_end = -1  # the end of an aside that describes the item before ("Thorotrast, an X-ray agent")
             for part in re.finditer(r"[^,()]+", text[offset:r_end]):
                 piece_start = offset + part.start()
                 items = re.split(
                     r"\s+(?:and|or|as\s+well\s+as|and/or|plus|together\s+with|along\s+with|such\s+as|"
                     r"including|notably|especially|particularly|among\s+them|in\s+particular|above\s+all|chiefly|"
-                    r"mainly|mostly|most\s+(?:clearly|often|notably|commonly))\s+",
+                    r"mainly|mostly|most\s+(?:clearly|often|notably|commonly)|e\.g\.|for\s+example|for\s+instance)\s+",
                     part.group(),
                 )
                 for n_item, item in enumerate(items):
@@ -1032,15 +1138,43 @@ class RiskFactorsComponent:
                     if pos < 0 or not item.strip():
                         continue
                     piece_start = pos + len(item)
+                    if pos < aside_end:
+                        continue
+                    example = _EXAMPLE_MARK.match(item)
+                    if example:  # "include e.g. smoking": the marker opens the list
+                        pos += example.end()
+                        item = item[example.end() :]
                     inner = _QUANTIFIER_OF.match(item)
                     if inner:
                         pos += inner.end()
                         item = item[inner.end() :]
+                    agent = _AGENT_OF.match(item)
+                    if agent:  # "after treatment with alemtuzumab": the medicine is the cause
+                        pos += agent.end()
+                        item = item[agent.end() :]
                     toks = _char_to_tokens(doc, pos, pos + len(item.rstrip()))
                     if not toks:
                         continue
                     s, e = self._item_phrase(doc, toks[0], toks[1])
                     if e <= s:
+                        continue
+                    gerund = _exposure_gerunds().get(doc[s].lower_)
+                    if gerund and e - s >= 2 and not is_boundary(doc[s + 1]):
+                        if gerund == "AFTER":  # "recycling electronics" -> "electronics recycling"
+                            yield s, e, f"{label_from_tokens(doc[s + 1 : e])} {doc[s].lower_}", None
+                            first_item = False
+                            continue
+                        s += 1  # "eating raw fish", "inhaling cocaine": the cause is what is taken in
+                    if _VERB_ITEM.match(text, doc[s].idx):
+                        continue  # "lived close to a plant": a verb phrase, not a cause's name
+                    letter = re.match(r"([A-Z]|\d{1,2})\b", item.lstrip()) if n_item else None
+                    prev_item = (
+                        re.search(r"\b([a-z]{4,})\s+(?:[A-Z]|\d{1,2})\s*$", items[n_item - 1]) if letter else None
+                    )
+                    if letter and prev_item and e - s <= 2:
+                        # "chronic hepatitis B or C infection": the letter continues the previous item's noun
+                        yield s, e, f"{prev_item[1]} {label_from_tokens(doc[s:e])}", None
+                        first_item = False
                         continue
                     head = doc[e - 1].lower_
                     mods = {t.lower_ for t in doc[s : e - 1]}
@@ -1061,7 +1195,11 @@ class RiskFactorsComponent:
                         and low not in lexicon.words("generic-agents.txt")
                     )
                     first_item = False
-                    if e - s == 1 and n_item + 1 < len(items) and _ADJECTIVE.search(doc[s].lower_):
+                    if (
+                        e - s == 1
+                        and n_item + 1 < len(items)
+                        and (_ADJECTIVE.search(doc[s].lower_) or self._shares_occupation(doc, s, items[n_item + 1]))
+                    ):
                         # "an infectious or environmental trigger": the adjective shares the next item's head (the
                         # head of the next item's phrase: "genetic and environmental influences acting in ...")
                         nxt_pos = text.find(items[n_item + 1], pos + len(item))
@@ -1079,8 +1217,16 @@ class RiskFactorsComponent:
                             ):
                                 yield s, e, f"{doc[s].lower_} {singular(doc[ne - 1].lower_)}", None
                         continue
+                    end_char = doc[e - 1].idx + len(doc[e - 1].text)
+                    aside = _AGENT_APPOSITIVE.match(text, end_char)  # "Thorotrast, an X-ray contrast agent"
+                    named_agent = aside is not None
+                    if aside:
+                        aside_end = aside.end()
+                    occupation = head in lexicon.words("occupations.txt")  # "machinists", "dental technicians"
                     if not (
-                        self._cause_like(doc, s, e)
+                        named_agent
+                        or occupation
+                        or self._cause_like(doc, s, e)
                         or (
                             single_first
                             and doc[s].lower_ not in lexicon.words("not-heads.txt")
@@ -1089,6 +1235,13 @@ class RiskFactorsComponent:
                     ):
                         continue
                     yield s, e, label_from_tokens(doc[s:e]), None
+
+    @staticmethod
+    def _shares_occupation(doc: Doc, s: int, next_item: str) -> bool:
+        """Does a one-word item share the next item's occupation ("aerospace and nuclear-weapons workers")? The
+        occupation nouns are in data/lexicons/occupations.txt."""
+        words = re.findall(r"[\w'-]+", next_item)
+        return bool(words) and doc[s].is_lower and words[-1].lower() in lexicon.words("occupations.txt")
 
     def _item_phrase(self, doc: Doc, start: int, end: int) -> tuple[int, int]:
         """The noun phrase that names a list item in doc[start:end]: its first phrase, or, when that is a person or
@@ -1099,16 +1252,16 @@ class RiskFactorsComponent:
             e = s
             while e < end and not is_boundary(doc[e]) and e - s < 5:
                 e += 1
+            if s < e < end and re.fullmatch(r"[A-Z]\.", doc[e - 1].text) and doc[e].is_lower and doc[e].is_alpha:
+                e += 1  # a binomial with its genus cut short: "E. coli", "H. pylori"
             e = self._cut_verbs(doc, s, e)
             if e <= s or doc[s].like_num or is_boundary(doc[s]):
                 return s, s
             head = singular(doc[e - 1].lower_)
             nxt = doc[e].lower_ if e < end else ""
-            person = head in lexicon.words("people.txt") and nxt in (
-                "who",
-                "with",
-                "that",
-            )  # "people who already live with X"
+            person = head in lexicon.words("people.txt") and (
+                nxt in ("who", "with", "that") or nxt in _exposure_gerunds()
+            )  # "people who already live with X", "people recycling electronics"
             lacking = head in ("deficiency", "lack", "shortage", "loss") and nxt == "of"  # "deficiencies of protein C"
             if not (person or lacking):
                 return s, e
@@ -1351,6 +1504,30 @@ _HEAD_OF = gated(
 )
 
 
+# A profession that names a person rather than care: "the French neurologist Pierre Marie", "Dr Ruiz, a neurologist".
+_PERSON_AFTER = gated(r",?\s+(?:Dr\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z'-]+)+\b")
+_PERSON_BEFORE = gated(r"\b(?:Dr\.?|Doctor|Professor|Prof\.)\s+[A-Z][a-z'-]+,?\s+(?:an?|the)\s+(?:[\w-]+\s+)?$")
+# What stands before a phrase that is not care: a simile ("planned like a military operation") or the route of a
+# referral ("referral to our clinic is through your GP or paediatrician").
+_NOT_CARE_BEFORE = gated(
+    r"\b(?:like|as\s+if|as\s+though|resembl\w+)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?$"
+    r"|\breferr\w*\b[^.;]{0,40}\bthrough\s+(?:your|their)\s+(?:[\w-]+\s+(?:or|and)\s+)?$",
+    re.I,
+)
+# A substance the body itself makes: "the body produces too much growth hormone", "a tumour that makes cortisol".
+_MADE_BY_BODY = gated(
+    r"\b(?:produces?|produced|producing|makes?|making|secretes?|secreted|secreting|releases?|overproduces?)\s+"
+    r"(?:[\w-]+\s+){0,4}?$",
+    re.I,
+)
+
+
+def _named_person(text: str, start: int, end: int) -> bool:
+    """Is the profession at text[start:end] a named person ("the French neurologist Pierre Marie who described it")
+    rather than someone who gives care?"""
+    return bool(_PERSON_AFTER.match(text, end) or _PERSON_BEFORE.search(text, max(0, start - 60), start))
+
+
 def _care_profession(profession: str) -> str | None:
     """The specialty a care profession practises ("neurologist" -> "neurology", "orthopaedic surgeon" ->
     "orthopaedic surgery"), or None for titles that name no area of care ("clinician", "physician",
@@ -1496,6 +1673,13 @@ class TreatmentAreasComponent:
             clause = clause_at(doc, cs)
             if clause is None or _not_entity(label):
                 continue
+            text = _txt(doc)
+            if _NOT_CARE_BEFORE.search(text, max(clause.start, cs - 80), cs):
+                continue  # "planned like a military operation", "referral ... through your GP or paediatrician"
+            if cat == "specialty" and _named_person(text, cs, ce):
+                continue  # "named after the French neurologist Pierre Marie"
+            if cat in ("drug", "substance") and _MADE_BY_BODY.search(text, max(clause.start, cs - 50), cs):
+                continue  # "the body produces too much growth hormone": made by the body, not given
             if _negated(doc, cs, ce):
                 _add(doc, "rkg_denied", s, e, label, role="treatment")
                 continue

@@ -31,7 +31,8 @@ _STRONG_START = gated(
     r"[;:—–()]|\b(?:but|while|whereas|although|though|however|which|who|whom|that|because|since|so|unless|if|when|yet)\b",
     re.I,
 )
-_COMMA_CONJ = gated(r",\s*(?:and|or)\b|,", re.I)
+# ", and"/"," or an "and" before a pronoun subject ("... is inconsistent and it is not approved")
+_COMMA_CONJ = gated(r",\s*(?:and|or)\b|,|\s(?:and|but)\s+(?=(?:it|they|this|these|that)\s)", re.I)
 # A finite verb: its presence means a stretch of text is a clause of its own, not just a list of noun phrases.
 _FINITE = gated(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|can|could|may|might|must|should|will|would|does|do|did|"
@@ -63,14 +64,41 @@ def _is_list_item(np: str) -> bool:
     return not any(w in boundary and w not in _LIST_OK_WORDS for w in words) and not _FINITE.search(np)
 
 
+# A conditional clause still open at a cue: "When surgery and medicines are not enough, ..." (no comma since "when").
+# "once" only where it opens a clause ("Once X fails, ..."), not as an adverb ("X was once tried").
+_CONDITIONAL = gated(r"(?:\b(?:when|whenever|if|unless|until)|(?:^|[,;:(]\s*)once)\b[^,;:()]*$", re.I)
+
+
+def _conditional(sentence: str, pos: int) -> bool:
+    """Is `pos` inside a conditional clause ("if X does not work", "when medicines are not enough")? What such a
+    clause says is a condition for what follows, not a denial."""
+    return _CONDITIONAL.search(sentence, max(0, pos - 120), pos) is not None
+
+
+# Where a negated recommendation names its population: "is not recommended in pyridoxine-unresponsive PH1".
+_FOR_WHOM = gated(
+    r"\s*(?:\w+ly\s+)?(?:recommended|advised|approved|licen[cs]ed|indicated|used|given|needed|required|suitable|"
+    r"available|effective|helpful|useful|offered|done|performed)\s+(?=(?:in|for|during|until|before|after|among|outside|"
+    r"once|when|unless)\b)",
+    re.I,
+)
+
+
 def _forward_end(sentence: str, pos: int) -> int:
-    """End of a forward scope starting at `pos`: the clause end, continued over the commas of a list."""
+    """End of a forward scope starting at `pos`: the clause end, continued over the commas of a list (but not past
+    the comma that closes a conditional clause: "when medicines are not enough, radiotherapy is possible")."""
     start = pos
+    for_whom = _FOR_WHOM.match(sentence, pos)
+    if for_whom:
+        return for_whom.end()  # the rest says for whom or when, and is not denied
+    conditional = _conditional(sentence, pos)
     while True:
         m = _CLAUSE_END.search(sentence, pos)
         if m is None:
             return len(sentence)
-        if m.group() != ",":
+        if m.group() == "(":
+            return _bracket_end(sentence, m.start())
+        if m.group() != "," or conditional:
             return m.start()
         if _VERB_PHRASE.search(sentence, start, m.start()):
             return m.start()  # "if the mass cannot be taken out safely, radiation therapy ...": a verb was negated
@@ -82,6 +110,18 @@ def _forward_end(sentence: str, pos: int) -> int:
         if sep in ("", ".", ";", ":", "!", "?") and not conj:
             return m.start()  # "no cure, physiotherapy helps." is two clauses, not a list
         pos = m.end()
+
+
+def _bracket_end(sentence: str, open_at: int) -> int:
+    """Where a forward scope that reaches a bracket ends: after the bracket when it only lists examples of what
+    was negated ("not caused by anything the parents did (diet, exercise, stress)"), else before it."""
+    close = sentence.find(")", open_at, open_at + 160)
+    inner = sentence[open_at + 1 : close] if close > 0 else ""
+    parts = [p for p in re.split(r",|\s(?:or|and)\s", inner) if p.strip()]
+    examples = len(parts) >= 2 or re.match(r"\s*(?:e\.g\.|such\s+as|for\s+example|including)", inner, re.I)
+    if not examples or "(" in inner or _FINITE.search(inner) or not all(_is_list_item(p) for p in parts):
+        return open_at  # "without any stitches (sutureless closure)": a name for the whole, not examples
+    return close + 1
 
 
 # A subject that points back at something named before it ("it", "these", "its benefit", "that product").
@@ -109,6 +149,7 @@ _LIMITED_REACH = gated(
 _HELPS = gated(
     r"\b(?:helps?|slows?|improves?|reduces?|eases?|relieves?|controls?|prolongs?|extends?|delays?|lessens?|"
     r"stabili[sz]es?|manages?|works?|benefits?|lowers?|shrinks?|protects?|prevents?|extend|useful|effective|important|"
+    r"provides?|allows?|removes?|restores?|corrects?|replaces?|supplies|delivers?|"
     r"essential|helpful|recommended|used|given|offered|prescribed|mainstay|standard|option|approved|available)\b",
     re.I,
 )
@@ -141,6 +182,8 @@ def _backward_start(sentence: str, cue_start: int) -> int:
         if _FINITE.search(sentence[start : c.start()]):
             inner = c.end()
     subject = sentence[inner:cue_start]
+    if word in ("who", "whom") and not subject.strip():
+        return start  # "a matched sibling who does not have FA": the person, not anything named before
     if not re.search(r"[A-Za-z]{3}", _PRONOUN_ONLY.sub("", subject)) or (start > 0 and _ANAPHOR.match(subject)):
         # "... has shown promise in animals but is not available": the subject is the previous clause's
         prev = 0
@@ -162,6 +205,8 @@ def _scopes(sentence: str, cues: GateSet) -> list[tuple[int, int]]:
             elif direction == "REST":
                 ranges.append((m.start(), len(sentence)))
             else:
+                if _conditional(sentence, m.start()):
+                    continue  # "if X does not work, Y is tried": X is still care
                 start = _backward_start(sentence, m.start())
                 if _LIMITED_CLAIM.match(sentence, m.end()) and _HELPS.search(sentence, start, m.start()):
                     continue  # "X slows the disease but does not cure it": X is still used

@@ -36,11 +36,13 @@ def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int
     while start - 1 >= floor and head - (start - 1) <= limit:
         tok = doc[start - 1]
         glued = not tok.whitespace_ and doc[start].text in ("-", "/")  # "pull-through procedure"
+        # the second half of a hyphenated compound ("comfort-focused care", "oestrogen-containing")
+        glued = glued or (start - 2 >= floor and doc[start - 2].text in ("-", "/") and not doc[start - 2].whitespace_)
         noun_before = tok.lower_ in verbs and doc[start].lower_ in ("cell", "cells")  # "stem cell transplant"
         if (
             (is_boundary(tok) and not glued)
             or (tok.like_num and not _gene_like(tok.text))
-            or (tok.lower_ in verbs and not noun_before)
+            or (tok.lower_ in verbs and not noun_before and not glued)
         ):
             break
         before = doc[start - 2] if start - 2 >= floor else None
@@ -48,6 +50,8 @@ def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int
             break  # "studies have linked maternal obesity": a verb, not a modifier
         if tok.text in ("'s", "’s"):
             break
+        if is_profession(tok.lower_) or (before is not None and is_profession(before.lower_) and not glued):
+            break  # "gastroenterologists perform pneumatic dilation": a person at work, then a verb
         if (
             tok.is_lower
             and tok.is_alpha
@@ -69,6 +73,19 @@ def grow_left(doc: Doc | Span, head: int, limit: int = 4, floor: int = 0) -> int
     return start
 
 
+_PROFESSION_WORD = re.compile(
+    r"[a-z]*(?:ologists?|icians?|iatrists?|therapists?|surgeons?|dietitians?|dieticians?|nurses?|counsell?ors?|"
+    r"instructors?|teachers?|doctors?)"
+)
+
+
+@lru_cache(maxsize=1 << 14)
+def is_profession(word: str) -> bool:
+    """Is the (lower-case) word a person who gives care ("neurologist", "nurses", "instructor")? Such a word never
+    modifies a care noun, and the word after it is its verb ("a dietitian plans ...")."""
+    return _PROFESSION_WORD.fullmatch(word) is not None
+
+
 def trim_start(doc: Doc | Span, start: int, end: int) -> int:
     """Skip leading hedges ("potential", "certain") and boundary words."""
     trims = (
@@ -77,6 +94,8 @@ def trim_start(doc: Doc | Span, start: int, end: int) -> int:
         else lexicon.words("np-trim.txt")
     )
     while start < end - 1 and (doc[start].lower_ in trims or is_boundary(doc[start])):
+        if not doc[start].whitespace_ and doc[start + 1].text in ("-", "/"):
+            break  # "follow-up", "well-known": a compound is kept or dropped whole, never cut after its hyphen
         start += 1
     return start
 
