@@ -647,15 +647,11 @@ _NAME_HEAD = gated(r"\b(?:syndrome|disease|disorder|deficiency|anomaly|sequence|
 _ADJECTIVE_END = gated(r"(?:ous|al|ic|ive|ary|ile|able|ible|ed)$")
 
 
-class _Adjective:
+def _is_adjective(word: str) -> bool:
     """An adjective by its ending ("infectious", "environmental") or from data/lexicons/adjectives.txt ("raw")."""
-
-    @staticmethod
-    def search(word: str) -> bool:
-        return bool(_ADJECTIVE_END.search(word)) or word in lexicon.words("adjectives.txt")
+    return bool(_ADJECTIVE_END.search(word)) or word in lexicon.words("adjectives.txt")
 
 
-_ADJECTIVE = _Adjective()
 _COMPASS = (
     r"(?:(?:north|south|east|west|central|northern|southern|eastern|western|north-eastern|north-western|"
     r"south-eastern|south-western)\s+)?"
@@ -798,6 +794,12 @@ def _exposure_gerunds() -> dict[str, str]:
 
 
 _EXAMPLE_MARK = gated(r"^\s*(?:e\.g\.|i\.e\.|for\s+(?:example|instance))\s*,?\s*", re.I)
+# An antibody "target" that names nothing in particular: "a protein in the kidney's filters", "certain cells".
+_NO_TARGET = re.compile(
+    r"(?:(?:a|an|the|one|some|certain|its|their)\s+)?(?:\w+\s+)?(?:proteins?|parts?|components?|"
+    r"structures?|substances?|molecules?|tissues?|cells?)",
+    re.I,
+)
 _QUANTIFIER_OF = gated(
     r"^(?:a|an|the)?\s*(?:\w+\s+)?(?:mix|mixture|combination|variety|range|number|host|set|array|blend|series|"
     r"handful|group|cluster|kind|type|sort|form|shortage|lack|loss|excess|build-up|buildup|year|decade|month|history|"
@@ -925,11 +927,13 @@ class RiskFactorsComponent:
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:  # "a single large piece of mitochondrial DNA is missing" -> "mitochondrial DNA deletion"
                 what = re.sub(r"\s+", " ", m["what"])
+                if not what.startswith(("X ", "Y ")):
+                    what = what[0].lower() + what[1:]  # "Mitochondrial DNA" at a sentence start
                 strong.append(
                     (
                         toks[0],
                         toks[1],
-                        f"{what[0].lower() + what[1:] if what[:2] != 'X ' else what} deletion",
+                        f"{what} deletion",
                         "genetic",
                     )
                 )
@@ -1106,12 +1110,7 @@ class RiskFactorsComponent:
                 if _GRAFT.search(text, clause.start, clause.end):
                     continue  # "recipients form antibodies against the normal collagen in the graft": a complication
                 target = m["abbr"] or re.sub(r"\s+", " ", m["target"]).strip()
-                if re.fullmatch(
-                    r"(?:(?:a|an|the|one|some|certain|its|their)\s+)?(?:\w+\s+)?(?:proteins?|parts?|components?|"
-                    r"structures?|substances?|molecules?|tissues?|cells?)",
-                    target,
-                    re.I,
-                ):
+                if _NO_TARGET.fullmatch(target):
                     continue  # "antibodies against a protein in the kidney's filters": no target named
                 word = "autoantibodies" if m["word"].lower().startswith("auto") else "antibodies"
                 yield toks[0], toks[1], f"{target} {word}", "immune"
@@ -1198,7 +1197,7 @@ class RiskFactorsComponent:
                     if (
                         e - s == 1
                         and n_item + 1 < len(items)
-                        and (_ADJECTIVE.search(doc[s].lower_) or self._shares_occupation(doc, s, items[n_item + 1]))
+                        and (_is_adjective(doc[s].lower_) or self._shares_occupation(doc, s, items[n_item + 1]))
                     ):
                         # "an infectious or environmental trigger": the adjective shares the next item's head (the
                         # head of the next item's phrase: "genetic and environmental influences acting in ...")
@@ -1230,7 +1229,7 @@ class RiskFactorsComponent:
                         or (
                             single_first
                             and doc[s].lower_ not in lexicon.words("not-heads.txt")
-                            and not _ADJECTIVE.search(doc[s].lower_)
+                            and not _is_adjective(doc[s].lower_)
                         )
                     ):
                         continue
@@ -1653,6 +1652,7 @@ class TreatmentAreasComponent:
         causes = doc._.rkg_causes or []
         research = doc.user_data.get("rkg_research") or []
         measures = lexicon.words("measure-nouns.txt")
+        text = _txt(doc)
         for s, e, label, cat in cands:
             if e < len(doc) and doc[e].lower_ in measures:
                 continue  # "oxygen levels", "iron stores"
@@ -1673,7 +1673,6 @@ class TreatmentAreasComponent:
             clause = clause_at(doc, cs)
             if clause is None or _not_entity(label):
                 continue
-            text = _txt(doc)
             if _NOT_CARE_BEFORE.search(text, max(clause.start, cs - 80), cs):
                 continue  # "planned like a military operation", "referral ... through your GP or paediatrician"
             if cat == "specialty" and _named_person(text, cs, ce):
