@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="kg",
         description="rare-kg: a knowledge graph of rare conditions from plain-text summaries.",
-        epilog="Exit status: 0 ok, 1 some inputs were skipped (see the lines on stderr), 2 error, 64 usage.",
+        epilog="Exit status: 0 ok, 1 some inputs were skipped (see the lines on stderr), 2 error, 64 usage, "
+        "130 interrupted, 141 the output pipe closed.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     name = next((a for a in argv if not a.startswith("-")), None)
@@ -55,6 +56,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"kg {name}: interrupted; outputs already written are intact", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away ("kg query ... | head"): what it read was complete; stop quietly, as `cat` does.
+        # stdout is pointed at /dev/null so that the interpreter's own flush at exit does not fail again.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
+
+
+EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command stopped by a closed pipe
 
 
 def _module(cmd: str) -> Any:

@@ -24,16 +24,26 @@ from typing import Any
 
 import pytest
 import rdflib
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Store
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
 from kg.outputs.store import load_rdf_file, load_store
-from kg.query import QueryError, QueryResult, compact_iri, rdflib_graph, read_query, required_params, run_query
+from kg.query import (
+    QueryError,
+    QueryResult,
+    bind_params,
+    compact_iri,
+    rdflib_graph,
+    read_query,
+    required_params,
+    run_query,
+)
 from kg.vocab import PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
 MINI = ROOT / "tests" / "fixtures" / "sparql" / "mini.trig"
 NUMERIC = {"integer", "decimal", "double", "float", "int", "long"}
+NT = RdfFormat.N_TRIPLES
 
 
 def simple(term: Any) -> Any:
@@ -147,8 +157,9 @@ MINI_CASES = [
     Case(
         "prevalence-by-orphanet-class.rq",
         {"orphanetClass": "1-9 / 100 000"},
-        ("orphanetClass", "orphanetTerm", "condition"),
-        rows=[("1-9 / 100 000", "ordo:Orphanet_409977", c) for c in (A, C, R)],
+        ("orphanetClass", "orphanetTerm", "condition", "upperBound"),
+        # rarest first: by upper bound, not by label
+        rows=[("1-9 / 100 000", "ordo:Orphanet_409977", c, u) for c, u in ((C, 2.5e-5), (A, 8.3333e-5), (R, 1e-4))],
     ),
     Case(
         "prevalence-by-orphanet-class.rq",
@@ -317,6 +328,8 @@ MINI_CASES = [
         + [("doc:angelman-syndrome",), ("doc:niemann-pick-disease-type-c",)],  # undated last
     ),
     Case("facts-without-evidence.rq", columns=("subject",), rows=[]),
+    Case("facts-without-evidence.rq", {"subject": C}, ("subject",), rows=[]),
+    Case("facts-without-evidence.rq", {"subject": "doc:williams-syndrome"}, ("subject",), rows=[]),
 ]
 
 
@@ -349,7 +362,8 @@ def test_rdflib_gives_the_same_answer(case: Case, mini: Store, mini_rdflib: rdfl
     case.verify(run(case, mini_rdflib))
 
 
-def test_a_fact_without_evidence_is_reported(mini: Store) -> None:
+def _without_one_evidence(mini: Store) -> Store:
+    """A copy of the mini graph where the evidence of `C schema:riskFactor risk:maternal-diabetes` is gone."""
     store = Store()
     store.extend(mini.quads_for_pattern(None, None, None, None))
     rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -357,11 +371,109 @@ def test_a_fact_without_evidence_is_reported(mini: Store) -> None:
     [evidence] = [q.subject for q in store.quads_for_pattern(None, NamedNode(rdf + "object"), target, DefaultGraph())]
     for quad in list(store.quads_for_pattern(evidence, None, None, None)):
         store.remove(quad)
-    Case(
-        "facts-without-evidence.rq",
-        columns=("subject", "predicate", "object"),
-        rows=[(C, "schema:riskFactor", "risk:maternal-diabetes")],
-    ).verify(run(Case("facts-without-evidence.rq"), store))
+    return store
+
+
+def _as_rdflib(store: Store) -> rdflib.Graph:
+    data = serialize((q.triple for q in store.quads_for_pattern(None, None, None, DefaultGraph())), format=NT)
+    return rdflib.Graph().parse(data=data, format="nt")
+
+
+UNSUPPORTED = [(C, "schema:riskFactor", "risk:maternal-diabetes")]
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [({}, UNSUPPORTED), ({"subject": C}, UNSUPPORTED), ({"subject": R}, []), ({"subject": f"doc:{C[5:]}"}, [])],
+    ids=["whole-graph", "its-condition", "another-condition", "its-document"],
+)
+def test_a_fact_without_evidence_is_reported(
+    mini: Store, params: dict[str, str], expected: list[tuple[str, str, str]], engine: str
+) -> None:
+    """The whole-graph audit and the audit of the fact's own subject find it; an audit of another subject
+    (whose facts are all supported) does not."""
+    store = _without_one_evidence(mini)
+    source = store if engine == "oxigraph" else _as_rdflib(store)
+    case = Case("facts-without-evidence.rq", params, ("subject", "predicate", "object"), rows=expected)
+    case.verify(run(case, source))
+
+
+# A graph with more figures than a ranked list keeps: mini.trig plus CROWD synthetic conditions, each with one
+# figure in the "1-9 / 1 000 000" class; upper bounds come in threes (ties, also at the 100th), and label order
+# differs from bound order, so the tie-break by label is seen.
+CROWD = 150
+CROWD_CLASS = "1-9 / 1 000 000"
+
+
+def _crowd_figures() -> list[dict[str, Any]]:
+    return [
+        {
+            "condition": f"cond:crowd-{i:03d}",
+            "label": f"Crowd condition {(i * 37) % CROWD:03d}",
+            "stated": f"{i} per million",
+            "low": 1e-7,
+            "high": 1e-6 + (i // 3) * 1e-7,
+        }
+        for i in range(CROWD)
+    ]
+
+
+@pytest.fixture(scope="module")
+def crowded(mini: Store) -> Store:
+    rkg, skos, xsd = PREFIXES["rkg"], PREFIXES["skos"], "http://www.w3.org/2001/XMLSchema#"
+    store = Store()
+    store.extend(mini.quads_for_pattern(None, None, None, None))
+    for i, f in enumerate(_crowd_figures()):
+        condition = NamedNode(PREFIXES["cond"] + f["condition"].split(":", 1)[1])
+        figure = NamedNode(PREFIXES["prev"] + f"crowd-{i:03d}-1")
+        double = NamedNode(xsd + "double")
+        store.extend(
+            Quad(s, NamedNode(p), o, DefaultGraph())
+            for s, p, o in [
+                (condition, skos + "prefLabel", Literal(f["label"], language="en")),
+                (condition, rkg + "prevalence", figure),
+                (figure, rkg + "statedAs", Literal(f["stated"])),
+                (figure, rkg + "lowerBound", Literal(repr(f["low"]), datatype=double)),
+                (figure, rkg + "upperBound", Literal(repr(f["high"]), datatype=double)),
+                (figure, rkg + "population", Literal("people")),
+                (figure, rkg + "orphanetClass", Literal(CROWD_CLASS)),
+                (figure, rkg + "orphanetPrevalenceClass", NamedNode(PREFIXES["ordo"] + "Orphanet_409979")),
+            ]
+        )
+    return store
+
+
+def _rarest(figures: list[dict[str, Any]], n: int = 100) -> list[tuple[str, float]]:
+    ranked = sorted(figures, key=lambda f: (f["high"], f["label"].lower(), f["stated"].lower()))
+    return [(f["condition"], f["high"]) for f in ranked[:n]]
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize(
+    ("query", "params"),
+    [
+        ("prevalence-below-threshold.rq", {"maxFraction": "1e-5"}),
+        ("prevalence-by-orphanet-class.rq", {"orphanetClass": CROWD_CLASS}),
+    ],
+    ids=["below-threshold", "orphanet-class"],
+)
+def test_ranked_prevalence_lists_keep_the_100_rarest(
+    crowded: Store, query: str, params: dict[str, str], engine: str
+) -> None:
+    """With more than 100 figures passing, exactly the 100 with the smallest upper bounds are listed, ties at the
+    cut-off broken by condition label (the mini graph's own figures are all above 1e-5 and in other classes)."""
+    source = crowded if engine == "oxigraph" else _as_rdflib(crowded)
+    figures = _crowd_figures()
+    assert len(figures) > 100 and _rarest(figures, 101)[-1][1] == _rarest(figures)[-1][1], "a tie at the cut-off"
+    Case(query, params, ("condition", "upperBound"), rows=_rarest(figures)).verify(run(Case(query, params), source))
+
+
+def test_a_threshold_below_the_cut_off_lists_every_figure_under_it(crowded: Store) -> None:
+    figures = [f for f in _crowd_figures() if f["high"] <= 2e-6 * (1 + 1e-9)]
+    assert 0 < len(figures) < 100
+    case = Case("prevalence-below-threshold.rq", {"maxFraction": "2e-6"}, ("condition", "upperBound"))
+    Case(case.query, case.params, case.columns, rows=_rarest(figures)).verify(run(case, crowded))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -566,6 +678,9 @@ def _below_threshold_matches_gold(rows: list[dict[str, Any]]) -> None:
         if f.get("count") is None and f.get("high") is not None and f["high"] <= limit * (1 + 1e-9)
     }
     assert {r["condition"].split(":", 1)[1] for r in rows} == expected
+    assert len(expected) < 100, "the corpus has fewer figures than the cut-off: the whole answer is listed"
+    bounds = [r["upperBound"] for r in rows]
+    assert bounds == sorted(bounds), "rarest first"
 
 
 def _orphanet_classes_match_gold(rows: list[dict[str, Any]]) -> None:
@@ -575,6 +690,10 @@ def _orphanet_classes_match_gold(rows: list[dict[str, Any]]) -> None:
         (slug, orphanet_class(f.get("low"), f.get("high"))) for slug, f in _figures_gold() if f.get("count") is None
     }
     assert {(r["condition"].split(":", 1)[1], r["orphanetClass"]) for r in rows} == expected
+
+
+def _nothing_unsupported(rows: list[dict[str, Any]]) -> None:
+    assert rows == []
 
 
 def _overview_matches_gold(rows: list[dict[str, Any]]) -> None:
@@ -705,6 +824,10 @@ def _each_condition_and_document(store: Store) -> list[dict[str, str]]:
     return _each_condition(store) + [{"condition": f"doc:{slug}"} for slug in _gold()]
 
 
+def _each_subject(store: Store) -> list[dict[str, str]]:
+    return [{"subject": p["condition"]} for p in _each_condition_and_document(store)]
+
+
 def _each_orphanet_class(store: Store) -> list[dict[str, str]]:
     from kg.graph import ORPHANET_CLASS_TERMS
 
@@ -751,6 +874,7 @@ def _identifiers_find_their_condition(rows: list[dict[str, Any]]) -> None:
 
 CORPUS_SWEEPS = [
     Sweep("evidence-for-facts.rq", _each_condition_and_document, _sentences_are_where_the_offsets_say),
+    Sweep("facts-without-evidence.rq", _each_subject, _nothing_unsupported),
     Sweep("prevalence-figures.rq", _each_condition, _figures_match_gold),
     Sweep("prevalence-by-orphanet-class.rq", _each_orphanet_class, _orphanet_classes_match_gold),
     Sweep("condition-overview.rq", _each_condition, _overview_matches_gold),
@@ -803,7 +927,15 @@ def test_documented_examples_find_something_in_the_corpus(path: Path, corpus: St
     required = required_examples(text)
     for name, value in documented_examples(text).items():
         params = {**required, name: value}
+        if path.name in AUDITS:  # empty on a sound graph: the example must name something that has facts
+            [term] = bind_params(text, {name: value}).values()
+            assert len(run_query(text, corpus, params)) == 0, f"{params} finds a fact without evidence"
+            assert next(iter(corpus.quads_for_pattern(term, None, None)), None), f"{params}: no such subject"
+            continue
         assert len(run_query(text, corpus, params)) > 0, f"{params} finds nothing"
+
+
+AUDITS = {"facts-without-evidence.rq"}  # quality checks: no rows is the answer expected on a sound graph
 
 
 def test_the_mini_graph_uses_only_terms_the_graph_stage_writes(mini: Store, corpus: Store) -> None:

@@ -294,3 +294,20 @@ def test_cli_explains_a_missing_required_parameter(tmp_path: Path, capsys: pytes
     assert err.count("\n") == 1, "one line"
     assert main(["query", str(query), "--graph", str(MINI), "--param", "c=cond:rett-syndrome", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[1] == f"{vocab.COND['rett-syndrome']},Rett syndrome"
+
+
+def test_cli_stops_quietly_when_the_reader_closes_the_pipe() -> None:
+    """`kg query ... | head -1`: the rows the reader wanted arrive, and no traceback follows once it has gone
+    (exit status 141, as a shell reports for a command stopped by a closed pipe)."""
+    import subprocess
+    import sys
+
+    big = "SELECT ?s ?p ?o WHERE { ?s ?p ?o . ?a ?b ?c }"  # large enough to be still writing when the reader leaves
+    cmd = [sys.executable, "-m", "kg.cli", "query", big, "--graph", str(MINI), "--format", "tsv"]
+    writer = subprocess.Popen(cmd, cwd=Path(__file__).parents[1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert writer.stdout is not None and writer.stderr is not None
+    assert writer.stdout.read(3) == b"?s\t"
+    writer.stdout.close()  # the reader goes away
+    err = writer.stderr.read().decode()
+    assert writer.wait(timeout=120) == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
