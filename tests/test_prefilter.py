@@ -121,3 +121,83 @@ def test_generated_text_never_skips_a_match(text: str) -> None:
     for gate in GATES:
         if gate.regex.search(text) is not None:
             assert gate.may_match(text), (gate.regex.pattern[:60], text)
+
+
+# ------------------------------------------------------------------------------------- case-folded twins
+
+
+def _spans_and_groups(matches: object) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(m.span(), m.groups()) for m in matches]  # type: ignore[attr-defined]
+
+
+def test_most_case_insensitive_patterns_have_a_twin() -> None:
+    folding = [g for g in GATES if g.regex.flags & re.IGNORECASE]
+    assert len([g for g in folding if g._twin is not None]) / len(folding) > 0.9
+
+
+def test_twins_give_the_patterns_own_matches_on_every_corpus_sentence() -> None:
+    """search and finditer through a gate (its twin on the folded text, then the pattern at the place found) give
+    exactly the pattern's matches: same spans, same groups with the original letters, with and without pos and
+    endpos."""
+    sentences = _sentences()[::4]
+    twins = [g for g in GATES if g._twin is not None]
+    diffs = []
+    for s in sentences:
+        cut = len(s) // 3
+        for g in twins:
+            if not g.may_match(s):
+                continue  # the gate skips this sentence before any twin runs (checked above)
+            for args in ((), (cut,), (cut, 2 * cut)):
+                expected = _spans_and_groups(g.regex.finditer(s, *args))
+                if _spans_and_groups(g.finditer(s, *args)) != expected:
+                    diffs.append(("finditer", g.regex.pattern[:50], s[:60], args))
+                found, want = g.search(s, *args), g.regex.search(s, *args)
+                if (found and (found.span(), found.groups())) != (want and (want.span(), want.groups())):
+                    diffs.append(("search", g.regex.pattern[:50], s[:60], args))
+    assert diffs == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "İs it CAUSED by a Variant?",
+        "ıs ıt",
+        "\u212aidney ſyndrome",
+        "ΣΊΣΥΦΟΣ and Straße",
+        "ǅemal NO cure",
+        "MIXED Case",
+    ],
+)
+def test_twins_agree_on_characters_that_fold_oddly(text: str) -> None:
+    for pattern in (r"is\b", r"kidney", r"\bs\w+", r"[A-Z]+", r"[^a-z ]+", r"\bno\s+cure\b", r"(?P<w>\w+)\s+\w+"):
+        gate = gated(pattern, re.I)
+        assert gate._twin is not None, pattern
+        assert _spans_and_groups(gate.finditer(text)) == _spans_and_groups(gate.regex.finditer(text)), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"sjögren", r"AB(?-i:cd)", r"[À-ÿ]+"],  # a cased non-ASCII letter; a part with its own case flag; a cased range
+)
+def test_no_twin_where_it_could_differ(pattern: str) -> None:
+    gate = gated(pattern, re.I)
+    assert gate._twin is None
+    assert gate.search("Sjögren and ABcd and Ärger") is not None  # the pattern itself still runs
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_WORDS), st.text(max_size=4)).map(
+            lambda w: w.upper() if len(w) % 3 == 0 else w.capitalize() if len(w) % 3 == 1 else w
+        ),
+        max_size=25,
+    ).map(" ".join)
+)
+def test_twins_agree_on_generated_text(text: str) -> None:
+    for gate in GATES:
+        if gate._twin is not None:
+            assert _spans_and_groups(gate.finditer(text)) == _spans_and_groups(gate.regex.finditer(text)), (
+                gate.regex.pattern[:60],
+                text,
+            )
