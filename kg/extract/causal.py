@@ -133,7 +133,7 @@ def cause_regions(
     """Character ranges of `sentence` that name causes, each inside one clause ((start, end) pairs); `names` are
     the condition's names known so far."""
     regions: list[tuple[int, int]] = []
-    cues = [(direction, gate.regex) for direction, gate in _cues().candidates(sentence)]
+    cues = _cues().candidates(sentence)  # gates: their case-folded twins run faster than the patterns
     for c_start, c_end in clauses:
         for direction, rx in cues:
             for m in rx.finditer(sentence, c_start, c_end):

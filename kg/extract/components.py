@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span
 
 from kg.extract import causal, lexicon, negation
 from kg.extract.phrases import grow_left, is_boundary, key, label_from_tokens, normalise_label, singular, trim_start
-from kg.extract.prefilter import fold, gated
+from kg.extract.prefilter import Gate, fold, folded_text, gated
 from kg.extract.prevalence import find_figures
 
 for _name in ("rkg_negated", "rkg_research", "rkg_clauses", "rkg_causes", "rkg_community", "rkg_figures"):
@@ -49,10 +49,10 @@ class Clause:
     research: bool
 
 
-def _cue_patterns(names: str, text: str) -> list[re.Pattern[str]]:
+def _cue_patterns(names: str, text: str) -> list[Gate]:
     """The patterns of a cue file that can match somewhere in `text` (their prefilters decide once per sentence,
     so each clause runs only these)."""
-    return [rx.regex for rx in lexicon.pattern_set(names).candidates(text)]
+    return lexicon.pattern_set(names).candidates(text)
 
 
 def clause_bounds(text: str, *, fine: bool = False) -> list[tuple[int, int]]:
@@ -73,15 +73,19 @@ def clauses_of(text: str) -> list[Clause]:
     risk, treatment, research = (
         _cue_patterns(f, text) for f in ("risk-cues.txt", "treatment-cues.txt", "research-cues.txt")
     )
+    folded = folded_text(text)
     out: list[Clause] = []
     for s, e in pairwise(bounds):
         piece = text[s:e]
         if not piece.strip():
             continue
-        care = any(rx.search(piece) for rx in treatment)
+        low = None if folded is None else folded[s:e]
+        care = any(rx.occurs(piece, low) for rx in treatment)
         # the next item of a list of care after ";" or ":" ("gives medicines: A; B; sometimes C") keeps the topic
         care = care or bool(out and out[-1].treatment and piece[:1] in ";:")
-        out.append(Clause(s, e, any(rx.search(piece) for rx in risk), care, any(rx.search(piece) for rx in research)))
+        out.append(
+            Clause(s, e, any(rx.occurs(piece, low) for rx in risk), care, any(rx.occurs(piece, low) for rx in research))
+        )
     return out
 
 
@@ -337,7 +341,7 @@ class NamesComponent:
                 pos = m.end("name") + alt.start(1)
                 found.append((pos, pos + len(alt[1]), "SYNONYM", alt[1]))
         for rx in lexicon.pattern_set("synonym-cues.txt").candidates(text):
-            for cue in rx.regex.finditer(text):
+            for cue in rx.finditer(text):
                 rest = text[cue.end() :]
                 quoted = re.match(r"[\"“‘']([^\"”’']{2,80})[\"”’']", rest)
                 if quoted:

@@ -197,7 +197,7 @@ def _backward_start(sentence: str, cue_start: int) -> int:
 def _scopes(sentence: str, cues: GateSet) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     for direction, rx in cues.candidates(sentence):
-        for m in rx.regex.finditer(sentence):
+        for m in rx.finditer(sentence):
             if direction == "FORWARD":
                 ranges.append((m.start(), _forward_end(sentence, m.end())))
             elif direction == "SENTENCE":

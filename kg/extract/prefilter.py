@@ -33,7 +33,7 @@ _c: Any = importlib.import_module("re._constants")
 _p: Any = importlib.import_module("re._parser")
 _compiler: Any = importlib.import_module("re._compiler")
 
-__all__ = ["Gate", "GateSet", "gated", "required_literals"]
+__all__ = ["Gate", "GateSet", "fold", "folded_text", "folded_twin", "gated", "required_literals"]
 
 _MAX_ALTERNATIVES = 64  # beyond this many alternative strings a factor stops being worth checking
 _MIN_USEFUL = 2  # a factor whose shortest string is a single letter or digit filters almost nothing ("%" does)
@@ -209,7 +209,7 @@ class _LiteralIndex:
             automaton = self._automaton = self._build()
         if automaton is False:
             return None
-        folded = _folded_text(text)
+        folded = folded_text(text)
         found = frozenset(map(_second, automaton.iter(fold(text) if folded is None else folded)))
         self._before, self._last = self._last, (text, found)
         return found
@@ -232,7 +232,7 @@ _second = operator.itemgetter(1)
 _FOLDED: list[str | None] = [None, None]  # the last text folded, and its folded form
 
 
-def _folded_text(text: str) -> str | None:
+def folded_text(text: str) -> str | None:
     """`fold(text)` when it keeps every offset (always, except for a few characters whose lower case is longer);
     the last answer is kept, as gates ask about one sentence many times in a row."""
     if _FOLDED[0] is text:
@@ -370,11 +370,18 @@ class Gate:
             return None
         twin, folded = self._twin, None
         if twin is not None:
-            folded = _folded_text(text)
+            folded = folded_text(text)
         if folded is None or twin is None:
             return self.regex.search(text, pos, endpos)
         found = twin.search(folded, pos, endpos)
         return None if found is None else self._again(text, found.start(), endpos)
+
+    def occurs(self, text: str, folded: str | None = None) -> bool:
+        """Does the pattern match somewhere in `text`, a piece of a sentence the gate already let through?
+        `folded` is the piece of the folded sentence (`folded_text(sentence)[start:end]`), for the twin."""
+        if self._twin is not None and folded is not None:
+            return self._twin.search(folded) is not None
+        return self.regex.search(text) is not None
 
     def _again(self, text: str, start: int, endpos: int) -> re.Match[str] | None:
         """The pattern's own match where its twin matched (the same span: the twin is exact)."""
@@ -391,7 +398,7 @@ class Gate:
             return iter(())
         twin, folded = self._twin, None
         if twin is not None:
-            folded = _folded_text(text)
+            folded = folded_text(text)
         if folded is None or twin is None:
             return self.regex.finditer(text, pos, endpos)
         return self._refind(twin, text, folded, pos, endpos)
