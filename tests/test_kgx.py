@@ -114,3 +114,26 @@ def test_helpers() -> None:
     assert curie("https://w3id.org/rare-kg/condition/x") == "cond:x"
     assert curie("urn:other:x") == "urn:other:x"
     assert clean(" a\t|b \n c ") == "a b c"
+
+
+def test_rows_are_streamed_and_a_failure_midway_leaves_the_previous_files(
+    mini: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows go to disk as they are made (no list of every row), so a failure while making them must not leave a
+    half-written file or a temporary one: the previous export stays as it was."""
+    import kg.outputs.kgx as kgx_module
+
+    files = write_kgx(mini, tmp_path)
+    before = files.edges.read_bytes()
+    real_edges = kgx_module._edges
+
+    def failing(store: Store):  # type: ignore[no-untyped-def]
+        rows = real_edges(store)
+        yield next(rows)
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(kgx_module, "_edges", failing)
+    with pytest.raises(RuntimeError, match="went away"):
+        write_kgx(mini, tmp_path)
+    assert files.edges.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rare-kg_edges.tsv", "rare-kg_nodes.tsv"]

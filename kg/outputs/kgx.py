@@ -30,7 +30,7 @@ import os
 import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,14 +129,14 @@ def write_kgx(source: Store | Iterable[Quad], out_dir: Path, *, name: str = "rar
     are, whatever their graph.
     """
     store = source if isinstance(source, Store) else _union_store(source)
-    nodes = _nodes(store)
-    edges = _edges(store)
     out_dir.mkdir(parents=True, exist_ok=True)
     nodes_path = out_dir / f"{name}_nodes.tsv"
     edges_path = out_dir / f"{name}_edges.tsv"
-    _write_tsv(nodes_path, NODE_COLUMNS, nodes)
-    _write_tsv(edges_path, EDGE_COLUMNS, edges)
-    return KgxFiles(nodes_path, edges_path, len(nodes), len(edges))
+    # one file at a time, rows streamed to disk as they are made: at 100,000 summaries holding every row (and
+    # then the whole file) in memory took 3 GB
+    node_count = _write_tsv(nodes_path, NODE_COLUMNS, _nodes(store))
+    edge_count = _write_tsv(edges_path, EDGE_COLUMNS, _edges(store))
+    return KgxFiles(nodes_path, edges_path, node_count, edge_count)
 
 
 def _union_store(quads: Iterable[Quad]) -> Store:
@@ -156,7 +156,7 @@ def clean(text: str) -> str:
     return " ".join(text.replace("|", " ").split())
 
 
-def _nodes(store: Store) -> list[list[str]]:
+def _nodes(store: Store) -> Iterator[list[str]]:
     types = ", ".join(f"<{iri}>" for iri in BIOLINK_CATEGORY)
     query = _NODES_QUERY % (types, PREFIXES["rkg"], RKG.prevalence, RKG.statedAs, RKG.orphanetClass)
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -168,12 +168,11 @@ def _nodes(store: Store) -> list[list[str]]:
             term = row[var]
             if isinstance(term, Literal):
                 node[var].add(clean(term.value))
-    rows = []
     for iri in sorted(found):
-        node = found[iri]
+        node = found.pop(iri)  # gone once written: memory falls as the file grows
         categories = sorted({BIOLINK_CATEGORY[t] for t in node["type"] if t in BIOLINK_CATEGORY}, key=_category_rank)
         own_types = sorted(curie(t) for t in node["type"])
-        rows.append(
+        yield (
             [
                 curie(iri),
                 "|".join(categories),
@@ -187,7 +186,6 @@ def _nodes(store: Store) -> list[list[str]]:
                 "|".join(sorted(node["class"])),
             ]
         )
-    return rows
 
 
 def _solutions(store: Store, query: str) -> QuerySolutions:
@@ -201,23 +199,29 @@ def _category_rank(category: str) -> tuple[int, str]:
     return (0 if category == "biolink:ExposureEvent" else 1, category)
 
 
-def _edges(store: Store) -> list[list[str]]:
+def _edges(store: Store) -> Iterator[list[str]]:
     predicates = ", ".join(f"<{iri}>" for iri in BIOLINK_PREDICATE)
     query = _EDGES_QUERY % (predicates, RKG.sentence)
     found: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    # one copy of each IRI and sentence: a sentence supports several edges, a condition is in many; every answer
+    # row brings new string objects, which at 100,000 summaries was most of this process's memory
+    seen: dict[str, str] = {}
+    one = seen.setdefault
     for row in _solutions(store, query):
-        key = (row["s"].value, row["p"].value, row["o"].value)
-        edge = found[key]
+        s, p, o = row["s"].value, row["p"].value, row["o"].value
+        edge = found[(one(s, s), one(p, p), one(o, o))]
         if isinstance(row["sentence"], Literal):
-            edge["sentence"].add(clean(row["sentence"].value))
+            sentence = clean(row["sentence"].value)
+            edge["sentence"].add(one(sentence, sentence))
         if isinstance(row["document"], NamedNode):
-            edge["document"].add(curie(row["document"].value))
-    rows = []
+            document = curie(row["document"].value)
+            edge["document"].add(one(document, document))
+    seen.clear()
     for s, p, o in sorted(found):
         predicate, reverse = BIOLINK_PREDICATE[p]
         subject, obj = (o, s) if reverse else (s, o)
-        edge = found[(s, p, o)]
-        rows.append(
+        edge = found.pop((s, p, o))
+        yield (
             [
                 f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{s} {p} {o}')}",
                 curie(subject),
@@ -232,21 +236,32 @@ def _edges(store: Store) -> list[list[str]]:
                 "|".join(sorted(edge["sentence"])),
             ]
         )
-    return rows
 
 
-def _write_tsv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
+def _write_tsv(path: Path, header: tuple[str, ...], rows: Iterable[list[str]]) -> int:
+    """Write the rows under the header (atomically) and return how many there were."""
     # Cells are `clean`ed or come from IRIs/CURIEs, so plain joins need no quoting (KGX readers expect none).
-    data = "".join("\t".join(cells) + "\n" for cells in [list(header), *rows]).encode("utf-8")
     tmp: str | None = None
+    count = 0
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as fh:
             tmp = fh.name
-            fh.write(data)
+            fh.write(("\t".join(header) + "\n").encode("utf-8"))
+            batch: list[str] = []
+            for cells in rows:
+                batch.append("\t".join(cells) + "\n")
+                count += 1
+                if len(batch) >= 4096:
+                    fh.write("".join(batch).encode("utf-8"))
+                    batch = []
+            fh.write("".join(batch).encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # the rows are made while writing: whatever stops them, no half file is left
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise OutputError(f"{path}: cannot write it ({exc}); the previous file is untouched") from exc
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: cannot write it ({exc}); the previous file is untouched") from exc
+        raise
+    return count
