@@ -106,17 +106,17 @@ _WORDS = sorted(
     {w for g in GATES for w in (g.literals or ())}
     | {"the", "a", "of", "and", "is", "not", "no", "by", "in", "to", "gene", "1", "000", "%", ",", "."}
 )
+# Sentences of cue literals and random bits in mixed case.
+_TEXTS = st.lists(
+    st.one_of(st.sampled_from(_WORDS), st.text(max_size=4)).map(
+        lambda w: w.upper() if len(w) % 3 == 0 else w.capitalize() if len(w) % 3 == 1 else w
+    ),
+    max_size=25,
+).map(" ".join)
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.one_of(st.sampled_from(_WORDS), st.text(max_size=4)).map(
-            lambda w: w.upper() if len(w) % 3 == 0 else w.capitalize() if len(w) % 3 == 1 else w
-        ),
-        max_size=25,
-    ).map(" ".join)
-)
+@given(_TEXTS)
 def test_generated_text_never_skips_a_match(text: str) -> None:
     for gate in GATES:
         if gate.regex.search(text) is not None:
@@ -186,14 +186,7 @@ def test_no_twin_where_it_could_differ(pattern: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.one_of(st.sampled_from(_WORDS), st.text(max_size=4)).map(
-            lambda w: w.upper() if len(w) % 3 == 0 else w.capitalize() if len(w) % 3 == 1 else w
-        ),
-        max_size=25,
-    ).map(" ".join)
-)
+@given(_TEXTS)
 def test_twins_agree_on_generated_text(text: str) -> None:
     for gate in GATES:
         if gate._twin is not None:
