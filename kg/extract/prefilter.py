@@ -368,10 +368,8 @@ class Gate:
     def search(self, text: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
         if self._skip(text):
             return None
-        twin, folded = self._twin, None
-        if twin is not None:
-            folded = folded_text(text)
-        if folded is None or twin is None:
+        twin, folded = self._twin, self._folded(text)
+        if twin is None or folded is None:
             return self.regex.search(text, pos, endpos)
         found = twin.search(folded, pos, endpos)
         return None if found is None else self._again(text, found.start(), endpos)
@@ -382,6 +380,10 @@ class Gate:
         if self._twin is not None and folded is not None:
             return self._twin.search(folded) is not None
         return self.regex.search(text) is not None
+
+    def _folded(self, text: str) -> str | None:
+        """The folded text the twin runs on; None when there is no twin or folding would move offsets."""
+        return None if self._twin is None else folded_text(text)
 
     def _again(self, text: str, start: int, endpos: int) -> re.Match[str] | None:
         """The pattern's own match where its twin matched (the same span: the twin is exact)."""
@@ -396,10 +398,8 @@ class Gate:
     def finditer(self, text: str, pos: int = 0, endpos: int = 2**62) -> Iterator[re.Match[str]]:
         if self._skip(text):
             return iter(())
-        twin, folded = self._twin, None
-        if twin is not None:
-            folded = folded_text(text)
-        if folded is None or twin is None:
+        twin, folded = self._twin, self._folded(text)
+        if twin is None or folded is None:
             return self.regex.finditer(text, pos, endpos)
         return self._refind(twin, text, folded, pos, endpos)
 
