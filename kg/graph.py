@@ -37,6 +37,13 @@ def _n(iri: object) -> NamedNode:
     return NamedNode(str(iri))
 
 
+@lru_cache(maxsize=1024)
+def _term(iri: str) -> NamedNode:
+    """A vocabulary term (predicate or class) as a NamedNode, made once: every record asks for the same few
+    hundred, about a hundred times each. Not for instance IRIs, which are many and used once."""
+    return NamedNode(str(iri))
+
+
 # Terms used on every record, built once.
 A = _n(_RDF.type)
 RDF_SUBJECT, RDF_PREDICATE, RDF_OBJECT, RDF_STATEMENT = (
@@ -124,7 +131,7 @@ class _Quads:
         self._quads: dict[Quad, None] = {}
 
     def add(self, s: NamedNode, p: object, o: NamedNode | Literal) -> None:
-        self._quads[Quad(s, p if isinstance(p, NamedNode) else _n(p), o, self.graph)] = None
+        self._quads[Quad(s, p if isinstance(p, NamedNode) else _term(p), o, self.graph)] = None
 
     def __iter__(self) -> Iterator[Quad]:
         return iter(self._quads)
@@ -142,7 +149,7 @@ def record_quads(record: Record) -> list[Quad]:
     q = _Quads(doc)
 
     # the source document
-    q.add(doc, A, _n(RKG.SourceDocument))
+    q.add(doc, A, _term(RKG.SourceDocument))
     q.add(doc, A, PROV_ENTITY)
     q.add(doc, RKG.sourcePath, Literal(record.source))
     q.add(doc, DC_TITLE, _en(record.condition.label))
@@ -152,7 +159,7 @@ def record_quads(record: Record) -> list[Quad]:
     # the condition, its names and identifiers
     label = record.condition.label.strip()
     q.add(cond, A, MEDICAL_CONDITION)
-    q.add(cond, A, _n(RKG.RareCondition))
+    q.add(cond, A, _term(RKG.RareCondition))
     q.add(cond, PREF_LABEL, _en(label))
     q.add(cond, RDFS_LABEL, _en(label))
     q.add(cond, DERIVED_FROM, doc)
@@ -180,7 +187,7 @@ def record_quads(record: Record) -> list[Quad]:
         node = _shared(q, "treatment_area", m)
         if node is not None:
             q.add(cond, RKG.treatmentArea, node)
-            ev.add(_n(RKG.treatmentArea), node, m.evidence, EXTRACTORS["treatment_areas"])
+            ev.add(_term(RKG.treatmentArea), node, m.evidence, EXTRACTORS["treatment_areas"])
 
     # prevalence figures, numbered in text order
     ordered = sorted(enumerate(record.prevalence), key=lambda ip: (ip[1].evidence.start, ip[0]))
@@ -188,14 +195,14 @@ def record_quads(record: Record) -> list[Quad]:
         node = _n(PREV[f"{rid}-{n}"])
         _prevalence(q, node, p, record.prevalence)
         q.add(cond, RKG.prevalence, node)
-        ev.add(_n(RKG.prevalence), node, p.evidence, EXTRACTORS["prevalence"])
+        ev.add(_term(RKG.prevalence), node, p.evidence, EXTRACTORS["prevalence"])
 
     if record.community_count is not None:
         count = Literal(str(int(record.community_count)), datatype=XSD_INTEGER)
         q.add(doc, RKG.communityCount, count)
         if record.community_evidence is not None:
             ev.add(
-                _n(RKG.communityCount),
+                _term(RKG.communityCount),
                 count,
                 record.community_evidence,
                 EXTRACTORS["community_count"],
@@ -230,7 +237,7 @@ class _Evidence:
         extractor: str,
     ) -> None:
         q = self.q
-        q.add(node, A, _n(RKG.Evidence))
+        q.add(node, A, _term(RKG.Evidence))
         q.add(node, A, RDF_STATEMENT)
         q.add(node, A, PROV_ENTITY)
         q.add(node, RDF_SUBJECT, subject)
@@ -308,12 +315,12 @@ def _shared(q: _Quads, kind: str, mention: Mention) -> NamedNode | None:
     if kind == "risk_factor":
         node = _n(RISK[link.slug(canon)])
         q.add(node, A, MEDICAL_RISK_FACTOR)
-        q.add(node, A, _n(RKG.RiskFactor))
-        q.add(node, A, _n(RISK_CLASS[cat]))
+        q.add(node, A, _term(RKG.RiskFactor))
+        q.add(node, A, _term(RISK_CLASS[cat]))
     else:
         node = _n(TREAT[link.slug(canon)])
-        q.add(node, A, _n(RKG.TreatmentArea))
-        q.add(node, A, _n(TREATMENT_CLASS[cat]))
+        q.add(node, A, _term(RKG.TreatmentArea))
+        q.add(node, A, _term(TREATMENT_CLASS[cat]))
     q.add(node, PREF_LABEL, _en(canon))
     q.add(node, RDFS_LABEL, _en(canon))
     return node
@@ -477,7 +484,7 @@ def orphanet_class(low: float | None, high: float | None) -> str | None:
 
 
 def _prevalence(q: _Quads, node: NamedNode, p: Prevalence, figures: tuple[Prevalence, ...]) -> None:
-    q.add(node, A, _n(RKG.PrevalenceFigure))
+    q.add(node, A, _term(RKG.PrevalenceFigure))
     kind = prevalence_type(p, figures)
     q.add(node, A, _n(PREVALENCE_CLASS[kind]))
     q.add(node, RKG.prevalenceType, Literal(PREVALENCE_TYPE_LABEL[kind]))

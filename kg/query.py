@@ -280,7 +280,7 @@ def _run_oxigraph(
             return QueryResult("ask", (), (), bool(answer))
         if isinstance(answer, QuerySolutions):
             variables = tuple(v.value for v in answer.variables)
-            rows = tuple(tuple(solution[v] for v in variables) for solution in answer)
+            rows = tuple(map(tuple, answer))  # a solution iterates its values in variable order (None if unbound)
             return QueryResult("select", variables, rows)
         if isinstance(answer, QueryTriples):
             rows = tuple((t.subject, t.predicate, t.object) for t in answer)

@@ -78,6 +78,81 @@ def test_store_holds_each_document_graph_and_their_union(sequential: Path) -> No
     assert len(default) == len((sequential / "graph.nt").read_bytes().splitlines())
 
 
+def test_store_slices_loaded_in_the_background_give_the_same_store(
+    corpus: Path, sequential: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tiny slices and a queue of one: the build hands the loader thread dozens of slices and waits for it often
+    monkeypatch.setattr(kg.build, "RUN_BYTES", 4096)
+    monkeypatch.setattr(kg.build, "STORE_QUEUE", 1)
+    result = build([corpus], tmp_path / "sliced", processes=1, chunk_docs=1, html=False, kgx=False)
+    assert _store_quads(tmp_path / "sliced") == _store_quads(sequential)
+    assert result.timings["store"] > 0 and not _loader_threads()
+
+
+@pytest.mark.parametrize(
+    ("run_bytes", "failing"),
+    [(4096, 3), (kg.build.RUN_BYTES, 2)],
+    ids=["a slice midway: the build waits for the loader", "the last slice: the build is finishing"],
+)
+def test_a_slice_the_store_cannot_take_fails_the_build_and_keeps_the_previous_store(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_bytes: int, failing: int
+) -> None:
+    out = tmp_path / "out"
+    build([corpus], out, processes=1, html=False, kgx=False)
+    before, ttl = _store_quads(out), (out / "graph.ttl").read_bytes()
+    loads: list[int] = []
+    real_open = kg.build._StoreWriter._open
+
+    class FullDisk:
+        def __init__(self, db: Any) -> None:
+            self.db = db
+
+        def bulk_load(self, *args: Any, **kwargs: Any) -> None:
+            loads.append(1)
+            if len(loads) == failing:
+                raise OSError("No space left on device (simulated)")
+            self.db.bulk_load(*args, **kwargs)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.db, name)
+
+    monkeypatch.setattr(kg.build, "RUN_BYTES", run_bytes)
+    monkeypatch.setattr(kg.build._StoreWriter, "_open", lambda self: FullDisk(real_open(self)))
+    with pytest.raises(kg.build.OutputError, match=r"cannot write the store .*No space left"):
+        build([corpus], out, processes=1, chunk_docs=1, html=False, kgx=False)
+    assert len(loads) >= failing and not _loader_threads()
+    assert _store_quads(out) == before and (out / "graph.ttl").read_bytes() == ttl
+    assert not [p for p in out.iterdir() if p.name.startswith(".build-") or p.name.endswith(".tmp")]
+
+
+def test_triple_lines_drop_the_graph_name_only_where_it_ends_a_line() -> None:
+    from pyoxigraph import Literal, Quad, RdfFormat, serialize
+
+    graph = NamedNode("https://w3id.org/rare-kg/doc/x")
+    s, p = NamedNode("https://w3id.org/rare-kg/condition/x"), NamedNode("http://example.org/p")
+    tricky = Literal("ends like a quad: <https://w3id.org/rare-kg/doc/x> .\nand goes on")
+    quads = [Quad(s, p, tricky, graph), Quad(s, p, Literal("plain"), graph)]
+    doc = parallel.DocResult(
+        "x.txt", graph=b"<" + graph.value.encode() + b">", nquads=serialize(quads, format=RdfFormat.N_QUADS)
+    )
+    expected = serialize([q.triple for q in quads], format=RdfFormat.N_TRIPLES).splitlines(keepends=True)
+    assert parallel.triple_lines(doc) == expected
+    other = Quad(s, p, Literal("elsewhere"), NamedNode("https://w3id.org/rare-kg/doc/y"))
+    stray = parallel.DocResult(
+        "x.txt", graph=doc.graph, nquads=doc.nquads + serialize([other], format=RdfFormat.N_QUADS)
+    )
+    with pytest.raises(ValueError, match="outside the document's graph"):
+        parallel.triple_lines(stray)
+    with pytest.raises(ValueError, match="cut short"):
+        parallel.triple_lines(parallel.DocResult("x.txt", graph=doc.graph, nquads=doc.nquads[:-1]))
+
+
+def _loader_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name.startswith("kg-store")]
+
+
 def test_process_pool_gives_the_same_bytes(corpus: Path, sequential: Path, tmp_path: Path) -> None:
     result = build([corpus], tmp_path / "pool", processes=2, chunk_docs=1, html=False)
     assert result.workers == 2
