@@ -110,9 +110,48 @@ def test_text_cannot_break_the_tsv(tmp_path: Path) -> None:
     assert row["synonym"] == '"quoted"'
 
 
+def test_an_edge_gets_the_evidence_of_its_own_statement_only(tmp_path: Path) -> None:
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    rkg = "https://w3id.org/rare-kg/ontology#"
+    risk_factor = NamedNode("http://schema.org/riskFactor")
+    cond, other = NamedNode("https://w3id.org/rare-kg/condition/x"), NamedNode("https://w3id.org/rare-kg/condition/y")
+    gene, unstated = (
+        NamedNode("https://w3id.org/rare-kg/risk-factor/gene-a"),
+        NamedNode("https://w3id.org/rare-kg/risk-factor/b"),
+    )
+    doc = NamedNode("https://w3id.org/rare-kg/document/x")
+
+    def evidence(name: str, subject: NamedNode, obj: NamedNode, sentence: str) -> list[Quad]:
+        node = NamedNode(f"https://w3id.org/rare-kg/evidence/{name}")
+        return [
+            Quad(node, NamedNode(rdf + "subject"), subject),
+            Quad(node, NamedNode(rdf + "predicate"), risk_factor),
+            Quad(node, NamedNode(rdf + "object"), obj),
+            Quad(node, NamedNode(rkg + "sentence"), Literal(sentence)),
+            Quad(node, NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"), doc),
+        ]
+
+    quads = [
+        Quad(cond, risk_factor, gene),
+        Quad(other, risk_factor, gene),  # stated, with no evidence: still an edge, with empty evidence cells
+        *evidence("e1", cond, gene, "X is caused by changes in gene A."),
+        *evidence("e2", cond, gene, "Gene A is involved."),
+        *evidence("e3", cond, unstated, "B is not a cause."),  # evidence of a statement the graph does not make
+    ]
+    files = write_kgx(quads, tmp_path)
+    edges = {(row["subject"], row["object"]): row for row in read_tsv(files.edges)}
+    assert set(edges) == {("risk:gene-a", "cond:x"), ("risk:gene-a", "cond:y")}
+    assert (
+        edges[("risk:gene-a", "cond:x")]["supporting_text"] == "Gene A is involved.|X is caused by changes in gene A."
+    )
+    assert edges[("risk:gene-a", "cond:x")]["publications"] == "doc:x"
+    assert edges[("risk:gene-a", "cond:y")]["supporting_text"] == edges[("risk:gene-a", "cond:y")]["publications"] == ""
+
+
 def test_helpers() -> None:
     assert curie("https://w3id.org/rare-kg/condition/x") == "cond:x"
     assert curie("urn:other:x") == "urn:other:x"
+    assert curie("https://w3id.org/rare-kg/ontology#RiskFactor") == "rkg:RiskFactor"  # the longest namespace wins
     assert clean(" a\t|b \n c ") == "a b c"
 
 
