@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, overload
@@ -228,6 +229,10 @@ def build(
     spool = _Spool(work, db, clock)
     page: _Job | None = None
     kgx_job: _Job | None = None
+    finisher: ThreadPoolExecutor | None = None
+    store_ready: Future[tuple[_Job | None, _Job | None]] | None = None
+    started_jobs: list[_Job | None] = []  # started by the store's finishing thread: stopped here if the build fails
+    finishing = [0.0]  # wall seconds the store took to finish
     try:
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
@@ -277,15 +282,27 @@ def build(
         with clock.stage("sort"):
             spool.close()  # the last slices go to the store too
         if db is not None:
-            with clock.stage("store"):
+            # the store is finished (its last slices loaded, compacted, swapped in) in another thread while this one
+            # merges the runs and writes the files; then the page and the KGX files are made from it, each in its
+            # own process
+            def finish_store() -> tuple[_Job | None, _Job | None]:
+                started = time.perf_counter()
                 db.finish()
-            result.files["store"] = out_dir / "store"
-            # the page and the KGX files come from the new store, each in its own process, while the files are written
-            if html:
-                page = _Job("page", out_dir, out_dir, work)
-            if kgx:
-                kgx_job = _Job("kgx", out_dir, out_dir, work)
+                finishing[0] = time.perf_counter() - started
+                page_job = _Job("page", out_dir, out_dir, work) if html else None
+                started_jobs.append(page_job)
+                kgx_started = _Job("kgx", out_dir, out_dir, work) if kgx else None
+                started_jobs.append(kgx_started)
+                return page_job, kgx_started
+
+            finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-finish")
+            store_ready = finisher.submit(finish_store)
         _write_files(spool, out_dir, result, clock)
+        if store_ready is not None:
+            with clock.stage("store"):  # waiting for it, if the files were done first
+                page, kgx_job = store_ready.result()
+            clock.seconds["store"] += finishing[0]
+            result.files["store"] = out_dir / "store"
         if kgx and kgx_job is None:
             kgx_job = _Job("kgx", out_dir / "graph.nt", out_dir, work)
         if html and page is None:
@@ -301,7 +318,9 @@ def build(
             with clock.stage("remote"):
                 result.remote = _push_remote(spool, remote, remote_protocol)
     finally:
-        for job in (page, kgx_job):
+        if finisher is not None:
+            finisher.shutdown(wait=True)  # the store must be finished or failed before it can be dropped
+        for job in (page, kgx_job, *started_jobs):
             if job is not None:
                 job.stop()
         spool.abandon()
@@ -618,8 +637,6 @@ class _StoreWriter:
         """Queue a slice for the loader thread: N-Quads (`named`: the documents' graphs) or N-Triples (into the
         default graph)."""
         if self._loader is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store")
         while len(self._queued) >= STORE_QUEUE:
             self._queued.popleft().result()
