@@ -89,8 +89,10 @@ class BuildResult:
     """What a build produced: where, how much, and which inputs were skipped (with the reason).
 
     `timings` are wall seconds per stage and `cpu` CPU seconds: the per-document stages (ingest, extract, graph,
-    validate) summed over every worker, the others (sort, turtle, trig, jsonld, store, html, ...) as spent by the
-    building process. `peak_rss` (bytes per stage) is filled when the build was asked to measure memory.
+    validate) summed over every worker, the others (sort, turtle, trig, jsonld, html, ...) as spent by the
+    building process's main thread, and `store` the CPU of its other threads (the store's loader, the database's
+    own threads), which run beside extraction. `peak_rss` (bytes per stage) is filled when the build was asked to
+    measure memory.
     """
 
     out_dir: Path
