@@ -297,6 +297,8 @@ def build(
                 started_jobs.append(kgx_started)
                 return page_job, kgx_started
 
+            # the jobs die with the thread that started them (PR_SET_PDEATHSIG follows the thread): this one lives
+            # until the `finally` below, after the jobs were waited for or stopped
             finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-finish")
             store_ready = finisher.submit(finish_store)
         _write_files(spool, out_dir, result, clock)
