@@ -232,9 +232,8 @@ def build(
     page: _Job | None = None
     kgx_job: _Job | None = None
     finisher: ThreadPoolExecutor | None = None
-    store_ready: Future[tuple[_Job | None, _Job | None]] | None = None
+    store_ready: Future[tuple[_Job | None, _Job | None, float]] | None = None
     started_jobs: list[_Job | None] = []  # started by the store's finishing thread: stopped here if the build fails
-    finishing = [0.0]  # wall seconds the store took to finish
     try:
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
@@ -287,15 +286,15 @@ def build(
             # the store is finished (its last slices loaded, compacted, swapped in) in another thread while this one
             # merges the runs and writes the files; then the page and the KGX files are made from it, each in its
             # own process
-            def finish_store() -> tuple[_Job | None, _Job | None]:
+            def finish_store() -> tuple[_Job | None, _Job | None, float]:
                 started = time.perf_counter()
                 db.finish()
-                finishing[0] = time.perf_counter() - started
+                finishing = time.perf_counter() - started
                 page_job = _Job("page", out_dir, out_dir, work) if html else None
                 started_jobs.append(page_job)
                 kgx_started = _Job("kgx", out_dir, out_dir, work) if kgx else None
                 started_jobs.append(kgx_started)
-                return page_job, kgx_started
+                return page_job, kgx_started, finishing
 
             # the jobs die with the thread that started them (PR_SET_PDEATHSIG follows the thread): this one lives
             # until the `finally` below, after the jobs were waited for or stopped
@@ -304,8 +303,8 @@ def build(
         _write_files(spool, out_dir, result, clock)
         if store_ready is not None:
             with clock.stage("store"):  # waiting for it, if the files were done first
-                page, kgx_job = store_ready.result()
-            clock.seconds["store"] += finishing[0]
+                page, kgx_job, finishing = store_ready.result()
+            clock.seconds["store"] += finishing
             result.files["store"] = out_dir / "store"
         if kgx and kgx_job is None:
             kgx_job = _Job("kgx", out_dir / "graph.nt", out_dir, work)

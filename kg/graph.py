@@ -37,11 +37,9 @@ def _n(iri: object) -> NamedNode:
     return NamedNode(str(iri))
 
 
-@lru_cache(maxsize=1024)
-def _term(iri: str) -> NamedNode:
-    """A vocabulary term (predicate or class) as a NamedNode, made once: every record asks for the same few
-    hundred, about a hundred times each. Not for instance IRIs, which are many and used once."""
-    return NamedNode(str(iri))
+# A vocabulary term (predicate or class) as a NamedNode, made once: every record asks for the same few hundred,
+# about a hundred times each. Not for instance IRIs, which are many and used once.
+_term = lru_cache(maxsize=1024)(_n)
 
 
 # Terms used on every record, built once.
@@ -486,7 +484,7 @@ def orphanet_class(low: float | None, high: float | None) -> str | None:
 def _prevalence(q: _Quads, node: NamedNode, p: Prevalence, figures: tuple[Prevalence, ...]) -> None:
     q.add(node, A, _term(RKG.PrevalenceFigure))
     kind = prevalence_type(p, figures)
-    q.add(node, A, _n(PREVALENCE_CLASS[kind]))
+    q.add(node, A, _term(PREVALENCE_CLASS[kind]))
     q.add(node, RKG.prevalenceType, Literal(PREVALENCE_TYPE_LABEL[kind]))
     q.add(node, RKG.statedAs, Literal(p.text))
     if p.low is not None:
