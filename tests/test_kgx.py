@@ -93,6 +93,29 @@ def test_same_graph_same_bytes_from_a_store_or_quads(mini: Store, tmp_path: Path
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["rare-kg_edges.tsv", "rare-kg_nodes.tsv"]
 
 
+def test_rows_grouped_on_disk_give_the_same_files(mini: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A graph too big to group in memory (here: runs of three rows, merged three at a time) is grouped by
+    sorting its rows on disk; the files are byte for byte those grouped in one run, and no run file stays."""
+    import kg.outputs.external_sort as external_sort
+
+    write_kgx(mini, tmp_path / "memory")
+    monkeypatch.setattr(external_sort, "RUN_ROWS", 3)
+    monkeypatch.setattr(external_sort, "MAX_OPEN_RUNS", 3)
+    spilled: list[Path] = []
+    real_write_run = external_sort._write_run
+
+    def counting(path: Path, rows, **kw):  # type: ignore[no-untyped-def]
+        spilled.append(path)
+        return real_write_run(path, rows, **kw)
+
+    monkeypatch.setattr(external_sort, "_write_run", counting)
+    write_kgx(mini, tmp_path / "disk")
+    assert len(spilled) > 6  # both files went through runs, and through a merge of runs
+    for name in ("rare-kg_nodes.tsv", "rare-kg_edges.tsv"):
+        assert (tmp_path / "disk" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes()
+    assert sorted(p.name for p in (tmp_path / "disk").iterdir()) == ["rare-kg_edges.tsv", "rare-kg_nodes.tsv"]
+
+
 def test_text_cannot_break_the_tsv(tmp_path: Path) -> None:
     rkg = "https://w3id.org/rare-kg/ontology#"
     cond = NamedNode("https://w3id.org/rare-kg/condition/x")
@@ -166,8 +189,8 @@ def test_rows_are_streamed_and_a_failure_midway_leaves_the_previous_files(
     before = files.edges.read_bytes()
     real_edges = kgx_module._edges
 
-    def failing(store: Store):  # type: ignore[no-untyped-def]
-        rows = real_edges(store)
+    def failing(store: Store, spill_dir: Path):  # type: ignore[no-untyped-def]
+        rows = real_edges(store, spill_dir)
         yield next(rows)
         raise RuntimeError("the store went away")
 

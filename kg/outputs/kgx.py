@@ -29,15 +29,17 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, groupby
+from operator import itemgetter
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
 
 from kg.errors import OutputError
+from kg.outputs.external_sort import sorted_rows
 from kg.vocab import PREFIXES, RKG, SCHEMA
 
 BIOLINK_CATEGORY: dict[str, str] = {
@@ -118,6 +120,10 @@ SELECT ?s ?p ?o ?sentence ?document WHERE {
 """
 
 
+_FIRST = itemgetter(0)  # a node row's node
+_STATEMENT = itemgetter(0, 1, 2)  # an edge row's subject, predicate and object
+
+
 @dataclass(frozen=True, slots=True)
 class KgxFiles:
     nodes: Path
@@ -137,9 +143,9 @@ def write_kgx(source: Store | Iterable[Quad], out_dir: Path, *, name: str = "rar
     nodes_path = out_dir / f"{name}_nodes.tsv"
     edges_path = out_dir / f"{name}_edges.tsv"
     # one file at a time, rows streamed to disk as they are made: at 100,000 summaries holding every row (and
-    # then the whole file) in memory took 3 GB
-    node_count = _write_tsv(nodes_path, NODE_COLUMNS, _nodes(store))
-    edge_count = _write_tsv(edges_path, EDGE_COLUMNS, _edges(store))
+    # then the whole file) in memory took 3 GB; the rows are grouped by sorting them on disk beside the files
+    node_count = _write_tsv(nodes_path, NODE_COLUMNS, _nodes(store, out_dir))
+    edge_count = _write_tsv(edges_path, EDGE_COLUMNS, _edges(store, out_dir))
     return KgxFiles(nodes_path, edges_path, node_count, edge_count)
 
 
@@ -168,32 +174,40 @@ def clean(text: str) -> str:
     return " ".join(text.replace("|", " ").split())
 
 
-def _nodes(store: Store) -> Iterator[list[str]]:
+def _nodes(store: Store, spill_dir: Path) -> Iterator[list[str]]:
     types = ", ".join(f"<{iri}>" for iri in BIOLINK_CATEGORY)
     query = _NODES_QUERY % (types, PREFIXES["rkg"], RKG.prevalence, RKG.statedAs, RKG.orphanetClass)
-    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for node_term, type_term, *values in _solutions(store, query):
-        node = found[node_term.value]
-        node["type"].add(type_term.value)
-        for var, term in zip(("name", "synonym", "identifier", "stated", "class"), values, strict=True):
-            if isinstance(term, Literal):
-                node[var].add(clean(term.value))
-    for iri in sorted(found):
-        node = found.pop(iri)  # gone once written: memory falls as the file grows
-        categories = sorted({BIOLINK_CATEGORY[t] for t in node["type"] if t in BIOLINK_CATEGORY}, key=_category_rank)
-        own_types = sorted(curie(t) for t in node["type"])
+    rows = (
+        (node.value, kind.value, *(clean(term.value) if isinstance(term, Literal) else None for term in values))
+        for node, kind, *values in _solutions(store, query)
+    )
+    # sorted by node on disk (kg.outputs.external_sort), so only one node's values are gathered at a time
+    for iri, group in groupby(sorted_rows(rows, _FIRST, spill_dir=spill_dir), key=_FIRST):
+        kinds: set[str] = set()
+        names: set[str] = set()
+        synonyms: set[str] = set()
+        identifiers: set[str] = set()
+        stated: set[str] = set()
+        classes: set[str] = set()
+        for _, kind, *values in group:
+            kinds.add(kind)
+            for found, value in zip((names, synonyms, identifiers, stated, classes), values, strict=True):
+                if value is not None:
+                    found.add(value)
+        categories = sorted({BIOLINK_CATEGORY[t] for t in kinds if t in BIOLINK_CATEGORY}, key=_category_rank)
+        own_types = sorted(curie(t) for t in kinds)
         yield (
             [
                 curie(iri),
                 "|".join(categories),
-                min(node["name"], default=""),
-                "|".join(sorted(node["synonym"])),
-                "|".join(sorted(node["identifier"])),
+                min(names, default=""),
+                "|".join(sorted(synonyms)),
+                "|".join(sorted(identifiers)),
                 iri,
                 KNOWLEDGE_SOURCE,
                 "|".join(own_types),
-                "|".join(sorted(node["stated"])),
-                "|".join(sorted(node["class"])),
+                "|".join(sorted(stated)),
+                "|".join(sorted(classes)),
             ]
         )
 
@@ -209,33 +223,36 @@ def _category_rank(category: str) -> tuple[int, str]:
     return (0 if category == "biolink:ExposureEvent" else 1, category)
 
 
-def _edges(store: Store) -> Iterator[list[str]]:
+def _edges(store: Store, spill_dir: Path) -> Iterator[list[str]]:
     predicates = " ".join(f"<{iri}>" for iri in BIOLINK_PREDICATE)
-    found: dict[tuple[str, str, str], dict[str, set[str]]] = {}
-    # one copy of each IRI and sentence: a sentence supports several edges, a condition is in many; every answer
-    # row brings new string objects, which at 100,000 summaries was most of this process's memory
-    seen: dict[str, str] = {}
-    one = seen.setdefault
-    for s_term, p_term, o_term in _solutions(store, _EDGES_QUERY % predicates):
-        s, p, o = s_term.value, p_term.value, o_term.value
-        found[(one(s, s), one(p, p), one(o, o))] = {"sentence": set(), "document": set()}
-    for s_term, p_term, o_term, sentence_term, document_term in _solutions(
-        store, _SUPPORT_QUERY % (predicates, RKG.sentence)
-    ):
-        edge = found.get((s_term.value, p_term.value, o_term.value))
-        if edge is None:  # evidence of a statement the graph does not make: no edge to support
+    # one row per edge (True) and one per evidence node (False, its sentence and document), sorted by the statement
+    # on disk (kg.outputs.external_sort): only one edge's evidence is gathered at a time
+    stated = ((s.value, p.value, o.value, True, None, None) for s, p, o in _solutions(store, _EDGES_QUERY % predicates))
+    support = (
+        (
+            s.value,
+            p.value,
+            o.value,
+            False,
+            clean(sentence.value) if isinstance(sentence, Literal) else None,
+            curie(document.value) if isinstance(document, NamedNode) else None,
+        )
+        for s, p, o, sentence, document in _solutions(store, _SUPPORT_QUERY % (predicates, RKG.sentence))
+    )
+    for (s, p, o), group in groupby(sorted_rows(chain(stated, support), _STATEMENT, spill_dir=spill_dir), _STATEMENT):
+        is_edge = False
+        sentences: set[str] = set()
+        documents: set[str] = set()
+        for *_, edge_row, sentence, document in group:
+            is_edge = is_edge or edge_row
+            if sentence is not None:
+                sentences.add(sentence)
+            if document is not None:
+                documents.add(document)
+        if not is_edge:  # evidence of a statement the graph does not make: no edge to support
             continue
-        if isinstance(sentence_term, Literal):
-            sentence = clean(sentence_term.value)
-            edge["sentence"].add(one(sentence, sentence))
-        if isinstance(document_term, NamedNode):
-            document = curie(document_term.value)
-            edge["document"].add(one(document, document))
-    seen.clear()
-    for s, p, o in sorted(found):
         predicate, reverse = BIOLINK_PREDICATE[p]
         subject, obj = (o, s) if reverse else (s, o)
-        edge = found.pop((s, p, o))
         yield (
             [
                 f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{s} {p} {o}')}",
@@ -247,8 +264,8 @@ def _edges(store: Store) -> Iterator[list[str]]:
                 "text_mining_agent",
                 KNOWLEDGE_SOURCE,
                 curie(p),
-                "|".join(sorted(edge["document"])),
-                "|".join(sorted(edge["sentence"])),
+                "|".join(sorted(documents)),
+                "|".join(sorted(sentences)),
             ]
         )
 
