@@ -1,7 +1,7 @@
 """Sorting more rows than should sit in memory: sorted runs spilled to disk, then merged (an external merge sort).
 
 The KGX export gathers each edge's evidence and each node's values. Gathered in one dict, that grew with the
-corpus: 1.5 GiB at 100,000 summaries, and it would not fit at a few million. Sorting the rows by their group key
+corpus: about 0.7 GB at 100,000 summaries, so several GB at a few million. Sorting the rows by their group key
 instead keeps at most one run in memory. A run holds `RUN_ROWS` rows; each is sorted, pickled to a temporary file
 and merged back with `heapq.merge`. The groups then come out one after another, in key order, which is also the
 order the files are written in. An input that fits in one run never touches the disk.
