@@ -35,7 +35,10 @@ from kg.ingest import Document, expand_paths, read_source
 from kg.records import Record
 
 LAST_BUILD_POINTER = Path.home() / ".cache" / "rare-kg" / "last-build"
-RUN_BYTES = 32 * 1024 * 1024  # runs are consolidated in memory, and the store loaded, this many bytes at a time
+RUN_BYTES = 32 * 1024 * 1024  # runs are consolidated in memory this many bytes at a time
+# The store is loaded this many bytes at a time. Larger slices mean fewer files for RocksDB to compact while the
+# build runs: 96 MB slices took 45.5 CPU s against 55.2 for 32 MB on the 10k graph (BENCHMARKS.md).
+STORE_SLICE_BYTES = 96 * 1024 * 1024
 STORE_QUEUE = 2  # slices waiting for the store's loader thread before the build waits for it (memory bound)
 REMOTE_BATCH = 200  # documents per request batch to a remote store
 
@@ -369,8 +372,10 @@ class _Spool:
         self.runs: list[tuple[int, int]] = []
         self._pending: list[bytes] = []
         self._pending_size = 0
-        self._to_store: list[bytes] = []
+        self._to_store: list[bytes] = []  # named graphs' N-Quads waiting for the next slice
         self._to_store_size = 0
+        self._to_default: list[bytes] = []  # consolidated runs waiting for the default graph's next slice
+        self._to_default_size = 0
         self._quads_end = 0
         self._runs_end = 0
 
@@ -382,7 +387,7 @@ class _Spool:
         if self.store is not None:
             self._to_store.append(doc.nquads)
             self._to_store_size += len(doc.nquads)
-            if self._to_store_size >= RUN_BYTES:
+            if self._to_store_size >= STORE_SLICE_BYTES:
                 self._load_quads()
 
     def _load_quads(self) -> None:
@@ -411,8 +416,17 @@ class _Spool:
             self._runs.write(data)
             self.runs.append((self._runs_end, len(data)))
             self._runs_end += len(data)
-        if self.store is not None:  # the default graph is the union: a triple loaded twice is stored once
-            self.store.load(data, named=False)
+        if self.store is not None:
+            self._to_default.append(data)
+            self._to_default_size += len(data)
+            if self._to_default_size >= STORE_SLICE_BYTES:
+                self._load_default()
+
+    def _load_default(self) -> None:
+        # the default graph is the union: a triple loaded twice (from two runs) is stored once
+        if self.store is not None and self._to_default:
+            self.store.load(b"".join(self._to_default), named=False)
+        self._to_default, self._to_default_size = [], 0
 
     def close(self) -> None:
         """Flush everything to disk (and the last slices to the store)."""
@@ -420,6 +434,7 @@ class _Spool:
             return
         self._flush_runs()
         self._load_quads()
+        self._load_default()
         for fh in (self._quads, self._records, self._runs):
             fh.flush()
             os.fsync(fh.fileno())

@@ -83,6 +83,7 @@ def test_store_slices_loaded_in_the_background_give_the_same_store(
 ) -> None:
     # tiny slices and a queue of one: the build hands the loader thread dozens of slices and waits for it often
     monkeypatch.setattr(kg.build, "RUN_BYTES", 4096)
+    monkeypatch.setattr(kg.build, "STORE_SLICE_BYTES", 4096)
     monkeypatch.setattr(kg.build, "STORE_QUEUE", 1)
     result = build([corpus], tmp_path / "sliced", processes=1, chunk_docs=1, html=False, kgx=False)
     assert _store_quads(tmp_path / "sliced") == _store_quads(sequential)
@@ -90,12 +91,12 @@ def test_store_slices_loaded_in_the_background_give_the_same_store(
 
 
 @pytest.mark.parametrize(
-    ("run_bytes", "failing"),
-    [(4096, 3), (kg.build.RUN_BYTES, 2)],
+    ("slice_bytes", "failing"),
+    [(4096, 3), (kg.build.STORE_SLICE_BYTES, 2)],
     ids=["a slice midway: the build waits for the loader", "the last slice: the build is finishing"],
 )
 def test_a_slice_the_store_cannot_take_fails_the_build_and_keeps_the_previous_store(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_bytes: int, failing: int
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_bytes: int, failing: int
 ) -> None:
     out = tmp_path / "out"
     build([corpus], out, processes=1, html=False, kgx=False)
@@ -116,7 +117,8 @@ def test_a_slice_the_store_cannot_take_fails_the_build_and_keeps_the_previous_st
         def __getattr__(self, name: str) -> Any:
             return getattr(self.db, name)
 
-    monkeypatch.setattr(kg.build, "RUN_BYTES", run_bytes)
+    monkeypatch.setattr(kg.build, "RUN_BYTES", min(slice_bytes, kg.build.RUN_BYTES))
+    monkeypatch.setattr(kg.build, "STORE_SLICE_BYTES", slice_bytes)
     monkeypatch.setattr(kg.build._StoreWriter, "_open", lambda self: FullDisk(real_open(self)))
     with pytest.raises(kg.build.OutputError, match=r"cannot write the store .*No space left"):
         build([corpus], out, processes=1, chunk_docs=1, html=False, kgx=False)
