@@ -372,10 +372,10 @@ class _Spool:
         self.runs: list[tuple[int, int]] = []
         self._pending: list[bytes] = []
         self._pending_size = 0
-        self._to_store: list[bytes] = []  # named graphs' N-Quads waiting for the next slice
-        self._to_store_size = 0
-        self._to_default: list[bytes] = []  # consolidated runs waiting for the default graph's next slice
-        self._to_default_size = 0
+        # the named graphs' N-Quads, and the consolidated runs for the default graph (the union: a triple loaded
+        # twice, from two runs, is stored once), each waiting for its next slice
+        self._named = _Slices(store, named=True) if store is not None else None
+        self._default = _Slices(store, named=False) if store is not None else None
         self._quads_end = 0
         self._runs_end = 0
 
@@ -384,16 +384,8 @@ class _Spool:
         self._quads.write(doc.nquads)
         self.index.append((doc.graph, self._quads_end, len(doc.nquads)))
         self._quads_end += len(doc.nquads)
-        if self.store is not None:
-            self._to_store.append(doc.nquads)
-            self._to_store_size += len(doc.nquads)
-            if self._to_store_size >= STORE_SLICE_BYTES:
-                self._load_quads()
-
-    def _load_quads(self) -> None:
-        if self.store is not None and self._to_store:
-            self.store.load(b"".join(self._to_store), named=True)
-        self._to_store, self._to_store_size = [], 0
+        if self._named is not None:
+            self._named.add(doc.nquads)
 
     def add_run(self, run: bytes) -> None:
         if run:
@@ -416,25 +408,17 @@ class _Spool:
             self._runs.write(data)
             self.runs.append((self._runs_end, len(data)))
             self._runs_end += len(data)
-        if self.store is not None:
-            self._to_default.append(data)
-            self._to_default_size += len(data)
-            if self._to_default_size >= STORE_SLICE_BYTES:
-                self._load_default()
-
-    def _load_default(self) -> None:
-        # the default graph is the union: a triple loaded twice (from two runs) is stored once
-        if self.store is not None and self._to_default:
-            self.store.load(b"".join(self._to_default), named=False)
-        self._to_default, self._to_default_size = [], 0
+        if self._default is not None:
+            self._default.add(data)
 
     def close(self) -> None:
         """Flush everything to disk (and the last slices to the store)."""
         if self._quads.closed:
             return
         self._flush_runs()
-        self._load_quads()
-        self._load_default()
+        for slices in (self._named, self._default):
+            if slices is not None:
+                slices.flush()
         for fh in (self._quads, self._records, self._runs):
             fh.flush()
             os.fsync(fh.fileno())
@@ -617,6 +601,26 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+class _Slices:
+    """Bytes gathered for the store until a slice is full (`STORE_SLICE_BYTES`), then handed to its loader."""
+
+    def __init__(self, store: _StoreWriter, *, named: bool) -> None:
+        self.store, self.named = store, named
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, data: bytes) -> None:
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size >= STORE_SLICE_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.store.load(b"".join(self.parts), named=self.named)
+        self.parts, self.size = [], 0
 
 
 class _StoreWriter:
