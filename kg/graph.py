@@ -42,6 +42,24 @@ def _n(iri: object) -> NamedNode:
 _term = lru_cache(maxsize=1024)(_n)
 
 
+class _Terms:
+    """Our ontology's terms as NamedNodes, each made on its first use and then kept as a plain attribute: reading
+    `RKG.x` builds and checks a URIRef every time, and a record reads a few hundred of them."""
+
+    def __init__(self, namespace: type[RKG]) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> NamedNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        node = _n(getattr(self._namespace, name))
+        setattr(self, name, node)
+        return node
+
+
+R = _Terms(RKG)
+
+
 # Terms used on every record, built once.
 A = _n(_RDF.type)
 RDF_SUBJECT, RDF_PREDICATE, RDF_OBJECT, RDF_STATEMENT = (
@@ -147,9 +165,9 @@ def record_quads(record: Record) -> list[Quad]:
     q = _Quads(doc)
 
     # the source document
-    q.add(doc, A, _term(RKG.SourceDocument))
+    q.add(doc, A, R.SourceDocument)
     q.add(doc, A, PROV_ENTITY)
-    q.add(doc, RKG.sourcePath, Literal(record.source))
+    q.add(doc, R.sourcePath, Literal(record.source))
     q.add(doc, DC_TITLE, _en(record.condition.label))
     if record.last_updated and _ISO_DATE.fullmatch(record.last_updated):
         q.add(doc, DC_MODIFIED, Literal(record.last_updated, datatype=XSD_DATE))
@@ -157,7 +175,7 @@ def record_quads(record: Record) -> list[Quad]:
     # the condition, its names and identifiers
     label = record.condition.label.strip()
     q.add(cond, A, MEDICAL_CONDITION)
-    q.add(cond, A, _term(RKG.RareCondition))
+    q.add(cond, A, R.RareCondition)
     q.add(cond, PREF_LABEL, _en(label))
     q.add(cond, RDFS_LABEL, _en(label))
     q.add(cond, DERIVED_FROM, doc)
@@ -184,23 +202,23 @@ def record_quads(record: Record) -> list[Quad]:
     for m in record.treatment_areas:
         node = _shared(q, "treatment_area", m)
         if node is not None:
-            q.add(cond, RKG.treatmentArea, node)
-            ev.add(_term(RKG.treatmentArea), node, m.evidence, EXTRACTORS["treatment_areas"])
+            q.add(cond, R.treatmentArea, node)
+            ev.add(R.treatmentArea, node, m.evidence, EXTRACTORS["treatment_areas"])
 
     # prevalence figures, numbered in text order
     ordered = sorted(enumerate(record.prevalence), key=lambda ip: (ip[1].evidence.start, ip[0]))
     for n, (_, p) in enumerate(ordered, start=1):
         node = _n(PREV[f"{rid}-{n}"])
         _prevalence(q, node, p, record.prevalence)
-        q.add(cond, RKG.prevalence, node)
-        ev.add(_term(RKG.prevalence), node, p.evidence, EXTRACTORS["prevalence"])
+        q.add(cond, R.prevalence, node)
+        ev.add(R.prevalence, node, p.evidence, EXTRACTORS["prevalence"])
 
     if record.community_count is not None:
         count = Literal(str(int(record.community_count)), datatype=XSD_INTEGER)
-        q.add(doc, RKG.communityCount, count)
+        q.add(doc, R.communityCount, count)
         if record.community_evidence is not None:
             ev.add(
-                _term(RKG.communityCount),
+                R.communityCount,
                 count,
                 record.community_evidence,
                 EXTRACTORS["community_count"],
@@ -235,20 +253,20 @@ class _Evidence:
         extractor: str,
     ) -> None:
         q = self.q
-        q.add(node, A, _term(RKG.Evidence))
+        q.add(node, A, R.Evidence)
         q.add(node, A, RDF_STATEMENT)
         q.add(node, A, PROV_ENTITY)
         q.add(node, RDF_SUBJECT, subject)
         q.add(node, RDF_PREDICATE, predicate)
         q.add(node, RDF_OBJECT, obj)
-        q.add(node, RKG.extractor, Literal(extractor))
+        q.add(node, R.extractor, Literal(extractor))
         q.add(node, DERIVED_FROM, self.doc)
-        q.add(self.cond, RKG.evidence, node)
+        q.add(self.cond, R.evidence, node)
 
     def _sentence(self, node: NamedNode, evidence: Evidence) -> None:
-        self.q.add(node, RKG.sentence, Literal(evidence.sentence))
-        self.q.add(node, RKG.startOffset, Literal(str(int(evidence.start)), datatype=XSD_INTEGER))
-        self.q.add(node, RKG.endOffset, Literal(str(int(evidence.end)), datatype=XSD_INTEGER))
+        self.q.add(node, R.sentence, Literal(evidence.sentence))
+        self.q.add(node, R.startOffset, Literal(str(int(evidence.start)), datatype=XSD_INTEGER))
+        self.q.add(node, R.endOffset, Literal(str(int(evidence.end)), datatype=XSD_INTEGER))
 
     def add(
         self,
@@ -270,10 +288,10 @@ class _Evidence:
         """Evidence of an identifier link: how it matched, on which name, from which mapping resource."""
         node = self.node(self.cond, predicate, target, f"{grounding.method}:{grounding.matched}")
         self._common(node, self.cond, predicate, target, EXTRACTORS["identifiers"])
-        self.q.add(node, RKG.matchMethod, Literal(grounding.method))
-        self.q.add(node, RKG.matchedLabel, Literal(grounding.matched))
+        self.q.add(node, R.matchMethod, Literal(grounding.method))
+        self.q.add(node, R.matchedLabel, Literal(grounding.matched))
         if grounding.source:
-            self.q.add(node, RKG.mappingSource, Literal(grounding.source))
+            self.q.add(node, R.mappingSource, Literal(grounding.source))
         if evidence is not None:
             self._sentence(node, evidence)
         return node
@@ -306,22 +324,31 @@ def _identifiers(record: Record, cond: NamedNode, q: _Quads, ev: _Evidence) -> N
 
 def _shared(q: _Quads, kind: str, mention: Mention) -> NamedNode | None:
     """The shared node of a risk factor / treatment area, with the type and label triples it needs."""
-    canon = link.normalise_label(kind, mention.label)
+    found = _shared_node(kind, mention.label)
+    if found is None:
+        return None
+    node, triples = found
+    for p, o in triples:
+        q.add(node, p, o)
+    return node
+
+
+@lru_cache(maxsize=1 << 14)
+def _shared_node(kind: str, label: str) -> tuple[NamedNode, tuple[tuple[NamedNode, NamedNode | Literal], ...]] | None:
+    """A mention's shared node and its type and label triples, worked out once per label: the same few thousand
+    labels recur across a corpus, and normalising, classifying and slugging one costs more than its quads."""
+    canon = link.normalise_label(kind, label)
     if not canon:
         return None
     cat = link.category(kind, canon)
+    types: tuple[tuple[NamedNode, NamedNode], ...]
     if kind == "risk_factor":
         node = _n(RISK[link.slug(canon)])
-        q.add(node, A, MEDICAL_RISK_FACTOR)
-        q.add(node, A, _term(RKG.RiskFactor))
-        q.add(node, A, _term(RISK_CLASS[cat]))
+        types = ((A, MEDICAL_RISK_FACTOR), (A, R.RiskFactor), (A, _term(RISK_CLASS[cat])))
     else:
         node = _n(TREAT[link.slug(canon)])
-        q.add(node, A, _term(RKG.TreatmentArea))
-        q.add(node, A, _term(TREATMENT_CLASS[cat]))
-    q.add(node, PREF_LABEL, _en(canon))
-    q.add(node, RDFS_LABEL, _en(canon))
-    return node
+        types = ((A, R.TreatmentArea), (A, _term(TREATMENT_CLASS[cat])))
+    return node, (*types, (PREF_LABEL, _en(canon)), (RDFS_LABEL, _en(canon)))
 
 
 # ---------------------------------------------------------------------------------------------- prevalence
@@ -482,22 +509,22 @@ def orphanet_class(low: float | None, high: float | None) -> str | None:
 
 
 def _prevalence(q: _Quads, node: NamedNode, p: Prevalence, figures: tuple[Prevalence, ...]) -> None:
-    q.add(node, A, _term(RKG.PrevalenceFigure))
+    q.add(node, A, R.PrevalenceFigure)
     kind = prevalence_type(p, figures)
     q.add(node, A, _term(PREVALENCE_CLASS[kind]))
-    q.add(node, RKG.prevalenceType, Literal(PREVALENCE_TYPE_LABEL[kind]))
-    q.add(node, RKG.statedAs, Literal(p.text))
+    q.add(node, R.prevalenceType, Literal(PREVALENCE_TYPE_LABEL[kind]))
+    q.add(node, R.statedAs, Literal(p.text))
     if p.low is not None:
-        q.add(node, RKG.lowerBound, Literal(float(p.low)))
+        q.add(node, R.lowerBound, Literal(float(p.low)))
     if p.high is not None:
-        q.add(node, RKG.upperBound, Literal(float(p.high)))
+        q.add(node, R.upperBound, Literal(float(p.high)))
     if p.population:
-        q.add(node, RKG.population, Literal(p.population))
+        q.add(node, R.population, Literal(p.population))
     if p.count is not None:
-        q.add(node, RKG.count, Literal(str(int(p.count)), datatype=XSD_INTEGER))
+        q.add(node, R.count, Literal(str(int(p.count)), datatype=XSD_INTEGER))
     if p.area:
-        q.add(node, RKG.area, Literal(p.area))
+        q.add(node, R.area, Literal(p.area))
     cls = orphanet_class(p.low, p.high)
     if cls is not None:
-        q.add(node, RKG.orphanetClass, Literal(cls))
-        q.add(node, RKG.orphanetPrevalenceClass, _n(ORDO[ORPHANET_CLASS_TERMS[cls]]))
+        q.add(node, R.orphanetClass, Literal(cls))
+        q.add(node, R.orphanetPrevalenceClass, _n(ORDO[ORPHANET_CLASS_TERMS[cls]]))
