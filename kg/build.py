@@ -235,8 +235,20 @@ def build(
     page: _Job | None = None
     kgx_job: _Job | None = None
     finisher: ThreadPoolExecutor | None = None
-    store_ready: Future[tuple[_Job | None, _Job | None, float]] | None = None
+    store_ready: Future[tuple[_Job | None, float]] | None = None
     started_jobs: list[_Job | None] = []  # started by the store's finishing thread: stopped here if the build fails
+
+    def start_kgx(triples: Path) -> None:
+        """The KGX files are made from graph.nt as soon as it is merged (sorted by subject, it needs no store), by
+        a process reading a second name of the file in the work folder: the first is renamed into place meanwhile."""
+        nonlocal kgx_job
+        source = work / "kgx-source.nt"
+        try:
+            os.link(triples, source)
+        except OSError:
+            return  # a file system without hard links: started from the published graph.nt below
+        kgx_job = _Job("kgx", source, out_dir, work)
+
     try:
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
@@ -289,24 +301,22 @@ def build(
             # the store is finished (its last slices loaded, compacted, swapped in) in another thread while this one
             # merges the runs and writes the files; then the page and the KGX files are made from it, each in its
             # own process
-            def finish_store() -> tuple[_Job | None, _Job | None, float]:
+            def finish_store() -> tuple[_Job | None, float]:
                 started = time.perf_counter()
                 db.finish()
                 finishing = time.perf_counter() - started
                 page_job = _Job("page", out_dir, out_dir, work) if html else None
                 started_jobs.append(page_job)
-                kgx_started = _Job("kgx", out_dir, out_dir, work) if kgx else None
-                started_jobs.append(kgx_started)
-                return page_job, kgx_started, finishing
+                return page_job, finishing
 
             # the jobs die with the thread that started them (PR_SET_PDEATHSIG follows the thread): this one lives
             # until the `finally` below, after the jobs were waited for or stopped
             finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-finish")
             store_ready = finisher.submit(finish_store)
-        _write_files(spool, out_dir, result, clock)
+        _write_files(spool, out_dir, result, clock, on_merged=start_kgx if kgx else None)
         if store_ready is not None:
             with clock.stage("store"):  # waiting for it, if the files were done first
-                page, kgx_job, finishing = store_ready.result()
+                page, finishing = store_ready.result()
             clock.seconds["store"] += finishing
             result.files["store"] = out_dir / "store"
         if kgx and kgx_job is None:
@@ -549,9 +559,12 @@ def _make_folder(out_dir: Path) -> None:
         raise OutputError(f"{out_dir}: cannot create the output folder ({exc.strerror}); choose another --out") from exc
 
 
-def _write_files(spool: _Spool, out_dir: Path, result: BuildResult, clock: Any) -> None:
+def _write_files(
+    spool: _Spool, out_dir: Path, result: BuildResult, clock: Any, on_merged: Callable[[Path], None] | None = None
+) -> None:
     """graph.nt from the merged runs, Turtle and JSON-LD streamed from it, TriG from the spooled quads, and
-    records.jsonl; each replaces the previous file only when complete."""
+    records.jsonl; each replaces the previous file only when complete. `on_merged` gets graph.nt's path in the
+    work folder as soon as it is complete."""
     from pyoxigraph import RdfFormat, parse, serialize
 
     from kg.outputs.rdf import FILES, write_atomic
@@ -560,6 +573,8 @@ def _write_files(spool: _Spool, out_dir: Path, result: BuildResult, clock: Any) 
     prefixes = dict(PREFIXES)
     with clock.stage("sort"):
         result.counts["triples"] = spool.merge()
+    if on_merged is not None:
+        on_merged(spool.triples_path)
 
     def from_triples(fh: IO[bytes], fmt: RdfFormat) -> None:
         serialize(parse(path=str(spool.triples_path), format=RdfFormat.N_TRIPLES), fh, fmt, prefixes=prefixes)
@@ -740,15 +755,17 @@ class _Job:
         self.kind = kind
         self.started = time.perf_counter()
         self.log = work / f"{kind}.log"
+        self.peak = work / f"{kind}.peak"  # the process's own peak memory, written by it when done
         env = dict(os.environ)
         package_root = str(Path(kg.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         code = (
             "import sys; from kg.parallel import die_with_parent; die_with_parent(int(sys.argv[4])); "
-            "from kg.build import _run_job; _run_job(sys.argv[1], sys.argv[2], sys.argv[3])"
+            "from kg.build import _run_job; _run_job(sys.argv[1], sys.argv[2], sys.argv[3]); "
+            "from kg.parallel import peak_rss; open(sys.argv[5], 'w').write(str(peak_rss()))"
         )
         with open(self.log, "wb") as log:
-            argv = [sys.executable, "-c", code, kind, str(source), str(out_dir), str(os.getpid())]
+            argv = [sys.executable, "-c", code, kind, str(source), str(out_dir), str(os.getpid()), str(self.peak)]
             self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, env=env)
 
     def wait(self) -> tuple[float, float, int]:
@@ -759,7 +776,12 @@ class _Job:
             text = self.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
             what = "graph.html could not be drawn" if self.kind == "page" else "the KGX files could not be written"
             raise OutputError(f"{what}: {text[-1] if text else 'the process failed'}")
-        return (time.perf_counter() - self.started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+        # the process's own count: the kernel's ru_maxrss keeps the building process's size from before the exec
+        try:
+            peak = int(self.peak.read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            peak = usage.ru_maxrss * 1024
+        return (time.perf_counter() - self.started, usage.ru_utime + usage.ru_stime, peak)
 
     def stop(self) -> None:
         if self.proc.returncode is None:
@@ -771,6 +793,11 @@ def _run_job(kind: str, source: str, out_dir: str) -> None:
     """(In a job process) the network page or the KGX files of a build folder's store or an RDF file."""
     from kg.outputs.store import open_graph
 
+    if kind == "kgx" and Path(source).suffix == ".nt":
+        from kg.outputs.kgx import write_kgx_ntriples
+
+        write_kgx_ntriples(Path(source), Path(out_dir))  # a build's sorted graph.nt, streamed: no store needed
+        return
     graph = open_graph(Path(source))
     if kind == "page":
         from kg.outputs.viz import write_html

@@ -48,6 +48,35 @@ def test_same_input_gives_the_same_bytes(corpus: Path, tmp_path: Path) -> None:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_kgx_files_come_from_graph_nt_with_the_bytes_of_the_store(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build writes its KGX files from its sorted graph.nt as soon as that is merged (no store needed): the
+    same bytes as the export from the build's store, with a store, without one, and where hard links fail."""
+    from kg.outputs.kgx import write_kgx
+    from kg.outputs.store import load_store
+
+    build([corpus], tmp_path / "store", html=False)
+    write_kgx(load_store(tmp_path / "store"), tmp_path / "expected")
+    build([corpus], tmp_path / "no-store", store=False, html=False)
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError("hard links are not supported here")
+
+    monkeypatch.setattr("kg.build.os.link", no_links)
+    build([corpus], tmp_path / "no-links", store=False, html=False)
+    for name in ("rare-kg_nodes.tsv", "rare-kg_edges.tsv"):
+        expected = (tmp_path / "expected" / name).read_bytes()
+        for out in ("store", "no-store", "no-links"):
+            assert (tmp_path / out / name).read_bytes() == expected, (out, name)
+    for out in ("store", "no-store", "no-links"):
+        assert not [
+            p.name
+            for p in (tmp_path / out).iterdir()
+            if p.name.startswith(".") and "store" not in p.name and p.name != ".kg-build.lock"
+        ], out
+
+
 def test_unreadable_inputs_are_skipped_with_a_reason(corpus: Path, tmp_path: Path) -> None:
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
@@ -88,3 +117,21 @@ def test_cli_build_prints_a_summary(corpus: Path, tmp_path: Path, capsys: pytest
 def test_cli_usage_errors_exit_64(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 64
     assert main(["no-such-command"]) == 64
+
+
+def test_a_side_job_reports_its_own_peak_memory(corpus: Path, tmp_path: Path) -> None:
+    """The KGX and page processes count their own peak, not the building process's size when they were started
+    (the kernel's ru_maxrss keeps that across the exec)."""
+    from kg.build import _Job
+
+    build([corpus], tmp_path / "out", store=False, html=False, kgx=False)
+    ballast = bytearray(400 * 1024 * 1024)  # a large building process, every page touched
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    work = tmp_path / "work"
+    work.mkdir()
+    job = _Job("kgx", tmp_path / "out" / "graph.nt", tmp_path / "out", work)
+    _, _, peak = job.wait()
+    del ballast
+    assert 10 * 1024 * 1024 < peak < 300 * 1024 * 1024
+    assert (tmp_path / "out" / "rare-kg_nodes.tsv").stat().st_size > 0

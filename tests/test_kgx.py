@@ -6,9 +6,18 @@ import csv
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
-from kg.outputs.kgx import BIOLINK_CATEGORY, EDGE_COLUMNS, NODE_COLUMNS, clean, curie, write_kgx
+from kg.errors import OutputError
+from kg.outputs.kgx import (
+    BIOLINK_CATEGORY,
+    EDGE_COLUMNS,
+    NODE_COLUMNS,
+    clean,
+    curie,
+    write_kgx,
+    write_kgx_ntriples,
+)
 from kg.outputs.store import load_rdf_file
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "sparql" / "mini.trig"
@@ -199,3 +208,128 @@ def test_rows_are_streamed_and_a_failure_midway_leaves_the_previous_files(
         write_kgx(mini, tmp_path)
     assert files.edges.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rare-kg_edges.tsv", "rare-kg_nodes.tsv"]
+
+
+def sorted_ntriples(quads: list[Quad], path: Path) -> Path:
+    """The flat graph of `quads` as a build writes graph.nt: unique N-Triples lines, sorted as bytes."""
+    data = serialize([Quad(q.subject, q.predicate, q.object) for q in quads], format=RdfFormat.N_TRIPLES) or b""
+    path.write_bytes(b"".join(sorted(set(data.splitlines(keepends=True)))))
+    return path
+
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RKG = "https://w3id.org/rare-kg/ontology#"
+BASE = "https://w3id.org/rare-kg/"
+
+
+def odd_graph() -> list[Quad]:
+    """Corners the queries of the store's export handle in their own way, for the file export to match: figures
+    with and without a stated text or a class, a figure two conditions share, evidence without a sentence or with
+    two documents, types that are blank nodes or literals, non-literal labels."""
+    n = NamedNode
+    t, stated, cls, prev = n(RDF + "type"), n(RKG + "statedAs"), n(RKG + "orphanetClass"), n(RKG + "prevalence")
+    pref, alt = n("http://www.w3.org/2004/02/skos/core#prefLabel"), n("http://www.w3.org/2004/02/skos/core#altLabel")
+    ident = n("http://purl.org/dc/terms/identifier")
+    treat, risk = n(RKG + "treatmentArea"), n("http://schema.org/riskFactor")
+    a, b, c = n(BASE + "condition/a"), n(BASE + "condition/b"), n(BASE + "condition/a-b")
+    f1, f2, f3 = n(BASE + "prevalence/a-1"), n(BASE + "prevalence/a-2"), n(BASE + "prevalence/shared")
+    area, gene = n(BASE + "treatment-area/physio"), n(BASE + "risk-factor/gene")
+    d1, d2 = n(BASE + "document/a"), n(BASE + "document/b")
+    quads = [
+        Quad(a, t, n(RKG + "RareCondition")),
+        Quad(a, t, n("http://schema.org/MedicalCondition")),
+        Quad(a, t, BlankNode("x")),
+        Quad(a, t, Literal(RKG + "LiteralType")),
+        Quad(a, pref, Literal("A syndrome", language="en")),
+        Quad(a, pref, n(BASE + "not-a-name")),
+        Quad(a, alt, Literal("AS")),
+        Quad(a, alt, Literal("A disease")),
+        Quad(a, ident, Literal("ORPHA:1")),
+        Quad(a, prev, f1),
+        Quad(a, prev, f2),
+        Quad(a, prev, f3),
+        Quad(a, prev, Literal("not a figure")),
+        Quad(f1, stated, Literal("1 in 10,000")),
+        Quad(f1, cls, Literal("1-5 / 10 000")),
+        Quad(f2, cls, Literal("class without a stated text")),
+        Quad(f3, stated, n(BASE + "an-iri-as-text")),
+        Quad(f3, cls, Literal("1-9 / 100 000")),
+        Quad(b, t, n(RKG + "RareCondition")),
+        Quad(b, prev, f3),
+        Quad(c, t, n(RKG + "RareCondition")),  # "a-b" sorts before "a" in the file ("-" < ">"), after it as text
+        Quad(area, t, n(RKG + "TreatmentArea")),
+        Quad(area, t, n(RKG + "Specialty")),
+        Quad(area, pref, Literal("physiotherapy", language="en")),
+        Quad(gene, t, n(RKG + "GeneticRiskFactor")),
+        Quad(n(BASE + "not-a-node"), pref, Literal("no mapped type")),
+        Quad(a, treat, area),
+        Quad(c, treat, area),
+        Quad(b, risk, gene),
+    ]
+    for name, s_, p_, o_, sentence, docs in (
+        ("e1", a, treat, area, Literal("A is treated with physiotherapy."), [d1, d2]),
+        ("e2", a, treat, area, None, [d1]),  # no sentence: supports nothing
+        ("e3", b, risk, gene, Literal("B comes from a gene."), []),
+        ("e4", b, treat, area, Literal("a statement the graph does not make"), [d2]),
+        ("e5", c, treat, area, n(BASE + "sentence-iri"), [Literal("not a document")]),
+    ):
+        ev = n(BASE + f"evidence/{name}")
+        quads += [Quad(ev, n(RDF + "subject"), s_), Quad(ev, n(RDF + "predicate"), p_), Quad(ev, n(RDF + "object"), o_)]
+        quads += [Quad(ev, n("http://www.w3.org/ns/prov#wasDerivedFrom"), d) for d in docs]
+        if sentence is not None:
+            quads.append(Quad(ev, n(RKG + "sentence"), sentence))
+    return quads
+
+
+@pytest.mark.parametrize("graph", ["mini", "odd"])
+def test_a_sorted_ntriples_file_gives_the_bytes_the_store_gives(
+    graph: str, mini: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build writes its KGX files from graph.nt, without a store: the same bytes as from the store, also with
+    the rows grouped on disk in runs of three."""
+    import kg.outputs.external_sort as external_sort
+
+    quads = list(mini.quads_for_pattern(None, None, None, None)) if graph == "mini" else odd_graph()
+    write_kgx(quads, tmp_path / "store")
+    nt = sorted_ntriples(quads, tmp_path / "graph.nt")
+    files = write_kgx_ntriples(nt, tmp_path / "file")
+    monkeypatch.setattr(external_sort, "RUN_ROWS", 3)
+    monkeypatch.setattr(external_sort, "MAX_OPEN_RUNS", 3)
+    write_kgx_ntriples(nt, tmp_path / "disk")
+    for name in ("rare-kg_nodes.tsv", "rare-kg_edges.tsv"):
+        expected = (tmp_path / "store" / name).read_bytes()
+        assert (tmp_path / "file" / name).read_bytes() == expected
+        assert (tmp_path / "disk" / name).read_bytes() == expected
+        assert sorted(p.name for p in (tmp_path / "disk").iterdir()) == ["rare-kg_edges.tsv", "rare-kg_nodes.tsv"]
+    assert files.node_count > 2 and files.edge_count > 1
+    if graph == "odd":
+        nodes = {row["id"]: row for row in read_tsv(files.nodes)}
+        assert nodes["cond:a"]["prevalence"] == "1 in 10,000"  # f2 has no stated text, f3's is not a literal
+        assert nodes["cond:a"]["orphanet_prevalence_class"] == "1-5 / 10 000|1-9 / 100 000"
+        assert nodes["cond:b"]["orphanet_prevalence_class"] == "1-9 / 100 000"  # the figure both conditions share
+        assert "cond:a-b" in nodes and not any("not-a-node" in key for key in nodes)
+
+
+def test_an_unsorted_ntriples_file_is_refused_and_the_previous_files_stay(tmp_path: Path) -> None:
+    quads = odd_graph()
+    nt = sorted_ntriples(quads, tmp_path / "graph.nt")
+    files = write_kgx_ntriples(nt, tmp_path)
+    before = files.nodes.read_bytes()
+    lines = nt.read_bytes().splitlines(keepends=True)
+    nt.write_bytes(b"".join(lines[1:] + lines[:1]))  # the first subject's first line moved to the end
+    with pytest.raises(OutputError, match=r"graph\.nt: the lines are not sorted"):
+        write_kgx_ntriples(nt, tmp_path)
+    assert files.nodes.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.nt", "rare-kg_edges.tsv", "rare-kg_nodes.tsv"]
+
+
+def test_the_files_are_ordinary_files(tmp_path: Path) -> None:
+    """Readable as the umask allows, like the RDF files (a temporary file starts private)."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        files = write_kgx(odd_graph(), tmp_path)
+    finally:
+        os.umask(old)
+    assert files.nodes.stat().st_mode & 0o777 == files.edges.stat().st_mode & 0o777 == 0o644

@@ -35,12 +35,14 @@ from functools import lru_cache
 from itertools import chain, groupby
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, QuerySolutions, RdfFormat, Store, parse
 
 from kg.errors import OutputError
 from kg.outputs.external_sort import sorted_rows
-from kg.vocab import PREFIXES, RKG, SCHEMA
+from kg.outputs.rdf import _umask
+from kg.vocab import DCTERMS, PREFIXES, PROV, RDF, RKG, SCHEMA, SKOS
 
 BIOLINK_CATEGORY: dict[str, str] = {
     str(RKG.RareCondition): "biolink:Disease",
@@ -149,6 +151,19 @@ def write_kgx(source: Store | Iterable[Quad], out_dir: Path, *, name: str = "rar
     return KgxFiles(nodes_path, edges_path, node_count, edge_count)
 
 
+def write_kgx_ntriples(path: Path, out_dir: Path, *, name: str = "rare-kg") -> KgxFiles:
+    """Write the same two files as `write_kgx` from an N-Triples file whose lines are sorted (a build's
+    `graph.nt`), without a store: the file is read twice as a stream, one subject's triples at a time, and the rows
+    are grouped by sorting them on disk, so memory stays flat whatever the size. Raises OutputError if a subject's
+    lines are not together (an unsorted file)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nodes_path = out_dir / f"{name}_nodes.tsv"
+    edges_path = out_dir / f"{name}_edges.tsv"
+    node_count = _write_tsv(nodes_path, NODE_COLUMNS, _node_cells(_file_node_rows(path, out_dir), out_dir))
+    edge_count = _write_tsv(edges_path, EDGE_COLUMNS, _edge_cells(_file_edge_rows(path), out_dir))
+    return KgxFiles(nodes_path, edges_path, node_count, edge_count)
+
+
 def _union_store(quads: Iterable[Quad]) -> Store:
     store = Store()
     store.extend(Quad(q.subject, q.predicate, q.object) for q in quads)
@@ -181,6 +196,15 @@ def _nodes(store: Store, spill_dir: Path) -> Iterator[list[str]]:
         (node.value, kind.value, *(clean(term.value) if isinstance(term, Literal) else None for term in values))
         for node, kind, *values in _solutions(store, query)
     )
+    return _node_cells(rows, spill_dir)
+
+
+_NodeRow = tuple[str, "str | None", "str | None", "str | None", "str | None", "str | None", "str | None"]
+
+
+def _node_cells(rows: Iterable[_NodeRow], spill_dir: Path) -> Iterator[list[str]]:
+    """The node file's rows from (node, rkg type, name, synonym, identifier, stated figure, figure class) rows, any
+    value None; a node's rows may come in any order and repeat."""
     # sorted by node on disk (kg.outputs.external_sort), so only one node's values are gathered at a time
     for iri, group in groupby(sorted_rows(rows, _FIRST, spill_dir=spill_dir), key=_FIRST):
         kinds: set[str] = set()
@@ -190,7 +214,8 @@ def _nodes(store: Store, spill_dir: Path) -> Iterator[list[str]]:
         stated: set[str] = set()
         classes: set[str] = set()
         for _, kind, *values in group:
-            kinds.add(kind)
+            if kind is not None:
+                kinds.add(kind)
             for found, value in zip((names, synonyms, identifiers, stated, classes), values, strict=True):
                 if value is not None:
                     found.add(value)
@@ -225,8 +250,7 @@ def _category_rank(category: str) -> tuple[int, str]:
 
 def _edges(store: Store, spill_dir: Path) -> Iterator[list[str]]:
     predicates = " ".join(f"<{iri}>" for iri in BIOLINK_PREDICATE)
-    # one row per edge (True) and one per evidence node (False, its sentence and document), sorted by the statement
-    # on disk (kg.outputs.external_sort): only one edge's evidence is gathered at a time
+    # one row per edge (True) and one per evidence node (False, its sentence and document)
     stated = ((s.value, p.value, o.value, True, None, None) for s, p, o in _solutions(store, _EDGES_QUERY % predicates))
     support = (
         (
@@ -239,7 +263,17 @@ def _edges(store: Store, spill_dir: Path) -> Iterator[list[str]]:
         )
         for s, p, o, sentence, document in _solutions(store, _SUPPORT_QUERY % (predicates, RKG.sentence))
     )
-    for (s, p, o), group in groupby(sorted_rows(chain(stated, support), _STATEMENT, spill_dir=spill_dir), _STATEMENT):
+    return _edge_cells(chain(stated, support), spill_dir)
+
+
+_EdgeRow = tuple[str, str, str, bool, "str | None", "str | None"]
+
+
+def _edge_cells(rows: Iterable[_EdgeRow], spill_dir: Path) -> Iterator[list[str]]:
+    """The edge file's rows from edge rows (s, p, o, True, None, None) and evidence rows (s, p, o, False, sentence,
+    document), in any order."""
+    # sorted by the statement on disk (kg.outputs.external_sort): only one edge's evidence is gathered at a time
+    for (s, p, o), group in groupby(sorted_rows(rows, _STATEMENT, spill_dir=spill_dir), _STATEMENT):
         is_edge = False
         sentences: set[str] = set()
         documents: set[str] = set()
@@ -270,6 +304,108 @@ def _edges(store: Store, spill_dir: Path) -> Iterator[list[str]]:
         )
 
 
+# ------------------------------------------------------------------------------- from a sorted N-Triples file
+# The same rows as the queries above give, made from each subject's triples. The values are read as the queries'
+# bindings are: `.value` of any term, literals only where a text is wanted (`clean`), IRIs only for documents.
+
+_TYPE, _PREF, _ALT, _IDENT = str(RDF.type), str(SKOS.prefLabel), str(SKOS.altLabel), str(DCTERMS.identifier)
+_PREVALENCE, _STATED, _CLASS = str(RKG.prevalence), str(RKG.statedAs), str(RKG.orphanetClass)
+_EV_SUBJECT, _EV_PREDICATE, _EV_OBJECT = str(RDF.subject), str(RDF.predicate), str(RDF.object)
+_SENTENCE, _DERIVED = str(RKG.sentence), str(PROV.wasDerivedFrom)
+_NODE_FIELDS = {_TYPE: 0, _PREF: 1, _ALT: 2, _IDENT: 3, _PREVALENCE: 4, _STATED: 5, _CLASS: 6}
+_EVIDENCE_FIELDS = {_EV_SUBJECT: 0, _EV_PREDICATE: 1, _EV_OBJECT: 2, _SENTENCE: 3, _DERIVED: 4}
+_KEY = itemgetter(0, 1)  # (tag, key) of a row of the figure join
+
+
+def _subjects(path: Path) -> Iterator[tuple[Any, list[tuple[str, Any]]]]:
+    """(subject, [(predicate IRI, object)]) for each subject of a sorted N-Triples file, in file order."""
+    last: str | None = None
+    subject: Any = None
+    triples: list[tuple[str, Any]] = []
+    try:
+        for t in parse(path=str(path), format=RdfFormat.N_TRIPLES):
+            if t.subject != subject:
+                if subject is not None:
+                    yield subject, triples
+                key = str(t.subject)  # the subject as the line starts with it: sorted lines sort by it
+                if last is not None and key <= last:
+                    raise OutputError(f"{path}: the lines are not sorted ({key} after {last}); sort the file first")
+                last, subject, triples = key, t.subject, []
+            triples.append((t.predicate.value, t.object))
+    except (OSError, SyntaxError) as exc:
+        raise OutputError(f"{path}: cannot read it as N-Triples ({exc})") from exc
+    if subject is not None:
+        yield subject, triples
+
+
+def _text(term: Any) -> str | None:
+    return clean(term.value) if isinstance(term, Literal) else None
+
+
+def _file_node_rows(path: Path, spill_dir: Path) -> Iterator[_NodeRow]:
+    """Rows for `_node_cells`. A node's figures are other subjects, so their texts reach the node through a join:
+    (figure, owner) rows and (figure, texts) rows sorted together by figure on disk."""
+    rkg = PREFIXES["rkg"]
+
+    def parts() -> Iterator[tuple[str, str, int, Any, Any]]:
+        for subject, triples in _subjects(path):
+            fields: list[list[Any]] = [[] for _ in range(7)]
+            for p, o in triples:
+                slot = _NODE_FIELDS.get(p)
+                if slot is not None:
+                    fields[slot].append(o)
+            types, names, synonyms, identifiers, figures, stated, classes = fields
+            if stated:  # a figure: what its owners show of it (its class only beside a stated text, as in the query)
+                yield ("F", str(subject), 0, tuple(map(_text, stated)), tuple(map(_text, classes)))
+            if not any(isinstance(t, NamedNode) and t.value in BIOLINK_CATEGORY for t in types):
+                continue
+            node = subject.value
+            kinds = tuple(t.value for t in types if not isinstance(t, BlankNode) and t.value.startswith(rkg))
+            texts = (tuple(map(_text, names)), tuple(map(_text, synonyms)), tuple(map(_text, identifiers)))
+            yield ("N", node, 0, kinds, texts)
+            for figure in figures:
+                yield ("F", str(figure), 1, node, None)
+
+    for (tag, _), group in groupby(sorted_rows(parts(), _KEY, spill_dir=spill_dir), _KEY):
+        if tag == "N":
+            for _, node, _, kinds, (names, synonyms, identifiers) in group:
+                yield from ((node, kind, None, None, None, None, None) for kind in kinds)
+                yield from ((node, None, n, None, None, None, None) for n in names)
+                yield from ((node, None, None, n, None, None, None) for n in synonyms)
+                yield from ((node, None, None, None, n, None, None) for n in identifiers)
+            continue
+        rows = list(group)  # one figure: its texts (if it is a subject with a stated text) and its owners
+        texts = [(stated, classes) for _, _, part, stated, classes in rows if part == 0]
+        for owner in (r[3] for r in rows if r[2] == 1):
+            for stated, classes in texts:
+                yield from ((owner, None, None, None, None, text, None) for text in stated)
+                yield from ((owner, None, None, None, None, None, c) for c in classes)
+
+
+def _file_edge_rows(path: Path) -> Iterator[_EdgeRow]:
+    """Rows for `_edge_cells`: the edges among each subject's triples, and what each evidence node supports."""
+    for subject, triples in _subjects(path):
+        evidence: list[list[Any]] = [[] for _ in range(5)]
+        for p, o in triples:
+            if p in BIOLINK_PREDICATE:
+                yield (subject.value, p, o.value, True, None, None)
+            slot = _EVIDENCE_FIELDS.get(p)
+            if slot is not None:
+                evidence[slot].append(o)
+        subjects, predicates, objects, sentences, documents = evidence
+        stated = [p.value for p in predicates if isinstance(p, NamedNode) and p.value in BIOLINK_PREDICATE]
+        if not (stated and subjects and objects and sentences):
+            continue
+        docs = [curie(d.value) if isinstance(d, NamedNode) else None for d in documents] or [None]
+        for p in stated:
+            for s in subjects:
+                for o in objects:
+                    for sentence in sentences:
+                        text = _text(sentence)
+                        for document in docs:
+                            yield (s.value, p, o.value, False, text, document)
+
+
 def _write_tsv(path: Path, header: tuple[str, ...], rows: Iterable[list[str]]) -> int:
     """Write the rows under the header (atomically) and return how many there were."""
     # Cells are `clean`ed or come from IRIs/CURIEs, so plain joins need no quoting (KGX readers expect none).
@@ -289,6 +425,7 @@ def _write_tsv(path: Path, header: tuple[str, ...], rows: Iterable[list[str]]) -
             fh.write("".join(batch).encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # a temporary file is private; the export is an ordinary file
         os.replace(tmp, path)
     except BaseException as exc:  # the rows are made while writing: whatever stops them, no half file is left
         if tmp is not None and os.path.exists(tmp):
