@@ -153,14 +153,25 @@ def write_kgx(source: Store | Iterable[Quad], out_dir: Path, *, name: str = "rar
 
 def write_kgx_ntriples(path: Path, out_dir: Path, *, name: str = "rare-kg") -> KgxFiles:
     """Write the same two files as `write_kgx` from an N-Triples file whose lines are sorted (a build's
-    `graph.nt`), without a store: the file is read twice as a stream, one subject's triples at a time, and the rows
+    `graph.nt`), without a store: the file is read once as a stream, one subject's triples at a time, and the rows
     are grouped by sorting them on disk, so memory stays flat whatever the size. Raises OutputError if a subject's
     lines are not together (an unsorted file)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     nodes_path = out_dir / f"{name}_nodes.tsv"
     edges_path = out_dir / f"{name}_edges.tsv"
-    node_count = _write_tsv(nodes_path, NODE_COLUMNS, _node_cells(_file_node_rows(path, out_dir), out_dir))
-    edge_count = _write_tsv(edges_path, EDGE_COLUMNS, _edge_cells(_file_edge_rows(path), out_dir))
+    # one sort for both files: the edge rows (tag "E") come first, then the figure join's and the nodes' rows
+    rows = sorted_rows(_file_rows(path), _FIRST, spill_dir=out_dir)
+    rest: list[tuple[tuple[str, ...], Any]] = []
+
+    def edge_rows() -> Iterator[_EdgeRow]:
+        for key, row in rows:
+            if key[0] != "E":
+                rest.append((key, row))
+                return
+            yield row
+
+    edge_count = _write_tsv(edges_path, EDGE_COLUMNS, _edge_groups(edge_rows()))
+    node_count = _write_tsv(nodes_path, NODE_COLUMNS, _node_cells(_joined_nodes(chain(rest, rows)), out_dir))
     return KgxFiles(nodes_path, edges_path, node_count, edge_count)
 
 
@@ -273,7 +284,12 @@ def _edge_cells(rows: Iterable[_EdgeRow], spill_dir: Path) -> Iterator[list[str]
     """The edge file's rows from edge rows (s, p, o, True, None, None) and evidence rows (s, p, o, False, sentence,
     document), in any order."""
     # sorted by the statement on disk (kg.outputs.external_sort): only one edge's evidence is gathered at a time
-    for (s, p, o), group in groupby(sorted_rows(rows, _STATEMENT, spill_dir=spill_dir), _STATEMENT):
+    return _edge_groups(sorted_rows(rows, _STATEMENT, spill_dir=spill_dir))
+
+
+def _edge_groups(rows: Iterable[_EdgeRow]) -> Iterator[list[str]]:
+    """`_edge_cells` of rows already sorted by their statement."""
+    for (s, p, o), group in groupby(rows, _STATEMENT):
         is_edge = False
         sentences: set[str] = set()
         documents: set[str] = set()
@@ -314,7 +330,6 @@ _EV_SUBJECT, _EV_PREDICATE, _EV_OBJECT = str(RDF.subject), str(RDF.predicate), s
 _SENTENCE, _DERIVED = str(RKG.sentence), str(PROV.wasDerivedFrom)
 _NODE_FIELDS = {_TYPE: 0, _PREF: 1, _ALT: 2, _IDENT: 3, _PREVALENCE: 4, _STATED: 5, _CLASS: 6}
 _EVIDENCE_FIELDS = {_EV_SUBJECT: 0, _EV_PREDICATE: 1, _EV_OBJECT: 2, _SENTENCE: 3, _DERIVED: 4}
-_KEY = itemgetter(0, 1)  # (tag, key) of a row of the figure join
 
 
 def _subjects(path: Path) -> Iterator[tuple[Any, list[tuple[str, Any]]]]:
@@ -342,68 +357,75 @@ def _text(term: Any) -> str | None:
     return clean(term.value) if isinstance(term, Literal) else None
 
 
-def _file_node_rows(path: Path, spill_dir: Path) -> Iterator[_NodeRow]:
-    """Rows for `_node_cells`. A node's figures are other subjects, so their texts reach the node through a join:
-    (figure, owner) rows and (figure, texts) rows sorted together by figure on disk."""
-    rkg = PREFIXES["rkg"]
+_FileRow = tuple[tuple[str, ...], Any]  # (sort key, row)
+_NO = ("", "")  # the unused tail of a figure's or a node's sort key (an edge's is its statement)
 
-    def parts() -> Iterator[tuple[str, str, int, Any, Any]]:
-        for subject, triples in _subjects(path):
-            fields: list[list[Any]] = [[] for _ in range(7)]
-            for p, o in triples:
-                slot = _NODE_FIELDS.get(p)
-                if slot is not None:
-                    fields[slot].append(o)
-            types, names, synonyms, identifiers, figures, stated, classes = fields
-            if stated:  # a figure: what its owners show of it (its class only beside a stated text, as in the query)
-                yield ("F", str(subject), 0, tuple(map(_text, stated)), tuple(map(_text, classes)))
-            if not any(isinstance(t, NamedNode) and t.value in BIOLINK_CATEGORY for t in types):
-                continue
+
+def _file_rows(path: Path) -> Iterator[_FileRow]:
+    """Every row the two files need, from each subject's triples, under one sort key: ("E", s, p, o) for the
+    edges and the statements evidence nodes support; ("F", figure) for a figure's texts and for each node that
+    shows them (a node's figures are other subjects, so their texts reach it through this join); ("N", node) for a
+    node's own values."""
+    rkg = PREFIXES["rkg"]
+    for subject, triples in _subjects(path):
+        fields: list[list[Any]] = [[] for _ in range(7)]
+        evidence: list[list[Any]] = [[] for _ in range(5)]
+        for p, o in triples:
+            slot = _NODE_FIELDS.get(p)
+            if slot is not None:
+                fields[slot].append(o)
+            slot = _EVIDENCE_FIELDS.get(p)
+            if slot is not None:
+                evidence[slot].append(o)
+            if p in BIOLINK_PREDICATE:
+                s_, o_ = subject.value, o.value
+                yield ("E", s_, p, o_), (s_, p, o_, True, None, None)
+        types, names, synonyms, identifiers, figures, stated, classes = fields
+        if stated:  # a figure: what its owners show of it (its class only beside a stated text, as in the query)
+            yield ("F", str(subject), *_NO), (0, tuple(map(_text, stated)), tuple(map(_text, classes)))
+        if any(isinstance(t, NamedNode) and t.value in BIOLINK_CATEGORY for t in types):
             node = subject.value
             kinds = tuple(t.value for t in types if not isinstance(t, BlankNode) and t.value.startswith(rkg))
             texts = (tuple(map(_text, names)), tuple(map(_text, synonyms)), tuple(map(_text, identifiers)))
-            yield ("N", node, 0, kinds, texts)
+            yield ("N", node, *_NO), (kinds, texts)
             for figure in figures:
-                yield ("F", str(figure), 1, node, None)
+                yield ("F", str(figure), *_NO), (1, node, None)
+        yield from _supported(evidence)
 
-    for (tag, _), group in groupby(sorted_rows(parts(), _KEY, spill_dir=spill_dir), _KEY):
+
+def _supported(evidence: list[list[Any]]) -> Iterator[_FileRow]:
+    """The rows of what one evidence node supports (the support query's solutions for it)."""
+    subjects, predicates, objects, sentences, documents = evidence
+    stated = [p.value for p in predicates if isinstance(p, NamedNode) and p.value in BIOLINK_PREDICATE]
+    if not (stated and subjects and objects and sentences):
+        return
+    docs = [curie(d.value) if isinstance(d, NamedNode) else None for d in documents] or [None]
+    for p in stated:
+        for s in subjects:
+            for o in objects:
+                for sentence in sentences:
+                    text = _text(sentence)
+                    for document in docs:
+                        yield ("E", s.value, p, o.value), (s.value, p, o.value, False, text, document)
+
+
+def _joined_nodes(rows: Iterable[_FileRow]) -> Iterator[_NodeRow]:
+    """Rows for `_node_cells` from the "F" and "N" rows of `_file_rows`, sorted by their key."""
+    for (tag, *_), group in groupby(rows, _FIRST):
         if tag == "N":
-            for _, node, _, kinds, (names, synonyms, identifiers) in group:
+            for key, (kinds, (names, synonyms, identifiers)) in group:
+                node = key[1]
                 yield from ((node, kind, None, None, None, None, None) for kind in kinds)
                 yield from ((node, None, n, None, None, None, None) for n in names)
                 yield from ((node, None, None, n, None, None, None) for n in synonyms)
                 yield from ((node, None, None, None, n, None, None) for n in identifiers)
             continue
-        rows = list(group)  # one figure: its texts (if it is a subject with a stated text) and its owners
-        texts = [(stated, classes) for _, _, part, stated, classes in rows if part == 0]
-        for owner in (r[3] for r in rows if r[2] == 1):
+        parts = [row for _, row in group]  # one figure: its texts (if it has a stated text) and the nodes showing it
+        texts = [(stated, classes) for part, stated, classes in parts if part == 0]
+        for owner in (row[1] for row in parts if row[0] == 1):
             for stated, classes in texts:
                 yield from ((owner, None, None, None, None, text, None) for text in stated)
                 yield from ((owner, None, None, None, None, None, c) for c in classes)
-
-
-def _file_edge_rows(path: Path) -> Iterator[_EdgeRow]:
-    """Rows for `_edge_cells`: the edges among each subject's triples, and what each evidence node supports."""
-    for subject, triples in _subjects(path):
-        evidence: list[list[Any]] = [[] for _ in range(5)]
-        for p, o in triples:
-            if p in BIOLINK_PREDICATE:
-                yield (subject.value, p, o.value, True, None, None)
-            slot = _EVIDENCE_FIELDS.get(p)
-            if slot is not None:
-                evidence[slot].append(o)
-        subjects, predicates, objects, sentences, documents = evidence
-        stated = [p.value for p in predicates if isinstance(p, NamedNode) and p.value in BIOLINK_PREDICATE]
-        if not (stated and subjects and objects and sentences):
-            continue
-        docs = [curie(d.value) if isinstance(d, NamedNode) else None for d in documents] or [None]
-        for p in stated:
-            for s in subjects:
-                for o in objects:
-                    for sentence in sentences:
-                        text = _text(sentence)
-                        for document in docs:
-                            yield (s.value, p, o.value, False, text, document)
 
 
 def _write_tsv(path: Path, header: tuple[str, ...], rows: Iterable[list[str]]) -> int:
