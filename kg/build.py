@@ -765,7 +765,8 @@ class _Job:
             "from kg.parallel import peak_rss; open(sys.argv[5], 'w').write(str(peak_rss()))"
         )
         with open(self.log, "wb") as log:
-            argv = [sys.executable, "-c", code, kind, str(source), str(out_dir), str(os.getpid()), str(self.peak)]
+            # -P: the working folder does not go first on the path, so a folder named `kg` there cannot stand in for us
+            argv = [sys.executable, "-P", "-c", code, kind, str(source), str(out_dir), str(os.getpid()), str(self.peak)]
             self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, env=env)
 
     def wait(self) -> tuple[float, float, int]:

@@ -135,3 +135,16 @@ def test_a_side_job_reports_its_own_peak_memory(corpus: Path, tmp_path: Path) ->
     del ballast
     assert 10 * 1024 * 1024 < peak < 300 * 1024 * 1024
     assert (tmp_path / "out" / "rare-kg_nodes.tsv").stat().st_size > 0
+
+
+def test_a_folder_named_kg_where_the_build_runs_does_not_replace_the_package(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The KGX and page processes import rare-kg, not whatever `kg` package sits in the working folder."""
+    decoy = tmp_path / "work-here"
+    (decoy / "kg").mkdir(parents=True)
+    (decoy / "kg" / "__init__.py").write_text("raise ImportError('the decoy package was imported')\n")
+    monkeypatch.chdir(decoy)
+    result = build([corpus], Path("out"), store=False, html=True)
+    assert (decoy / "out" / "rare-kg_nodes.tsv").stat().st_size > 0
+    assert (decoy / "out" / "graph.html").stat().st_size > 0 and "html" in result.files
