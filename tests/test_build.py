@@ -148,3 +148,40 @@ def test_a_folder_named_kg_where_the_build_runs_does_not_replace_the_package(
     result = build([corpus], Path("out"), store=False, html=True)
     assert (decoy / "out" / "rare-kg_nodes.tsv").stat().st_size > 0
     assert (decoy / "out" / "graph.html").stat().st_size > 0 and "html" in result.files
+
+
+def test_a_killed_kgx_export_leaves_nothing_the_next_build_keeps(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The KGX export's temporary file and its sort folder are named like every temporary of a build, so the next
+    build removes what a killed one left."""
+    import os
+
+    import kg.outputs.kgx as kgx_module
+    from kg.outputs.external_sort import sorted_rows
+
+    out = tmp_path / "out"
+    build([corpus], out, store=False, html=False)
+    temporaries: list[str] = []
+    real_replace = os.replace
+
+    def recording(src: str, dst: object) -> None:
+        temporaries.append(Path(src).name)
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kgx_module.os, "replace", recording)
+    kgx_module.write_kgx_ntriples(out / "graph.nt", out)
+    monkeypatch.undo()
+    rows = sorted_rows(iter(range(10)), int, spill_dir=out, run_rows=3)
+    next(rows)  # its runs are on disk now, in a folder beside the files
+    temporaries += [p.name for p in out.iterdir() if p.name.startswith(".sort-")]
+    rows.close()
+    assert len(temporaries) == 3
+    for name in temporaries:  # what a killed export leaves: its half-written files and its runs
+        if name.startswith(".sort-"):
+            (out / name).mkdir()
+            (out / name / "000000").write_bytes(b"run")
+        else:
+            (out / name).write_bytes(b"half a file")
+    build([corpus], out, store=False, html=False)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".kg-build.lock"]

@@ -43,7 +43,8 @@ def sorted_rows(
         run.sort(key=key)
         yield from run
         return
-    with tempfile.TemporaryDirectory(prefix=".sort-", dir=spill_dir) as tmp:
+    # ".tmp": a killed build's leftovers are removed by the next one (kg.build._remove_leftovers)
+    with tempfile.TemporaryDirectory(prefix=".sort-", suffix=".tmp", dir=spill_dir) as tmp:
         names = (Path(tmp) / f"{n:06d}" for n in count())
         runs: list[Path] = []
         while run:

@@ -434,7 +434,7 @@ def _write_tsv(path: Path, header: tuple[str, ...], rows: Iterable[list[str]]) -
     tmp: str | None = None
     count = 0
     try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as fh:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as fh:
             tmp = fh.name
             fh.write(("\t".join(header) + "\n").encode("utf-8"))
             batch: list[str] = []
