@@ -49,6 +49,7 @@ REUSE = False  # --reuse: a build already measured with the same output folder i
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-kg" / "bench"
 STAGES = (
     "read",
+    "reuse",
     "ingest",
     "extract",
     "graph",

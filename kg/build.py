@@ -109,13 +109,16 @@ class BuildResult:
     peak_rss: dict[str, int] = field(default_factory=dict)
     words: int = 0
     workers: int = 1
+    reused: int = 0  # documents whose per-document results came from the last build's cache (`kg.cache`)
     remote: str | None = None  # the remote store written to (credentials left out), with what it received
 
     def summary(self) -> str:
         c = self.counts
         lines = [
             f"built {self.out_dir} in {self.seconds:.1f} s",
-            f"  documents {c['documents']} (skipped {len(self.problems)})",
+            f"  documents {c['documents']} (skipped {len(self.problems)}"
+            + (f", reused {self.reused} unchanged" if self.reused else "")
+            + ")",
             f"  conditions {c['conditions']}, synonyms {c['synonyms']}, risk factors {c['risk_factors']}, "
             f"treatment areas {c['treatment_areas']}, prevalence figures {c['prevalence']}",
             f"  triples {c['triples']} in {c['graphs']} named graphs",
@@ -182,6 +185,7 @@ def build(
     remote_protocol: str | None = None,
     chunk_docs: int | None = None,
     measure_memory: bool = False,
+    reuse: bool = True,
 ) -> BuildResult:
     """Build the graph of the summaries under `paths` into the folder `out`.
 
@@ -195,6 +199,8 @@ def build(
     outputs are byte-identical whichever is used. `remote` is the URL of a SPARQL 1.1 store that also receives one
     named graph per summary (`remote_protocol` as `kg.outputs.remote.push_documents` takes it).
     `measure_memory` records peak memory per stage in `BuildResult.peak_rss` (for benchmarks; Linux only).
+    With `reuse`, the per-document results of the last build in `out` are taken again for summaries that did not
+    change (nor the code and data that read them, `kg.cache`); the outputs are the same bytes as without it.
     """
     from kg import parallel
 
@@ -216,19 +222,62 @@ def build(
     lock = _lock_folder(out_dir)  # held until this process ends; released by the kernel even after a SIGKILL
     _remove_leftovers(out_dir)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    cache = _open_cache(out_dir) if reuse else None
+    if cache is not None and executor is None and kind == "processes":
+        with clock.stage("reuse"):
+            if _little_to_redo(cache, sources, encoding, validate, limit=size):
+                kind = "serial"  # the pool would cost more to start than the little work left
+                result.workers = 1
 
     def problem(exc: InputError) -> None:
         if strict:
             raise exc
         result.problems.append(exc)
 
+    reused: deque[tuple[int, list[bytes]]] = deque()  # chunks whose every result is in the cache, in order
+    keys_of: dict[int, list[bytes | None]] = {}  # the cache keys of the chunks handed out, until they come back
+
     def tasks() -> Iterator[parallel.Task]:
         for index, start in enumerate(range(0, total, size)):
             chunk = sources[start : start + size]
             with clock.stage("read"):
-                # a cluster's workers may not see our files: send the bytes; local workers read the files
-                items = tuple(parallel.read_item(s) if kind == "dask" else parallel.Item(s) for s in chunk)
+                # a cluster's workers may not see our files, and a cached result must be of the bytes its key
+                # hashed: then the bytes are sent; otherwise local workers read the files
+                local = kind != "dask" and (cache is None or not cache.active)
+                items = tuple(parallel.Item(s) if local else parallel.read_item(s) for s in chunk)
+            if cache is not None and cache.active:
+                with clock.stage("reuse"):
+                    keys = [cache.key(item, encoding=encoding, validate=validate) for item in items]
+                    if cache.has(keys):
+                        reused.append((index, [k for k in keys if k is not None]))
+                        continue
+                    keys_of[index] = keys
             yield parallel.Task(index, items, encoding=encoding, validate=validate, measure_memory=measure_memory)
+
+    def from_cache(index: int, keys: list[bytes]) -> parallel.ChunkResult:
+        assert cache is not None
+        with clock.stage("reuse"):
+            docs = cache.get(keys)
+            if docs is not None:
+                return parallel.ChunkResult(index, tuple(docs), parallel.flat_run(docs))
+        # an entry could not be read: the chunk is made again, here
+        items = tuple(parallel.read_item(s) for s in sources[index * size : (index + 1) * size])
+        made = parallel.process_chunk(parallel.Task(index, items, encoding=encoding, validate=validate))
+        cache.put([cache.key(item, encoding=encoding, validate=validate) for item in items], made.docs)
+        return made
+
+    def in_order(worked: Iterator[parallel.ChunkResult]) -> Iterator[parallel.ChunkResult]:
+        """The workers' chunks with the cached ones put back in their places (and the workers' results stored)."""
+        for chunk in worked:
+            while reused and reused[0][0] < chunk.index:
+                yield from_cache(*reused.popleft())
+            keys = keys_of.pop(chunk.index, None)
+            if cache is not None and keys is not None:
+                with clock.stage("reuse"):
+                    cache.put(keys, chunk.docs)
+            yield chunk
+        while reused:
+            yield from_cache(*reused.popleft())
 
     db = _StoreWriter(out_dir) if store else None
     spool = _Spool(work, db, clock)
@@ -249,11 +298,14 @@ def build(
             return  # a file system without hard links: started from the published graph.nt below
         kgx_job = _Job("kgx", source, out_dir, work)
 
+    succeeded = False
     try:
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
         done = 0
-        chunks = parallel.map_chunks(tasks(), executor=kind, processes=workers, scheduler=scheduler, validate=validate)
+        chunks = in_order(
+            parallel.map_chunks(tasks(), executor=kind, processes=workers, scheduler=scheduler, validate=validate)
+        )
         for chunk in chunks:
             clock.add(chunk)
             with clock.stage("collect"):
@@ -333,7 +385,11 @@ def build(
         if remote:
             with clock.stage("remote"):
                 result.remote = _push_remote(spool, remote, remote_protocol)
+        succeeded = True
     finally:
+        if cache is not None:
+            result.reused = cache.reused
+            cache.close(succeeded=succeeded)
         if finisher is not None:
             finisher.shutdown(wait=True)  # the store must be finished or failed before it can be dropped
         for job in (page, kgx_job, *started_jobs):
@@ -808,6 +864,29 @@ def _run_job(kind: str, source: str, out_dir: str) -> None:
         from kg.outputs.kgx import write_kgx
 
         write_kgx(graph, Path(out_dir))
+
+
+def _open_cache(out_dir: Path) -> Any:
+    """The folder's cache of per-document results (`kg.cache.DocumentCache`), or None if it cannot be had."""
+    from kg.cache import DocumentCache
+
+    return DocumentCache.open(out_dir)
+
+
+def _little_to_redo(cache: Any, sources: list[str], encoding: str | None, validate: bool, limit: int) -> bool:
+    """Do at most `limit` of the inputs lack a result in the cache? (Each file is read once more, hashed and
+    looked up, until more than `limit` are missing.)"""
+    from kg import parallel
+
+    if not len(cache) or "-" in sources:  # standard input can be read only once
+        return False
+    missing = 0
+    for source in sources:
+        key = cache.key(parallel.read_item(source), encoding=encoding, validate=validate)
+        missing += not cache.has([key])
+        if missing > limit:
+            return False
+    return True
 
 
 def _push_remote(spool: _Spool, url: str, protocol: str | None) -> str:

@@ -172,25 +172,22 @@ class StageClock:
 
 
 def ingest_bytes(source: str, data: bytes, encoding: str | None = None) -> Document:
-    """A Document from bytes already read (what `kg.ingest.read_source` does after reading the file)."""
-    from kg import ingest
+    """A Document from bytes already read: what `kg.ingest.read_source` does after reading the file (the same
+    checks of the name and the size, so a result does not depend on who read the file)."""
+    from kg.ingest import document_from_bytes
 
-    limit = ingest.MAX_BYTES_DEFAULT
-    if len(data) > limit:
-        raise InputError(source, f"too large ({len(data) / 1e6:.1f} MB > {limit / 1e6:.1f} MB limit)")
-    text = ingest.decode(source, data, encoding)
-    return ingest.clean(source, text, title=ingest._title_from_path(source))
+    return document_from_bytes(source, data, encoding=encoding)
 
 
 def read_item(source: str) -> Item:
     """The bytes of one input, read here (for workers that cannot see this file system), or why not."""
-    from kg.ingest import MAX_BYTES_DEFAULT, read_source
+    from kg.ingest import max_bytes_limit, read_source
 
     try:
         if source == "-":
             return Item(source, sys.stdin.buffer.read())
         with open(source, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size <= MAX_BYTES_DEFAULT:
+            if os.fstat(fh.fileno()).st_size <= max_bytes_limit():
                 return Item(source, fh.read())
     except OSError:
         pass

@@ -111,3 +111,16 @@ def check_linear_growth(
 def linear_growth() -> Callable[..., float]:
     """`check_linear_growth`, for tests that guard against quadratic blow-ups without a threshold in seconds."""
     return check_linear_growth
+
+
+SUMMARIES = Path(__file__).resolve().parents[1] / "data" / "summaries"
+
+
+def copy_summaries(folder: Path, names: list[str]) -> Path:
+    """A folder holding copies of some bundled summaries (tests that edit their inputs must not edit ours)."""
+    import shutil
+
+    folder.mkdir()
+    for name in names:
+        shutil.copy(SUMMARIES / name, folder / name)
+    return folder

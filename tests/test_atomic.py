@@ -225,6 +225,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         and n != store_generation
         and not (n.startswith(".store-") and not n.endswith(".tmp"))  # the kept previous generation
         and not n.endswith(".lock")
+        and n != ".kg-cache.sqlite"  # kept on purpose (kg.cache); its journal of a killed build must be gone
     )
     reordered = {name: (again / name).read_bytes() if (again / name).exists() else None for name in FILES}
     return Scenario(old, kills, final, final_proc.returncode, err.decode(errors="replace"), debris, reordered)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import copy_summaries
 
 from kg.build import build
 from kg.cli import main
@@ -18,11 +19,7 @@ SAMPLE = ["wilson-disease.txt", "marfan-syndrome.txt", "anencephaly.txt"]
 
 @pytest.fixture()
 def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in SAMPLE:
-        shutil.copy(DATA / name, folder / name)
-    return folder
+    return copy_summaries(tmp_path / "in", SAMPLE)
 
 
 def test_build_writes_every_output_and_counts(corpus: Path, tmp_path: Path) -> None:
@@ -73,7 +70,7 @@ def test_kgx_files_come_from_graph_nt_with_the_bytes_of_the_store(
         assert not [
             p.name
             for p in (tmp_path / out).iterdir()
-            if p.name.startswith(".") and "store" not in p.name and p.name != ".kg-build.lock"
+            if p.name.startswith(".") and "store" not in p.name and p.name not in (".kg-build.lock", ".kg-cache.sqlite")
         ], out
 
 
@@ -184,4 +181,4 @@ def test_a_killed_kgx_export_leaves_nothing_the_next_build_keeps(
         else:
             (out / name).write_bytes(b"half a file")
     build([corpus], out, store=False, html=False)
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".kg-build.lock"]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".kg-build.lock", ".kg-cache.sqlite"]

@@ -296,6 +296,30 @@ def test_items_read_for_a_cluster_carry_bytes_or_the_reason(tmp_path: Path) -> N
     assert doc.title == "X syndrome" and doc.text == good.read_text(encoding="utf-8")
 
 
+def test_bytes_read_for_a_worker_meet_the_checks_of_a_file_read_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bytes read here (for a cluster, or for the cache's key) and a path read by the worker give one answer: the
+    size limit of KG_MAX_BYTES, and the refusal of a file name that is not UTF-8."""
+    from kg.errors import InputError
+    from kg.ingest import read_source
+
+    big = tmp_path / "big-syndrome.txt"
+    big.write_text("Big syndrome is a rare disorder. " * 200, encoding="utf-8")  # 6.6 KB
+    monkeypatch.setenv("KG_MAX_BYTES", "4k")
+    with pytest.raises(InputError) as local:
+        read_source(str(big))
+    with pytest.raises(InputError) as sent:
+        parallel.ingest_bytes(str(big), big.read_bytes())
+    assert sent.value.reason == local.value.reason and "too large" in local.value.reason
+    monkeypatch.setenv("KG_MAX_BYTES", "5k")
+    assert parallel.read_item(str(big)).problem == local.value.reason.replace("4.0 KiB", "5.0 KiB")
+    monkeypatch.setenv("KG_MAX_BYTES", "8k")
+    assert parallel.read_item(str(big)).data == big.read_bytes()
+    with pytest.raises(InputError, match="not valid UTF-8"):
+        parallel.ingest_bytes(f"{tmp_path}/wils\udce9n.txt", b"Wilson disease is rare.")
+
+
 def test_unknown_executor_and_missing_scheduler_are_user_errors(corpus: Path, tmp_path: Path) -> None:
     with pytest.raises(parallel.ExecutorError, match="choose one of"):
         build([corpus], tmp_path / "a", executor="threads")

@@ -33,6 +33,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip the SHACL check of each document (faster; for inputs already validated)",
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="redo every summary instead of reusing the last build's results for unchanged ones (.kg-cache.sqlite)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress or summary")
     scale = p.add_argument_group("scale")
     scale.add_argument(
@@ -92,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         remote=args.remote,
         remote_protocol=args.store_protocol,
         measure_memory=bool(args.timings),
+        reuse=not args.no_cache,
     )
     for exc in result.problems:
         print(f"kg build: skipped {exc}", file=sys.stderr)
@@ -108,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             "words": result.words,
             "triples": result.counts["triples"],
             "workers": result.workers,
+            "reused": result.reused,
             "stages": {
                 name: {
                     "seconds": round(result.timings[name], 3),

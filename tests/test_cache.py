@@ -1,0 +1,218 @@
+"""`kg.cache`: a rebuild reuses the per-document results of unchanged summaries, and gives the bytes a build from
+scratch gives; anything that could change a result (the summary, the options, the code) makes it again; a damaged
+cache never fails a build."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import copy_summaries
+
+from kg import cache as cache_module
+from kg.build import build
+from kg.cli import main
+from kg.errors import InputError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "summaries"
+SAMPLE = ["wilson-disease.txt", "marfan-syndrome.txt", "anencephaly.txt", "achalasia.txt", "alport-syndrome.txt"]
+FILES = (
+    "graph.ttl",
+    "graph.nt",
+    "graph.trig",
+    "graph.jsonld",
+    "records.jsonl",
+    "rare-kg_nodes.tsv",
+    "rare-kg_edges.tsv",
+    "graph.html",
+)
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    return copy_summaries(tmp_path / "in", SAMPLE)
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in FILES}
+
+
+def store_quads(folder: Path) -> list[str]:
+    from kg.outputs.store import load_store
+
+    return sorted(str(q) for q in load_store(folder))
+
+
+def entries(folder: Path) -> int:
+    with sqlite3.connect(folder / cache_module.FILE) as db:
+        return int(db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+
+def test_a_rebuild_reuses_every_unchanged_summary_and_writes_the_same_bytes(corpus: Path, tmp_path: Path) -> None:
+    first = build([corpus], tmp_path / "out", processes=2, chunk_docs=2)
+    assert first.reused == 0 and entries(tmp_path / "out") == len(SAMPLE)
+    before = outputs(tmp_path / "out")
+    again = build([corpus], tmp_path / "out", processes=2, chunk_docs=2)
+    assert again.reused == len(SAMPLE) and "reused 5 unchanged" in again.summary()
+    assert again.workers == 1  # nothing left to extract: no pool started
+    assert again.counts == first.counts
+    assert outputs(tmp_path / "out") == before
+    fresh = build([corpus], tmp_path / "fresh", reuse=False)
+    assert fresh.reused == 0 and not (tmp_path / "fresh" / cache_module.FILE).exists()
+    assert outputs(tmp_path / "fresh") == before
+    assert store_quads(tmp_path / "out") == store_quads(tmp_path / "fresh")
+
+
+def test_changed_summaries_are_made_again_in_their_places(corpus: Path, tmp_path: Path) -> None:
+    """Two of five summaries change; the pool does them (one document per chunk) while the other three come from
+    the cache, and the results go back in input order: the bytes of a build from scratch."""
+    build([corpus], tmp_path / "out", html=False, processes=2, chunk_docs=1)
+    for name in ("marfan-syndrome.txt", "alport-syndrome.txt"):
+        path = corpus / name
+        path.write_text(path.read_text(encoding="utf-8") + "\nIt affects about 1 in 5,000 people.\n", encoding="utf-8")
+    again = build([corpus], tmp_path / "out", html=False, processes=2, chunk_docs=1)
+    assert again.reused == 3 and again.workers == 2
+    fresh = build([corpus], tmp_path / "fresh", html=False, reuse=False)
+    assert again.counts == fresh.counts
+    for name in FILES[:-1]:
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+    assert entries(tmp_path / "out") == len(SAMPLE)  # the two old results were dropped
+
+
+def test_what_could_change_a_result_is_in_the_key(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    for variant in ({"validate": False}, {"encoding": "latin-1"}):
+        build([corpus], out, store=False, html=False, kgx=False)  # the entries of the default options
+        assert build([corpus], out, store=False, html=False, kgx=False, **variant).reused == 0, variant
+    build([corpus], out, store=False, html=False, kgx=False)
+    moved = tmp_path / "moved"
+    shutil.copytree(corpus, moved)  # the source path is part of the record
+    assert build([moved], out, store=False, html=False, kgx=False).reused == 0
+    monkeypatch.setattr(cache_module, "fingerprint", lambda: b"code or data changed")
+    assert build([moved], out, store=False, html=False, kgx=False).reused == 0
+    assert build([moved], out, store=False, html=False, kgx=False).reused == len(SAMPLE)
+
+
+def test_the_fingerprint_follows_the_lexicons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA.parent / "lexicons", data / "lexicons")
+    monkeypatch.setenv("RARE_KG_DATA", str(data))
+    before = cache_module.fingerprint()
+    assert cache_module.fingerprint() == before
+    cues = sorted((data / "lexicons").iterdir())[0]
+    cues.write_text(cues.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert cache_module.fingerprint() != before
+
+
+def test_a_file_that_is_not_a_database_is_replaced(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([corpus], out, store=False, html=False)
+    before = outputs_without_html(out)
+    (out / cache_module.FILE).write_bytes(b"\x00not a database\xff" * 100)
+    result = build([corpus], out, store=False, html=False)
+    assert result.reused == 0 and not result.problems
+    assert outputs_without_html(out) == before
+    assert build([corpus], out, store=False, html=False).reused == len(SAMPLE)
+
+
+def test_a_damaged_entry_is_made_again(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([corpus], out, store=False, html=False, chunk_docs=1)
+    before = outputs_without_html(out)
+    with sqlite3.connect(out / cache_module.FILE) as db:
+        key = db.execute("SELECT key FROM docs ORDER BY key LIMIT 1").fetchone()[0]
+        db.execute("UPDATE docs SET data = ? WHERE key = ?", (b"garbage", key))
+    result = build([corpus], out, store=False, html=False, chunk_docs=1)
+    assert result.reused == len(SAMPLE) - 1
+    assert outputs_without_html(out) == before
+    assert build([corpus], out, store=False, html=False, chunk_docs=1).reused == len(SAMPLE)  # and stored again
+
+
+def test_an_unwritable_cache_does_not_stop_the_build(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(cache_module.sqlite3, "connect", refuse)
+    result = build([corpus], tmp_path / "out", store=False, html=False)
+    assert result.counts["documents"] == len(SAMPLE) and result.reused == 0
+
+
+def test_problems_are_reported_again_and_never_stored(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    shutil.copy(corpus / "achalasia.txt", corpus / "zz-achalasia-copy.txt")  # the same condition twice
+    out = tmp_path / "out"
+    first = build([corpus], out, store=False, html=False)
+    again = build([corpus], out, store=False, html=False)
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems] and len(first.problems) == 2
+    assert again.counts == first.counts
+    assert entries(out) == len(SAMPLE) + 1  # the duplicate's own result is reusable; the empty file has none
+
+
+def test_a_failed_build_keeps_the_entries(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([corpus], out, store=False, html=False)
+    (corpus / "empty.txt").write_bytes(b"")
+    with pytest.raises(InputError):
+        build([corpus / "empty.txt", corpus / "wilson-disease.txt"], out, store=False, html=False, strict=True)
+    assert entries(out) == len(SAMPLE)
+    build([corpus / "wilson-disease.txt"], out, store=False, html=False)  # a successful build drops the others
+    assert entries(out) == 1
+
+
+def test_no_cache_on_the_command_line(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(corpus), "--out", str(out), "--no-html", "--no-store", "--no-cache", "--quiet"]) == 0
+    assert not (out / cache_module.FILE).exists()
+    assert main(["build", str(corpus), "--out", str(out), "--no-html", "--no-store", "--quiet"]) == 0
+    assert entries(out) == len(SAMPLE)
+
+
+def test_entries_round_trip() -> None:
+    from kg.parallel import DocResult
+
+    doc = DocResult(
+        "in/é.txt",
+        id="x",
+        label="X syndrome",
+        graph=b"<https://w3id.org/rare-kg/doc/x>",
+        counts=(1, 2, 3, 4),
+        words=12,
+        record_json=b'{"id": "x"}\n',
+        nquads=b"<a> <b> <c> <https://w3id.org/rare-kg/doc/x> .\n",
+    )
+    assert cache_module.decode(cache_module.encode(doc)) == doc
+    with pytest.raises(ValueError):
+        cache_module.decode(cache_module.encode(doc)[:-3] + b"zzz")
+
+
+def outputs_without_html(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in FILES[:-1]}
+
+
+def test_a_killed_build_leaves_the_previous_entries(corpus: Path, tmp_path: Path) -> None:
+    """A build killed while it stores results (its transaction open) leaves the last build's entries as they were."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    build([corpus], out, store=False, html=False, kgx=False)
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from kg.cache import DocumentCache\n"
+        "from kg.parallel import DocResult\n"
+        "cache = DocumentCache.open(Path(sys.argv[1]))\n"
+        "cache._db.execute('DELETE FROM docs')\n"
+        "cache.put([b'k' * 32], [DocResult('x.txt', id='x', nquads=b'')])\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True)
+    assert proc.returncode == -9
+    assert entries(out) == len(SAMPLE)
+    assert build([corpus], out, store=False, html=False, kgx=False).reused == len(SAMPLE)
