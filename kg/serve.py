@@ -735,6 +735,10 @@ class Endpoint:
             ) from exc
         try:
             location = self._database()
+            if self.limits.writable:
+                from kg.outputs.store import forget_documents
+
+                forget_documents(location)  # the next build cannot know what the endpoint's writes changed
             self._pool = EnginePool(
                 location,
                 read_only=not self.limits.writable,

@@ -216,3 +216,114 @@ def test_a_killed_build_leaves_the_previous_entries(corpus: Path, tmp_path: Path
     assert proc.returncode == -9
     assert entries(out) == len(SAMPLE)
     assert build([corpus], out, store=False, html=False, kgx=False).reused == len(SAMPLE)
+
+
+# ---------------------------------------------------------------------- the store of a rebuild: a copy, updated
+
+
+@pytest.mark.parametrize("batch", [1, 256])
+def test_a_rebuild_updates_a_copy_of_the_store(
+    batch: int, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One summary edited, one removed, one added: the new store is the old one with those three documents
+    replaced or removed, and holds the quads of a build from scratch; the previous generation is untouched."""
+    import kg.build
+    from kg.outputs.store import load_store, store_path
+
+    monkeypatch.setattr(kg.build, "UPDATE_BATCH", batch)
+
+    out = tmp_path / "out"
+    assert build([corpus], out, html=False, kgx=False).store_updated is None  # a first build loads everything
+    old_generation = store_path(out)
+    old_quads = sorted(map(str, load_store(out)))
+    edited = corpus / "marfan-syndrome.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nIt affects about 1 in 5,000 people.\n", encoding="utf-8")
+    (corpus / "anencephaly.txt").unlink()
+    shutil.copy(DATA / "addison-disease.txt", corpus / "addison-disease.txt")
+    again = build([corpus], out, html=False, kgx=False, chunk_docs=1)
+    assert again.store_updated == 3 and again.reused == 3
+    assert "3 documents replaced or removed" in again.summary()
+    fresh = build([corpus], tmp_path / "fresh", html=False, kgx=False, reuse=False)
+    assert fresh.store_updated is None
+    assert sorted(map(str, load_store(out))) == sorted(map(str, load_store(tmp_path / "fresh")))
+    from pyoxigraph import Store
+
+    assert store_path(out) != old_generation and sorted(map(str, Store.read_only(str(old_generation)))) == old_quads
+    nothing = build([corpus], out, html=False, kgx=False)
+    assert nothing.store_updated == 0 and nothing.reused == len(SAMPLE)
+    assert sorted(map(str, load_store(out))) == sorted(map(str, load_store(tmp_path / "fresh")))
+
+
+def test_a_store_written_since_the_build_is_loaded_anew(corpus: Path, tmp_path: Path) -> None:
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from kg.outputs.store import load_store, open_store, store_path
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False, kgx=False)
+    db = open_store(store_path(out))
+    db.add(Quad(NamedNode("urn:x:added"), NamedNode("urn:x:by"), Literal("hand"), NamedNode("urn:x:g")))
+    db.flush()
+    del db
+    import gc
+
+    gc.collect()
+    again = build([corpus], out, html=False, kgx=False)
+    assert again.reused == len(SAMPLE) and again.store_updated is None
+    build([corpus], tmp_path / "fresh", html=False, kgx=False, reuse=False)
+    assert sorted(map(str, load_store(out))) == sorted(map(str, load_store(tmp_path / "fresh")))
+
+
+@pytest.mark.parametrize("why", ["too many removed", "a damaged record"])
+def test_a_rebuild_that_cannot_update_loads_every_document(
+    why: str, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build chose to update (few summaries to redo) and so loaded nothing while it ran; when the update is
+    refused at the end, every document is loaded from the spool instead, with the same store as a result."""
+    import kg.build
+    from kg.outputs.store import DOCUMENTS_FILE, load_store, store_path
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False, kgx=False)
+    updates = []
+    real_update = kg.build._StoreWriter._update
+    monkeypatch.setattr(
+        kg.build._StoreWriter, "_update", lambda self, spool: updates.append(1) or real_update(self, spool)
+    )
+    if why == "too many removed":  # nothing to redo, but three of five documents go: more than UPDATE_MIN
+        monkeypatch.setattr(kg.build, "UPDATE_MIN", 2)
+        monkeypatch.setattr(kg.build, "UPDATE_SHARE", 0.0)
+        for name in SAMPLE[:3]:
+            (corpus / name).unlink()
+    else:
+        edited = corpus / "wilson-disease.txt"
+        edited.write_text(edited.read_text(encoding="utf-8") + "\nIt affects about 1 in 5,000 people.\n", "utf-8")
+        (store_path(out) / DOCUMENTS_FILE).write_bytes(b"rare-kg store documents 1 quads=12\n<urn:x>\tnot hex\n")
+    again = build([corpus], out, html=False, kgx=False)
+    assert updates == [1] and again.store_updated is None
+    build([corpus], tmp_path / "fresh", html=False, kgx=False, reuse=False)
+    assert sorted(map(str, load_store(out))) == sorted(map(str, load_store(tmp_path / "fresh")))
+    assert (store_path(out) / DOCUMENTS_FILE).is_file()  # and recorded again, for the next build
+
+
+def test_a_failed_update_keeps_the_previous_store(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.outputs.store
+    from kg.errors import OutputError
+    from kg.outputs.store import load_store
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False, kgx=False)
+    before = sorted(map(str, load_store(out)))
+    edited = corpus / "wilson-disease.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nIt affects about 1 in 5,000 people.\n", "utf-8")
+
+    def full_disk(store: object, documents: object) -> None:
+        raise OSError("No space left on device (simulated)")
+
+    monkeypatch.setattr(kg.outputs.store, "replace_documents", full_disk)
+    with pytest.raises(OutputError, match=r"cannot write the store .*No space left"):
+        build([corpus], out, html=False, kgx=False)
+    assert sorted(map(str, load_store(out))) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".build-") or p.name.endswith(".tmp")]

@@ -428,3 +428,30 @@ def test_the_query_page_runs_queries_in_a_real_browser(endpoint: Endpoint) -> No
         assert "time limit" in _page_answer(driver, ENDLESS, "time limit")
         assert "read-only" in _page_answer(driver, "INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }", "read-only")
     assert count_conditions(endpoint) == 5
+
+
+def test_a_writable_endpoint_makes_the_next_build_load_its_store_anew(tmp_path: Path) -> None:
+    """The next build updates a copy of the store only if it holds what the build recorded; an endpoint that may
+    write to it drops that record, so the next build loads every document again (and the writes are gone, as
+    they always were after a build)."""
+    from conftest import copy_summaries
+
+    from kg.build import build
+    from kg.outputs.store import DOCUMENTS_FILE, store_path
+
+    corpus = copy_summaries(tmp_path / "in", ["wilson-disease.txt", "anencephaly.txt"])
+    out = tmp_path / "out"
+    build([corpus], out, html=False, kgx=False)
+    assert (store_path(out) / DOCUMENTS_FILE).is_file()
+    with serving(out, limits=Limits(writable=True)) as ep:
+        assert not (store_path(out) / DOCUMENTS_FILE).exists()
+        client = sparql(ep, "INSERT DATA { <urn:x:c> a <https://w3id.org/rare-kg/ontology#RareCondition> }")
+        client.setMethod(POST)
+        client.query()
+    again = build([corpus], out, html=False, kgx=False)
+    assert again.reused == 2 and again.store_updated is None
+    fresh = build([corpus], tmp_path / "fresh", html=False, kgx=False, reuse=False)
+    assert again.counts == fresh.counts
+    from kg.outputs.store import load_store
+
+    assert sorted(map(str, load_store(out))) == sorted(map(str, load_store(tmp_path / "fresh")))

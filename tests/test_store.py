@@ -208,3 +208,22 @@ def test_write_store_from_files_bulk_loads_a_full_build(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="the previous one is untouched"):
         write_store_from_files(build, tmp_path / "missing.nq", tmp_path / "union.nt")
     assert load_store(build).contains_named_graph(NamedNode(str(vocab.DOC["rett-syndrome"])))
+
+
+def test_the_record_of_documents_round_trips_and_refuses_damage(tmp_path: Path) -> None:
+    from kg.outputs.store import DOCUMENTS_FILE, forget_documents, read_documents, write_documents
+
+    docs = [
+        (b"<https://w3id.org/rare-kg/doc/b>", bytes(range(32))),
+        (b"<https://w3id.org/rare-kg/doc/a>", b"\x01" * 32),
+    ]
+    write_documents(tmp_path, 1234, docs)
+    assert read_documents(tmp_path) == (1234, dict(docs))
+    assert (tmp_path / DOCUMENTS_FILE).read_bytes().splitlines()[1].startswith(b"<https://w3id.org/rare-kg/doc/a>")
+    text = (tmp_path / DOCUMENTS_FILE).read_bytes()
+    for damaged in (text[:-10], b"something else\n", text.replace(b"quads=1234", b"quads=x")):
+        (tmp_path / DOCUMENTS_FILE).write_bytes(damaged)
+        assert read_documents(tmp_path) is None, damaged
+    forget_documents(tmp_path)
+    forget_documents(tmp_path)  # already gone: nothing to do
+    assert read_documents(tmp_path) is None

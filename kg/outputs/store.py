@@ -15,6 +15,7 @@ count over it).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
@@ -28,6 +29,8 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple
 from kg.errors import InputError, OutputError
 
 STORE_LINK = "store"
+DOCUMENTS_FILE = "rare-kg-documents.txt"  # in a generation folder: the documents its store holds (write_documents)
+DOCUMENTS_HEADER = "rare-kg store documents 1 quads="
 _GENERATION = re.compile(r"^\.store-(\d{5})$")
 
 # File suffixes `load_rdf_file` reads, and the parser each one needs.
@@ -195,6 +198,50 @@ def _fill_database(
     replace_documents(store, quads_by_graph)
     store.flush()
     store.optimize()
+
+
+def write_documents(generation: Path, quads: int, documents: Iterable[tuple[bytes, bytes]]) -> None:
+    """Record in a generation folder which documents its store holds: each document graph (its N-Triples term)
+    with the SHA-256 of the document's sorted N-Quads, and the number of quads in the store. The next build can
+    then update a copy of this store, one changed document at a time, instead of loading every document again
+    (`kg.build`). Written before the folder is swapped in; RocksDB leaves files it does not know alone."""
+    lines = [f"{DOCUMENTS_HEADER}{quads}\n".encode()]
+    lines += sorted(graph + b"\t" + digest.hex().encode() + b"\n" for graph, digest in documents)
+    tmp = generation / (DOCUMENTS_FILE + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(b"".join(lines))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, generation / DOCUMENTS_FILE)
+
+
+def read_documents(generation: Path) -> tuple[int, dict[bytes, bytes]] | None:
+    """What `write_documents` recorded: (quads in the store, {graph term: digest}), or None if there is no record
+    or it is damaged (the next build then loads every document)."""
+    try:
+        data = (generation / DOCUMENTS_FILE).read_bytes()
+    except OSError:
+        return None
+    head, _, rest = data.partition(b"\n")
+    if not head.startswith(DOCUMENTS_HEADER.encode()) or not head[len(DOCUMENTS_HEADER) :].isdigit():
+        return None
+    documents: dict[bytes, bytes] = {}
+    for line in rest.splitlines():
+        graph, tab, digest = line.rpartition(b"\t")
+        if not tab or len(digest) != 64 or not graph.startswith(b"<"):
+            return None
+        try:
+            documents[graph] = bytes.fromhex(digest.decode())
+        except ValueError:
+            return None
+    return int(head[len(DOCUMENTS_HEADER) :]), documents
+
+
+def forget_documents(generation: Path) -> None:
+    """Drop the record of a store about to be written by someone else (`kg serve --writable`): the next build
+    cannot know what changed in it, so it loads every document again."""
+    with contextlib.suppress(FileNotFoundError):
+        (generation / DOCUMENTS_FILE).unlink()
 
 
 def _generation_number(path: Path) -> int | None:
