@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import io
+import itertools
 import os
 import shutil
 import sys
@@ -245,35 +246,49 @@ def build(
             raise exc
         result.problems.append(exc)
 
-    reused: deque[tuple[int, list[bytes]]] = deque()  # chunks whose every result is in the cache, in order
-    keys_of: dict[int, list[bytes | None]] = {}  # the cache keys of the chunks handed out, until they come back
+    # The work goes out in numbered pieces, in input order: a piece is a chunk of summaries for the workers, or a
+    # run of summaries whose results are in the cache. A chunk with a few changed summaries is split, so only
+    # those are done again (one edit in a chunk of 16 costs one extraction, not 16).
+    reused: deque[tuple[int, list[bytes], list[str]]] = deque()  # cached runs: (piece, keys, sources), in order
+    keys_of: dict[int, list[bytes | None]] = {}  # the cache keys of the pieces handed out, until they come back
 
     def tasks() -> Iterator[parallel.Task]:
-        for index, start in enumerate(range(0, total, size)):
+        piece = 0
+        for start in range(0, total, size):
             chunk = sources[start : start + size]
             with clock.stage("read"):
                 # a cluster's workers may not see our files, and a cached result must be of the bytes its key
                 # hashed: then the bytes are sent; otherwise local workers read the files
                 local = kind != "dask" and (cache is None or not cache.active)
                 items = tuple(parallel.Item(s) if local else parallel.read_item(s) for s in chunk)
-            if cache is not None and cache.active:
-                with clock.stage("reuse"):
-                    keys = [cache.key(item, encoding=encoding, validate=validate) for item in items]
-                    if cache.has(keys):
-                        reused.append((index, [k for k in keys if k is not None]))
-                        continue
-                    keys_of[index] = keys
-            yield parallel.Task(index, items, encoding=encoding, validate=validate, measure_memory=measure_memory)
+            if cache is None or not cache.active:
+                yield parallel.Task(piece, items, encoding=encoding, validate=validate, measure_memory=measure_memory)
+                piece += 1
+                continue
+            with clock.stage("reuse"):
+                keys = [cache.key(item, encoding=encoding, validate=validate) for item in items]
+                hits = [cache.has([k]) for k in keys]
+            for hit, group in itertools.groupby(zip(items, keys, hits, strict=True), key=lambda t: t[2]):
+                run = list(group)
+                if hit:
+                    reused.append((piece, [k for _, k, _ in run if k is not None], [i.source for i, _, _ in run]))
+                else:
+                    keys_of[piece] = [k for _, k, _ in run]
+                    part = tuple(i for i, _, _ in run)
+                    yield parallel.Task(
+                        piece, part, encoding=encoding, validate=validate, measure_memory=measure_memory
+                    )
+                piece += 1
 
-    def from_cache(index: int, keys: list[bytes]) -> parallel.ChunkResult:
+    def from_cache(piece: int, keys: list[bytes], run: list[str]) -> parallel.ChunkResult:
         assert cache is not None
         with clock.stage("reuse"):
             docs = cache.get(keys)
             if docs is not None:
-                return parallel.ChunkResult(index, tuple(docs), parallel.flat_run(docs))
-        # an entry could not be read: the chunk is made again, here
-        items = tuple(parallel.read_item(s) for s in sources[index * size : (index + 1) * size])
-        made = parallel.process_chunk(parallel.Task(index, items, encoding=encoding, validate=validate))
+                return parallel.ChunkResult(piece, tuple(docs), parallel.flat_run(docs))
+        # an entry could not be read: the run is made again, here
+        items = tuple(parallel.read_item(s) for s in run)
+        made = parallel.process_chunk(parallel.Task(piece, items, encoding=encoding, validate=validate))
         cache.put([cache.key(item, encoding=encoding, validate=validate) for item in items], made.docs)
         return made
 

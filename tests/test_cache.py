@@ -327,3 +327,35 @@ def test_a_failed_update_keeps_the_previous_store(
         build([corpus], out, html=False, kgx=False)
     assert sorted(map(str, load_store(out))) == before
     assert not [p for p in out.iterdir() if p.name.startswith(".build-") or p.name.endswith(".tmp")]
+
+
+def test_only_the_changed_summaries_of_a_chunk_are_made_again(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two edits inside one chunk of five: the chunk is split into runs, the cached runs come from the cache and
+    only the two edited summaries go to the workers; the outputs are those of a build from scratch."""
+    from kg import parallel
+
+    out = tmp_path / "out"
+    build([corpus], out, html=False, processes=2)
+    for name in ("alport-syndrome.txt", "marfan-syndrome.txt"):  # the second and fourth in input order
+        path = corpus / name
+        path.write_text(path.read_text(encoding="utf-8") + "\nIt affects about 1 in 5,000 people.\n", encoding="utf-8")
+    sent: list[list[str]] = []
+    real = parallel.map_chunks
+
+    def watched(tasks: object, **kwargs: object) -> object:
+        def seen(it: object) -> object:
+            for task in it:  # type: ignore[attr-defined]
+                sent.append([Path(i.source).name for i in task.items])
+                yield task
+
+        return real(seen(tasks), **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "map_chunks", watched)
+    again = build([corpus], out, html=False, processes=2)
+    assert sent == [["alport-syndrome.txt"], ["marfan-syndrome.txt"]] and again.reused == 3
+    fresh = build([corpus], tmp_path / "fresh", html=False, reuse=False)
+    assert again.counts == fresh.counts
+    for name in FILES[:-1]:
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
