@@ -234,9 +234,10 @@ def build(
     cache = _open_cache(out_dir) if reuse else None
     few = max(UPDATE_MIN, int(total * UPDATE_SHARE))  # summaries to redo for which the store is updated
     to_redo = total
+    known: dict[str, bytes] = {}  # the keys of the inputs found in the cache while counting: not read again
     if cache is not None and (store or (executor is None and kind == "processes")):
         with clock.stage("reuse"):
-            to_redo = _to_redo(cache, sources, encoding, validate, limit=max(few, size))
+            to_redo = _to_redo(cache, sources, encoding, validate, limit=max(few, size), found=known)
     if executor is None and kind == "processes" and to_redo <= size:
         kind = "serial"  # the pool would cost more to start than the little work left
         result.workers = 1
@@ -260,13 +261,13 @@ def build(
                 # a cluster's workers may not see our files, and a cached result must be of the bytes its key
                 # hashed: then the bytes are sent; otherwise local workers read the files
                 local = kind != "dask" and (cache is None or not cache.active)
-                items = tuple(parallel.Item(s) if local else parallel.read_item(s) for s in chunk)
+                items = tuple(parallel.Item(s) if local or s in known else parallel.read_item(s) for s in chunk)
             if cache is None or not cache.active:
                 yield parallel.Task(piece, items, encoding=encoding, validate=validate, measure_memory=measure_memory)
                 piece += 1
                 continue
             with clock.stage("reuse"):
-                keys = [cache.key(item, encoding=encoding, validate=validate) for item in items]
+                keys = [known.pop(i.source, None) or cache.key(i, encoding=encoding, validate=validate) for i in items]
                 hits = [cache.has([k]) for k in keys]
             for hit, group in itertools.groupby(zip(items, keys, hits, strict=True), key=lambda t: t[2]):
                 run = list(group)
@@ -970,9 +971,12 @@ def _open_cache(out_dir: Path) -> Any:
     return DocumentCache.open(out_dir)
 
 
-def _to_redo(cache: Any, sources: list[str], encoding: str | None, validate: bool, limit: int) -> int:
+def _to_redo(
+    cache: Any, sources: list[str], encoding: str | None, validate: bool, limit: int, found: dict[str, bytes]
+) -> int:
     """How many inputs lack a result in the cache, counted up to `limit + 1` (each file is read once more, hashed
-    and looked up; an empty cache, or standard input, which can be read only once, counts as all)."""
+    and looked up; an empty cache, or standard input, which can be read only once, counts as all). The keys of
+    the inputs found go into `found`: the build takes their results without reading them again."""
     from kg import parallel
 
     if not len(cache) or "-" in sources:
@@ -980,7 +984,10 @@ def _to_redo(cache: Any, sources: list[str], encoding: str | None, validate: boo
     missing = 0
     for source in sources:
         key = cache.key(parallel.read_item(source), encoding=encoding, validate=validate)
-        missing += not cache.has([key])
+        if key is not None and cache.has([key]):
+            found[source] = key
+        else:
+            missing += 1
         if missing > limit:
             break
     return missing

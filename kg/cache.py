@@ -12,7 +12,7 @@ The cache is one SQLite file, `.kg-cache.sqlite`, beside the outputs (the build'
 disposable: an entry that cannot be read is made again, a file that is not a database is replaced, and a cache
 that cannot be written is switched off for the build; none of these fails a build. Entries that the last
 successful build did not use are deleted at its end, so the file holds one build's worth of results (about a
-tenth of the size of `graph.nt`, compressed). Documents with a problem or a SHACL report are never stored.
+seventh of the size of `graph.nt`, compressed). Documents with a problem or a SHACL report are never stored.
 """
 
 from __future__ import annotations
