@@ -877,11 +877,13 @@ class _StoreWriter:
 
     def _load_all(self, spool: _Spool) -> None:
         """Bulk-load every kept document from the spool (what the build does while it runs, when not updating)."""
+        from kg import parallel
+
         named, default = _Slices(self, named=True), _Slices(self, named=False)
         for batch in spool.documents(256):
             for graph, nquads in batch:
                 named.add(nquads)
-                default.add(nquads.replace(b" " + graph + b" .\n", b" .\n"))  # one graph name per line
+                default.add(parallel.without_graph(nquads, graph, graph.decode()))
         named.flush()
         default.flush()
         self._stop_loader(drain=True)

@@ -268,13 +268,17 @@ def _json_line(data: dict[str, Any]) -> bytes:
 
 def triple_lines(doc: DocResult) -> list[bytes]:
     """The document's quads as N-Triples lines (its graph name dropped), in the same order."""
-    suffix = b" " + doc.graph + b" .\n"
-    data = doc.nquads
+    return without_graph(doc.nquads, doc.graph, doc.source).splitlines(keepends=True)
+
+
+def without_graph(nquads: bytes, graph: bytes, source: str) -> bytes:
+    """One document's N-Quads (all in `graph`, its N-Triples term) as N-Triples, in the same order."""
+    suffix = b" " + graph + b" .\n"
     # a newline only ends a line in N-Quads (literals escape theirs), so each occurrence of `suffix` ends a line:
     # as many occurrences as lines means every line ends with it, and one replace drops every graph name
-    if data.count(suffix) != data.count(b"\n") or (data and not data.endswith(b"\n")):
-        raise ValueError(f"{doc.source}: a quad outside the document's graph, or a line cut short")
-    return data.replace(suffix, b" .\n").splitlines(keepends=True)
+    if nquads.count(suffix) != nquads.count(b"\n") or (nquads and not nquads.endswith(b"\n")):
+        raise ValueError(f"{source}: a quad outside the document's graph, or a line cut short")
+    return nquads.replace(suffix, b" .\n")
 
 
 def flat_run(docs: Iterable[DocResult]) -> bytes:
