@@ -15,10 +15,13 @@ spool files. The bytes are those `kg.outputs.rdf.write_outputs` writes for the s
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import io
 import itertools
+import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -45,6 +48,8 @@ STORE_QUEUE = 2  # slices waiting for the store's loader thread before the build
 # store document by document (a transaction each, about 7x the CPU of bulk loading one) instead of loading all.
 UPDATE_SHARE = 0.05
 UPDATE_MIN = 64
+_OUR_ERROR = re.compile(r"^kg\.errors\.\w+: ")  # how a side process's traceback names one of our own errors
+_OUTPUT_LIBRARIES = ("networkx", "jinja2")
 UPDATE_BATCH = 256  # documents replaced per call, so that only their quads are held as objects
 REMOTE_BATCH = 200  # documents per request batch to a remote store
 
@@ -118,6 +123,7 @@ class BuildResult:
     reused: int = 0  # documents whose per-document results came from the last build's cache (`kg.cache`)
     store_updated: int | None = None  # documents replaced or removed in a copy of the last store (None: loaded anew)
     remote: str | None = None  # the remote store written to (credentials left out), with what it received
+    unchanged: bool = False  # nothing would have changed a byte: the previous build's outputs were kept as they are
 
     def summary(self) -> str:
         c = self.counts
@@ -131,6 +137,8 @@ class BuildResult:
             f"  triples {c['triples']} in {c['graphs']} named graphs",
         ]
         lines += [f"  {name}: {path}" for name, path in sorted(self.files.items())]
+        if self.unchanged:
+            lines.append("  outputs: those of the previous build, kept (nothing in them would change)")
         if self.store_updated is not None:
             lines.append(f"  store: a copy of the previous one, {self.store_updated} documents replaced or removed")
         if self.remote:
@@ -375,42 +383,52 @@ def build(
                 report = report.merge(other)
             raise ValidationFailed(f"the built graph breaks the SHACL shapes (nothing was written):\n{report.text}")
         result.counts["graphs"] = len(seen_ids)
-        with clock.stage("sort"):
-            spool.close()  # the last slices go to the store too
-        if db is not None:
-            # the store is finished (its last slices loaded, compacted, swapped in) in another thread while this one
-            # merges the runs and writes the files; then the page and the KGX files are made from it, each in its
-            # own process
-            def finish_store() -> tuple[_Job | None, float]:
-                started = time.perf_counter()
-                db.finish(spool)
-                finishing = time.perf_counter() - started
-                page_job = _Job("page", out_dir, out_dir, work) if html else None
-                started_jobs.append(page_job)
-                return page_job, finishing
+        outputs_key = _outputs_key(cache, spool, store=store, html=html, kgx=kgx) if remote is None else None
+        previous = cache.outputs() if cache is not None and outputs_key is not None else None
+        if previous is not None and previous[0] == outputs_key and _kept_outputs(out_dir, previous[1], result):
+            result.records = RecordsFile(out_dir / "records.jsonl", len(spool.index))
+            result.unchanged = True  # nothing would change a byte: the files and the store are left as they are
+        else:
+            if cache is not None:
+                cache.set_outputs(None, {})  # until every output is written (a failed build is remembered too)
+            with clock.stage("sort"):
+                spool.close()  # the last slices go to the store too
+            if db is not None:
+                # the store is finished (its last slices loaded, compacted, swapped in) in another thread while this one
+                # merges the runs and writes the files; then the page and the KGX files are made from it, each in its
+                # own process
+                def finish_store() -> tuple[_Job | None, float]:
+                    started = time.perf_counter()
+                    db.finish(spool)
+                    finishing = time.perf_counter() - started
+                    page_job = _Job("page", out_dir, out_dir, work) if html else None
+                    started_jobs.append(page_job)
+                    return page_job, finishing
 
-            # the jobs die with the thread that started them (PR_SET_PDEATHSIG follows the thread): this one lives
-            # until the `finally` below, after the jobs were waited for or stopped
-            finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-finish")
-            store_ready = finisher.submit(finish_store)
-        _write_files(spool, out_dir, result, clock, on_merged=start_kgx if kgx else None)
-        if store_ready is not None:
-            with clock.stage("store"):  # waiting for it, if the files were done first
-                page, finishing = store_ready.result()
-            clock.seconds["store"] += finishing
-            result.files["store"] = out_dir / "store"
-            result.store_updated = db.replaced if db is not None else None
-        if kgx and kgx_job is None:
-            kgx_job = _Job("kgx", out_dir / "graph.nt", out_dir, work)
-        if html and page is None:
-            page = _Job("page", out_dir / "graph.nt", out_dir, work)
-        if kgx_job is not None:
-            clock.seconds["kgx"], clock.cpu["kgx"], clock.peak["kgx"] = kgx_job.wait()
-            result.files["kgx_nodes"] = out_dir / "rare-kg_nodes.tsv"
-            result.files["kgx_edges"] = out_dir / "rare-kg_edges.tsv"
-        if page is not None:
-            clock.seconds["html"], clock.cpu["html"], clock.peak["html"] = page.wait()
-            result.files["html"] = out_dir / "graph.html"
+                # the jobs die with the thread that started them (PR_SET_PDEATHSIG follows the thread): this one lives
+                # until the `finally` below, after the jobs were waited for or stopped
+                finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-finish")
+                store_ready = finisher.submit(finish_store)
+            _write_files(spool, out_dir, result, clock, on_merged=start_kgx if kgx else None)
+            if store_ready is not None:
+                with clock.stage("store"):  # waiting for it, if the files were done first
+                    page, finishing = store_ready.result()
+                clock.seconds["store"] += finishing
+                result.files["store"] = out_dir / "store"
+                result.store_updated = db.replaced if db is not None else None
+            if kgx and kgx_job is None:
+                kgx_job = _Job("kgx", out_dir / "graph.nt", out_dir, work)
+            if html and page is None:
+                page = _Job("page", out_dir / "graph.nt", out_dir, work)
+            if kgx_job is not None:
+                clock.seconds["kgx"], clock.cpu["kgx"], clock.peak["kgx"] = kgx_job.wait()
+                result.files["kgx_nodes"] = out_dir / "rare-kg_nodes.tsv"
+                result.files["kgx_edges"] = out_dir / "rare-kg_edges.tsv"
+            if page is not None:
+                clock.seconds["html"], clock.cpu["html"], clock.peak["html"] = page.wait()
+                result.files["html"] = out_dir / "graph.html"
+            if cache is not None and outputs_key is not None:
+                cache.set_outputs(outputs_key, _output_identities(out_dir, result))
         if remote:
             with clock.stage("remote"):
                 result.remote = _push_remote(spool, remote, remote_protocol)
@@ -464,6 +482,7 @@ class _Spool:
         self._records = open(self.records_path, "wb")  # noqa: SIM115
         self._runs = open(self.runs_path, "wb")  # noqa: SIM115
         self.index: list[tuple[bytes, int, int]] = []  # (graph term, offset, length) per kept document
+        self.contents = hashlib.sha256()  # of the kept documents' graph terms, N-Quads and records, in order
         self.runs: list[tuple[int, int]] = []
         self._pending: list[bytes] = []
         self._pending_size = 0
@@ -476,8 +495,12 @@ class _Spool:
         self._runs_end = 0
 
     def add(self, doc: Any) -> None:
+        digest = hashlib.sha256(doc.nquads).digest()
         if self.store is not None:
-            self.store.note(doc.nquads)
+            self.store.note(digest)
+        # every output is made from these bytes alone (given the code and the options)
+        self.contents.update(len(doc.graph).to_bytes(4, "big") + doc.graph + digest)
+        self.contents.update(hashlib.sha256(doc.record_json).digest())
         self._records.write(doc.record_json)
         self._quads.write(doc.nquads)
         self.index.append((doc.graph, self._quads_end, len(doc.nquads)))
@@ -763,11 +786,10 @@ class _StoreWriter:
             self._db = open_store(self.tmp)
         return self._db
 
-    def note(self, nquads: bytes) -> None:
-        """(For every kept document, in the spool's order) remember its digest for the record of documents."""
-        import hashlib
-
-        self.digests.append(hashlib.sha256(nquads).digest())
+    def note(self, digest: bytes) -> None:
+        """(For every kept document, in the spool's order) remember its N-Quads' SHA-256 for the record of
+        documents."""
+        self.digests.append(digest)
 
     def load(self, data: bytes, *, named: bool) -> None:
         """Queue a slice for the loader thread: N-Quads (`named`: the documents' graphs) or N-Triples (into the
@@ -932,7 +954,9 @@ class _Job:
         if self.proc.returncode != 0:
             text = self.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
             what = "graph.html could not be drawn" if self.kind == "page" else "the KGX files could not be written"
-            raise OutputError(f"{what}: {text[-1] if text else 'the process failed'}")
+            last = text[-1] if text else "the process failed"
+            # our own errors are sentences for the user already: without the traceback's "kg.errors.OutputError: "
+            raise OutputError(f"{what}: {_OUR_ERROR.sub('', last)}")
         # the process's own count: the kernel's ru_maxrss keeps the building process's size from before the exec
         try:
             peak = int(self.peak.read_text(encoding="ascii"))
@@ -964,6 +988,68 @@ def _run_job(kind: str, source: str, out_dir: str) -> None:
         from kg.outputs.kgx import write_kgx
 
         write_kgx(graph, Path(out_dir))
+
+
+def _outputs_key(cache: Any, spool: _Spool, *, store: bool, html: bool, kgx: bool) -> bytes | None:
+    """What every output of a build is made from: the code and data (the cache's fingerprint), which outputs were
+    asked for, and the kept documents' N-Quads and records in order. None without a cache to remember it in."""
+    if cache is None or not cache.active:
+        return None
+    from importlib import metadata
+
+    digest = hashlib.sha256(cache.fingerprint)
+    # the libraries that draw the page, besides those of the per-document work (already in the fingerprint)
+    versions = {name: metadata.version(name) for name in _OUTPUT_LIBRARIES}
+    digest.update(json.dumps([{"store": store, "html": html, "kgx": kgx}, versions], sort_keys=True).encode())
+    digest.update(spool.contents.digest())
+    return digest.digest()
+
+
+def _identity(path: Path) -> list[int]:
+    """What changes when a file is written again, replaced or edited (as `make` and git's index tell)."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _output_identities(out_dir: Path, result: BuildResult) -> dict[str, Any]:
+    """Each output a build wrote, by kind: its name in `out_dir` and identity; for the store, the generation the
+    link points to, the identity of that generation's record of documents (`kg serve --writable` drops it) and of
+    its folder (opened for writing, RocksDB starts a new log file there; opened read-only, it writes nothing)."""
+    from kg.outputs.store import DOCUMENTS_FILE
+
+    files: dict[str, Any] = {}
+    for kind, path in result.files.items():
+        if kind == "store":
+            target = os.readlink(path)
+            files[kind] = [target, *_identity(out_dir / target / DOCUMENTS_FILE), *_identity(out_dir / target)]
+        else:
+            files[kind] = [path.name, *_identity(out_dir / path.name)]
+    return {"triples": result.counts["triples"], "files": files}
+
+
+def _kept_outputs(out_dir: Path, saved: dict[str, Any], result: BuildResult) -> bool:
+    """Are the outputs the last build wrote all still there, untouched? If so, they go into `result`."""
+    from kg.outputs.store import DOCUMENTS_FILE, STORE_LINK
+
+    files: dict[str, Path] = {}
+    try:
+        for kind, (name, *identity) in saved["files"].items():
+            if kind == "store":
+                if os.readlink(out_dir / STORE_LINK) != name:
+                    return False
+                if [*_identity(out_dir / name / DOCUMENTS_FILE), *_identity(out_dir / name)] != identity:
+                    return False
+                files[kind] = out_dir / STORE_LINK
+            else:
+                if _identity(out_dir / name) != identity:
+                    return False
+                files[kind] = out_dir / name
+        triples = int(saved["triples"])
+    except (OSError, KeyError, TypeError, ValueError):  # missing, or a record in another shape: write them all again
+        return False
+    result.files.update(files)
+    result.counts["triples"] = triples
+    return True
 
 
 def _open_cache(out_dir: Path) -> Any:

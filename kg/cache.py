@@ -26,6 +26,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from kg.parallel import DocResult, Item
 
@@ -84,6 +85,7 @@ class DocumentCache:
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("CREATE TABLE IF NOT EXISTS docs (key BLOB PRIMARY KEY, generation INTEGER, data BLOB)")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER)")
+                db.execute("CREATE TABLE IF NOT EXISTS outputs (id INTEGER PRIMARY KEY, key BLOB, files TEXT)")
                 row = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
                 cache = cls(db, path, fingerprint())
                 cache.generation = (row[0] if row else 0) + 1
@@ -174,6 +176,32 @@ class DocumentCache:
             self._off()
             return
         self.stored += len(rows)
+
+    def outputs(self) -> tuple[bytes, dict[str, Any]] | None:
+        """What the last successful build wrote: the key of everything its files were made from, and each file's
+        identity (`kg.build` decides whether the files can be kept as they are)."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT key, files FROM outputs WHERE id = 1").fetchone()
+            return (bytes(row[0]), json.loads(row[1])) if row else None
+        except sqlite3.Error:
+            self._off()
+        except (ValueError, TypeError):  # damaged: as if there were none
+            pass
+        return None
+
+    def set_outputs(self, key: bytes | None, files: dict[str, Any]) -> None:
+        """Remember (`key`) or forget (None) what this build wrote; committed with the entries at `close`."""
+        if self._db is None:
+            return
+        try:
+            if key is None:
+                self._db.execute("DELETE FROM outputs")
+            else:
+                self._db.execute("INSERT OR REPLACE INTO outputs VALUES (1, ?, ?)", (key, json.dumps(files)))
+        except sqlite3.Error:
+            self._off()
 
     def close(self, *, succeeded: bool) -> None:
         """Write what this build stored; after a successful build, also drop the entries it did not use."""

@@ -182,3 +182,20 @@ def test_a_killed_kgx_export_leaves_nothing_the_next_build_keeps(
             (out / name).write_bytes(b"half a file")
     build([corpus], out, store=False, html=False)
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".kg-build.lock", ".kg-cache.sqlite"]
+
+
+def test_a_side_process_that_fails_gives_one_line_naming_the_file(corpus: Path, tmp_path: Path) -> None:
+    """The KGX process's failure reaches the user as one line: what could not be made, the file and the reason,
+    without the traceback's exception class."""
+    from kg.errors import OutputError
+
+    out = tmp_path / "out"
+    build([corpus], out, store=False, html=False)
+    (out / "rare-kg_nodes.tsv").unlink()
+    (out / "rare-kg_nodes.tsv").mkdir()  # what the export must replace is a folder: its rename fails
+    (out / "rare-kg_nodes.tsv" / "keep").write_text("x")
+    with pytest.raises(OutputError) as failure:
+        build([corpus], out, store=False, html=False, reuse=False)
+    message = str(failure.value)
+    assert message.startswith(f"the KGX files could not be written: {out / 'rare-kg_nodes.tsv'}"), message
+    assert "\n" not in message and "kg.errors" not in message and "Error:" not in message

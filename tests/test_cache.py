@@ -249,8 +249,8 @@ def test_a_rebuild_updates_a_copy_of_the_store(
     from pyoxigraph import Store
 
     assert store_path(out) != old_generation and sorted(map(str, Store.read_only(str(old_generation)))) == old_quads
-    nothing = build([corpus], out, html=False, kgx=False)
-    assert nothing.store_updated == 0 and nothing.reused == len(SAMPLE)
+    nothing = build([corpus], out, html=False, kgx=True)  # other outputs asked for, the same documents
+    assert nothing.store_updated == 0 and nothing.reused == len(SAMPLE) and not nothing.unchanged
     assert sorted(map(str, load_store(out))) == sorted(map(str, load_store(tmp_path / "fresh")))
 
 
@@ -359,3 +359,137 @@ def test_only_the_changed_summaries_of_a_chunk_are_made_again(
     assert again.counts == fresh.counts
     for name in FILES[:-1]:
         assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+
+
+def written(folder: Path) -> dict[str, bytes]:
+    """The outputs a build wrote (the page and the KGX files only when asked for)."""
+    return {name: (folder / name).read_bytes() for name in FILES if (folder / name).exists()}
+
+
+def identities(folder: Path) -> dict[str, tuple[int, int, int]]:
+    named = [folder / name for name in FILES] + [folder / "store", folder / "store" / "rare-kg-documents.txt"]
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) for p in named}
+
+
+def test_an_unchanged_rebuild_keeps_every_output_as_it_is(corpus: Path, tmp_path: Path) -> None:
+    """Nothing that the outputs are made from changed: no file is written again, the store stays the same
+    generation, and the result says so; a problem input is still reported."""
+    from kg.outputs.store import store_path
+
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02 not a summary")
+    out = tmp_path / "out"
+    first = build([corpus], out)
+    before, generation = identities(out), store_path(out)
+    again = build([corpus], out)
+    assert again.unchanged and not first.unchanged
+    assert "outputs: those of the previous build, kept" in again.summary()
+    assert identities(out) == before and store_path(out) == generation
+    assert again.files == first.files and again.counts == first.counts and again.reused == len(SAMPLE)
+    assert list(again.records) == list(first.records)
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems] and len(again.problems) == 1
+    assert not [p for p in out.iterdir() if p.name.startswith(".build-") or p.name.endswith(".tmp")]
+
+
+def _edit(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\nIt affects about 1 in 5,000 people.\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "a summary edited",
+        "a summary removed",
+        "the code changed",
+        "graph.ttl edited",
+        "graph.html removed",
+        "a KGX file replaced",
+        "the store opened for writing",
+        "the store's record dropped",
+        "another store generation linked",
+        "the record of outputs damaged",
+    ],
+)
+def test_anything_the_outputs_depend_on_makes_them_again(
+    change: str, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After any of these, the rebuild writes every output again, with the bytes and quads of a build from scratch
+    (of the same summaries: the first build's, where they did not change)."""
+    import gc
+    import os
+
+    from kg.outputs.store import DOCUMENTS_FILE, open_store, store_path
+
+    out = tmp_path / "out"
+    # the side processes (page, KGX) only where the change is theirs: the other cases are faster without them
+    opts = {"processes": 1, "html": change == "graph.html removed", "kgx": change == "a KGX file replaced"}
+    build([corpus], out, **opts)
+    expected, expected_quads = written(out), store_quads(out)
+    if change == "a summary edited":
+        _edit(corpus / "achalasia.txt")
+    elif change == "a summary removed":
+        (corpus / "anencephaly.txt").unlink()
+    elif change == "the code changed":
+        monkeypatch.setattr(cache_module, "fingerprint", lambda: b"a serializer changed")
+    elif change == "graph.ttl edited":
+        with open(out / "graph.ttl", "ab") as fh:
+            fh.write(b"# a note added by hand\n")
+    elif change == "graph.html removed":
+        (out / "graph.html").unlink()
+    elif change == "a KGX file replaced":
+        data = (out / "rare-kg_nodes.tsv").read_bytes()
+        (out / "rare-kg_nodes.tsv").unlink()
+        (out / "rare-kg_nodes.tsv").write_bytes(data)  # the same bytes, but not the file the build wrote
+    elif change == "the store opened for writing":
+        db = open_store(store_path(out))
+        db.flush()
+        del db
+        gc.collect()
+    elif change == "the store's record dropped":
+        (store_path(out) / DOCUMENTS_FILE).unlink()
+    elif change == "another store generation linked":
+        shutil.copytree(store_path(out), out / ".store-00009")
+        os.unlink(out / "store")
+        os.symlink(".store-00009", out / "store")
+    else:
+        with sqlite3.connect(out / cache_module.FILE) as db:
+            db.execute("UPDATE outputs SET files = 'not json'")
+    again = build([corpus], out, **opts)
+    assert not again.unchanged, change
+    if change.startswith("a summary"):
+        build([corpus], tmp_path / "fresh", reuse=False, **opts)
+        expected, expected_quads = written(tmp_path / "fresh"), store_quads(tmp_path / "fresh")
+    assert written(out) == expected and len(expected) == 5 + opts["html"] + 2 * opts["kgx"]
+    assert store_quads(out) == expected_quads
+    assert build([corpus], out, **opts).unchanged  # and remembered again
+
+
+def test_other_outputs_asked_for_or_no_cache_write_them_again(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([corpus], out, html=False)
+    assert not build([corpus], out, html=True).unchanged  # the page was not there
+    assert (out / "graph.html").stat().st_size > 0
+    assert build([corpus], out, html=True).unchanged
+    assert not build([corpus], out, html=True, reuse=False).unchanged
+
+
+def test_a_failed_build_forgets_the_outputs_it_may_have_touched(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a failed build did or did not write, the next one writes everything again (here the failure
+    came before any file was replaced, so only the forgotten record tells)."""
+    import kg.build
+    from kg.errors import OutputError
+
+    out = tmp_path / "out"
+    build([corpus], out, store=False, html=False, kgx=False)
+    _edit(corpus / "achalasia.txt")
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OutputError("graph.ttl: writing failed (No space left on device); the previous file is unchanged")
+
+    monkeypatch.setattr(kg.build, "_write_files", disk_full)
+    with pytest.raises(OutputError):
+        build([corpus], out, store=False, html=False, kgx=False)
+    monkeypatch.undo()
+    (corpus / "achalasia.txt").write_bytes((DATA / "achalasia.txt").read_bytes())  # back as it was
+    assert not build([corpus], out, store=False, html=False, kgx=False).unchanged
