@@ -48,10 +48,10 @@ STORE_QUEUE = 2  # slices waiting for the store's loader thread before the build
 # store document by document (a transaction each, about 7x the CPU of bulk loading one) instead of loading all.
 UPDATE_SHARE = 0.05
 UPDATE_MIN = 64
-_OUR_ERROR = re.compile(r"^kg\.errors\.\w+: ")  # how a side process's traceback names one of our own errors
-_OUTPUT_LIBRARIES = ("networkx", "jinja2")
 UPDATE_BATCH = 256  # documents replaced per call, so that only their quads are held as objects
 REMOTE_BATCH = 200  # documents per request batch to a remote store
+_OUTPUT_LIBRARIES = ("networkx", "jinja2")  # draw the page: their versions are part of the outputs' key
+_OUR_ERROR = re.compile(r"^kg\.errors\.\w+: ")  # how a side process's traceback names one of our own errors
 
 
 class RecordsFile(Sequence[Record]):
