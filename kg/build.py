@@ -238,7 +238,6 @@ def build(
     _make_folder(out_dir)
     lock = _lock_folder(out_dir)  # held until this process ends; released by the kernel even after a SIGKILL
     _remove_leftovers(out_dir)
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     cache = _open_cache(out_dir) if reuse else None
     few = max(UPDATE_MIN, int(total * UPDATE_SHARE))  # summaries to redo for which the store is updated
     to_redo = total
@@ -249,6 +248,27 @@ def build(
     if executor is None and kind == "processes" and to_redo <= size:
         kind = "serial"  # the pool would cost more to start than the little work left
         result.workers = 1
+    if cache is not None and remote is None and total and len(known) == total:
+        # every input has a result in the cache: if they are those the last build's outputs were made from, its
+        # record says so, and nothing needs to be taken out of the cache at all
+        try:
+            unchanged = _keep_unchanged(
+                out_dir, cache, [known[s] for s in sources], result, store=store, html=html, kgx=kgx
+            )
+        except BaseException:
+            cache.close(succeeded=False)
+            lock.close()
+            raise
+        if unchanged:
+            if progress:
+                progress(total, total)
+            result.reused = cache.reused
+            cache.close(succeeded=True)
+            lock.close()
+            _remember(out_dir)
+            return _timed(result, clock, started)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    input_keys: list[bytes | None] = []  # every input's cache key, in input order: the next build's quick check
 
     def problem(exc: InputError) -> None:
         if strict:
@@ -277,6 +297,7 @@ def build(
             with clock.stage("reuse"):
                 keys = [known.pop(i.source, None) or cache.key(i, encoding=encoding, validate=validate) for i in items]
                 hits = [cache.has([k]) for k in keys]
+                input_keys.extend(keys)
             for hit, group in itertools.groupby(zip(items, keys, hits, strict=True), key=lambda t: t[2]):
                 run = list(group)
                 if hit:
@@ -385,9 +406,13 @@ def build(
         result.counts["graphs"] = len(seen_ids)
         outputs_key = _outputs_key(cache, spool, store=store, html=html, kgx=kgx) if remote is None else None
         previous = cache.outputs() if cache is not None and outputs_key is not None else None
+        # with a problem input, the next build must read everything again to report it
+        inputs = None if result.problems else _inputs_key(cache, input_keys, total, store=store, html=html, kgx=kgx)
         if previous is not None and previous[0] == outputs_key and _kept_outputs(out_dir, previous[1], result):
             result.records = RecordsFile(out_dir / "records.jsonl", len(spool.index))
             result.unchanged = True  # nothing would change a byte: the files and the store are left as they are
+            if cache is not None and outputs_key is not None:  # e.g. a problem input gone: quick next time
+                cache.set_outputs(outputs_key, {**previous[1], **_result_record(result, inputs)})
         else:
             if cache is not None:
                 cache.set_outputs(None, {})  # until every output is written (a failed build is remembered too)
@@ -428,7 +453,9 @@ def build(
                 clock.seconds["html"], clock.cpu["html"], clock.peak["html"] = page.wait()
                 result.files["html"] = out_dir / "graph.html"
             if cache is not None and outputs_key is not None:
-                cache.set_outputs(outputs_key, _output_identities(out_dir, result))
+                cache.set_outputs(
+                    outputs_key, {**_output_identities(out_dir, result), **_result_record(result, inputs)}
+                )
         if remote:
             with clock.stage("remote"):
                 result.remote = _push_remote(spool, remote, remote_protocol)
@@ -453,6 +480,10 @@ def build(
         other_threads = (time.process_time() - cpu_started) - (time.thread_time() - main_cpu_started)
         clock.seconds["store"] = clock.seconds.get("store", 0.0) + db.loading_seconds
         clock.cpu["store"] = clock.cpu.get("store", 0.0) + max(0.0, other_threads)
+    return _timed(result, clock, started)
+
+
+def _timed(result: BuildResult, clock: Any, started: float) -> BuildResult:
     result.timings = dict(clock.seconds)
     result.cpu = dict(clock.cpu)
     result.peak_rss = dict(clock.peak)
@@ -990,19 +1021,69 @@ def _run_job(kind: str, source: str, out_dir: str) -> None:
         write_kgx(graph, Path(out_dir))
 
 
-def _outputs_key(cache: Any, spool: _Spool, *, store: bool, html: bool, kgx: bool) -> bytes | None:
-    """What every output of a build is made from: the code and data (the cache's fingerprint), which outputs were
-    asked for, and the kept documents' N-Quads and records in order. None without a cache to remember it in."""
-    if cache is None or not cache.active:
-        return None
+def _outputs_base(cache: Any, *, store: bool, html: bool, kgx: bool) -> Any:
+    """A hash of the code and data (the cache's fingerprint) and of which outputs were asked for."""
     from importlib import metadata
 
     digest = hashlib.sha256(cache.fingerprint)
     # the libraries that draw the page, besides those of the per-document work (already in the fingerprint)
     versions = {name: metadata.version(name) for name in _OUTPUT_LIBRARIES}
     digest.update(json.dumps([{"store": store, "html": html, "kgx": kgx}, versions], sort_keys=True).encode())
+    return digest
+
+
+def _outputs_key(cache: Any, spool: _Spool, *, store: bool, html: bool, kgx: bool) -> bytes | None:
+    """What every output of a build is made from: the code and data, which outputs were asked for, and the kept
+    documents' N-Quads and records in order. None without a cache to remember it in."""
+    if cache is None or not cache.active:
+        return None
+    digest = _outputs_base(cache, store=store, html=html, kgx=kgx)
     digest.update(spool.contents.digest())
     return digest.digest()
+
+
+def _inputs_key(
+    cache: Any, keys: Sequence[bytes | None], total: int, *, store: bool, html: bool, kgx: bool
+) -> str | None:
+    """What every output of a build is made from, as known before anything is taken out of the cache: the code,
+    the outputs asked for, and every input's cache key in order (each a hash of the input's path and bytes, of
+    the code and of the per-document options: a cached result is a function of its key). None unless every
+    input has a key."""
+    if cache is None or not cache.active or not total or len(keys) != total or any(k is None for k in keys):
+        return None
+    digest = _outputs_base(cache, store=store, html=html, kgx=kgx)
+    for key in keys:
+        digest.update(key or b"")
+    return digest.hexdigest()
+
+
+def _result_record(result: BuildResult, inputs: str | None) -> dict[str, Any]:
+    """What a build kept as it was reports, besides its files: the inputs' key and the counts."""
+    return {"inputs": inputs, "counts": dict(result.counts), "words": result.words}
+
+
+def _keep_unchanged(
+    out_dir: Path, cache: Any, keys: list[bytes], result: BuildResult, *, store: bool, html: bool, kgx: bool
+) -> bool:
+    """Did the last build read exactly these inputs, with the same code and options, and are its outputs all
+    still as it wrote them? Then they are kept, and `result` reports them, without reading a cached result."""
+    previous = cache.outputs()
+    inputs = _inputs_key(cache, keys, len(keys), store=store, html=html, kgx=kgx)
+    if previous is None or inputs is None or previous[1].get("inputs") != inputs:
+        return False
+    try:
+        counts = {str(k): int(v) for k, v in previous[1]["counts"].items()}
+        words = int(previous[1]["words"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    if not _kept_outputs(out_dir, previous[1], result):
+        return False
+    result.counts.update({k: v for k, v in counts.items() if k != "triples"})
+    result.words = words
+    result.records = RecordsFile(out_dir / "records.jsonl", counts.get("documents", 0))
+    result.unchanged = True
+    cache.keep(keys)
+    return True
 
 
 def _identity(path: Path) -> list[int]:

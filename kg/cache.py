@@ -161,6 +161,14 @@ class DocumentCache:
         self.reused += len(out)
         return out
 
+    def keep(self, keys: Sequence[bytes]) -> None:
+        """Count these stored results as used by this build without reading them (its outputs were kept as they
+        were): they stay for the next build."""
+        if self._db is None:
+            return
+        self._used.extend((self.generation, k) for k in keys)
+        self.reused += len(keys)
+
     def put(self, keys: Sequence[bytes | None], docs: Iterable[DocResult]) -> None:
         """Store the results that can be reused: documents read without a problem that passed the shapes."""
         if self._db is None:

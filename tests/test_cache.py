@@ -126,8 +126,11 @@ def test_a_damaged_entry_is_made_again(corpus: Path, tmp_path: Path) -> None:
     with sqlite3.connect(out / cache_module.FILE) as db:
         key = db.execute("SELECT key FROM docs ORDER BY key LIMIT 1").fetchone()[0]
         db.execute("UPDATE docs SET data = ? WHERE key = ?", (b"garbage", key))
+    # unneeded, the entry is not read (the outputs are kept as they are); needed, it is made again
+    assert build([corpus], out, store=False, html=False, chunk_docs=1).unchanged
+    (out / "graph.ttl").unlink()
     result = build([corpus], out, store=False, html=False, chunk_docs=1)
-    assert result.reused == len(SAMPLE) - 1
+    assert result.reused == len(SAMPLE) - 1 and not result.unchanged
     assert outputs_without_html(out) == before
     assert build([corpus], out, store=False, html=False, chunk_docs=1).reused == len(SAMPLE)  # and stored again
 
@@ -388,6 +391,71 @@ def test_an_unchanged_rebuild_keeps_every_output_as_it_is(corpus: Path, tmp_path
     assert list(again.records) == list(first.records)
     assert [str(p) for p in again.problems] == [str(p) for p in first.problems] and len(again.problems) == 1
     assert not [p for p in out.iterdir() if p.name.startswith(".build-") or p.name.endswith(".tmp")]
+
+
+def _no_decoding(data: bytes) -> None:
+    raise AssertionError("a cached result was decoded")
+
+
+def test_an_unchanged_rebuild_of_readable_inputs_reads_no_cached_result(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no problem input, the inputs' keys alone tell that nothing changed: no cached result is taken out and
+    decoded (at 100,000 summaries that is most of such a rebuild), the result reports what the full check
+    reports, and the entries stay for the next build."""
+    import kg.build
+
+    out = tmp_path / "out"
+    build([corpus], out, processes=1)
+    with monkeypatch.context() as m:
+        m.setattr(kg.build, "_keep_unchanged", lambda *a, **k: False)  # the full check: every result decoded
+        checked = build([corpus], out, processes=1)
+    assert checked.unchanged
+
+    before = identities(out)
+    with monkeypatch.context() as m:
+        m.setattr(cache_module, "decode", _no_decoding)
+        quick = build([corpus], out, processes=1)
+        assert quick.unchanged and identities(out) == before
+        assert quick.summary().splitlines()[1:] == checked.summary().splitlines()[1:]
+        assert (quick.counts, quick.words, quick.files, quick.reused) == (
+            checked.counts,
+            checked.words,
+            checked.files,
+            checked.reused,
+        )
+        assert list(quick.records) == list(checked.records)
+    assert entries(out) == len(SAMPLE)
+    _edit(corpus / "achalasia.txt")
+    edited = build([corpus], out, processes=1)
+    assert not edited.unchanged and edited.reused == len(SAMPLE) - 1
+
+
+def test_a_build_with_an_unreadable_input_is_checked_in_full_until_it_is_gone(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreadable input must be read again to be reported, so its build leaves no inputs' key; once it is
+    gone, the full check finds the outputs unchanged and keeps the key, and the build after that is quick."""
+    out = tmp_path / "out"
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02 not a summary")
+    build([corpus], out, processes=1)
+    (corpus / "binary.txt").unlink()
+    before = identities(out)
+    assert build([corpus], out, processes=1).unchanged
+
+    monkeypatch.setattr(cache_module, "decode", _no_decoding)
+    assert build([corpus], out, processes=1).unchanged and identities(out) == before
+
+
+def test_a_summary_of_a_condition_already_read_is_reported_by_every_rebuild(corpus: Path, tmp_path: Path) -> None:
+    """A second summary of the same condition is readable and cached, but skipped with a problem: a build that kept
+    its outputs must still say so, so such a build leaves no inputs' key either."""
+    shutil.copy(corpus / "wilson-disease.txt", corpus / "wilson-disease-copy.txt")
+    out = tmp_path / "out"
+    first = build([corpus], out, processes=1)
+    again = build([corpus], out, processes=1)
+    assert again.unchanged and [str(p) for p in again.problems] == [str(p) for p in first.problems]
+    assert len(again.problems) == 1 and "describes the same condition" in str(again.problems[0])
 
 
 def _edit(path: Path) -> None:
