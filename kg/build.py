@@ -1078,7 +1078,9 @@ def _keep_unchanged(
         return False
     if not _kept_outputs(out_dir, previous[1], result):
         return False
-    result.counts.update({k: v for k, v in counts.items() if k != "triples"})
+    for name, count in counts.items():
+        if name != "triples":  # set by _kept_outputs (Counter.update would add, not set)
+            result.counts[name] = count
     result.words = words
     result.records = RecordsFile(out_dir / "records.jsonl", counts.get("documents", 0))
     result.unchanged = True
