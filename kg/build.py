@@ -1078,9 +1078,8 @@ def _keep_unchanged(
         return False
     if not _kept_outputs(out_dir, previous[1], result):
         return False
-    for name, count in counts.items():
-        if name != "triples":  # set by _kept_outputs (Counter.update would add, not set)
-            result.counts[name] = count
+    for name, count in counts.items():  # set, not added (as Counter.update would)
+        result.counts[name] = count
     result.words = words
     result.records = RecordsFile(out_dir / "records.jsonl", counts.get("documents", 0))
     result.unchanged = True

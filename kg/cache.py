@@ -192,7 +192,8 @@ class DocumentCache:
             return None
         try:
             row = self._db.execute("SELECT key, files FROM outputs WHERE id = 1").fetchone()
-            return (bytes(row[0]), json.loads(row[1])) if row else None
+            files = json.loads(row[1]) if row else None
+            return (bytes(row[0]), files) if isinstance(files, dict) else None
         except sqlite3.Error:
             self._off()
         except (ValueError, TypeError):  # damaged: as if there were none
