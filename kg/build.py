@@ -242,9 +242,12 @@ def build(
     few = max(UPDATE_MIN, int(total * UPDATE_SHARE))  # summaries to redo for which the store is updated
     to_redo = total
     known: dict[str, bytes] = {}  # the keys of the inputs found in the cache while counting: not read again
-    if cache is not None and (store or (executor is None and kind == "processes")):
+    if cache is not None:
+        # the count decides whether the store is updated and whether the pool is started; with neither to decide,
+        # the first input missing from the cache ends it (no quick path then), and the others are read only once
+        counted = store or (executor is None and kind == "processes")
         with clock.stage("reuse"):
-            to_redo = _to_redo(cache, sources, encoding, validate, limit=max(few, size), found=known)
+            to_redo = _to_redo(cache, sources, encoding, validate, limit=max(few, size) if counted else 0, found=known)
     if executor is None and kind == "processes" and to_redo <= size:
         kind = "serial"  # the pool would cost more to start than the little work left
         result.workers = 1

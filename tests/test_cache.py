@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import copy_summaries
@@ -428,6 +429,26 @@ def test_an_unchanged_rebuild_of_readable_inputs_reads_no_cached_result(
     assert entries(out) == len(SAMPLE)
     _edit(corpus / "achalasia.txt")
     edited = build([corpus], out, processes=1)
+    assert not edited.unchanged and edited.reused == len(SAMPLE) - 1
+
+
+def test_an_unchanged_rebuild_without_a_store_in_one_process_is_quick_too(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no store to update and no pool to start, the inputs are still looked up before the work: an unchanged
+    rebuild keeps the outputs without decoding a cached result, and an edit still redoes only that summary."""
+    out = tmp_path / "out"
+    opts: dict[str, Any] = {"processes": 1, "store": False, "html": False}
+    first = build([corpus], out, **opts)
+    kept = [out / name for name in FILES if name != "graph.html"]
+    before = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in kept]
+    with monkeypatch.context() as m:
+        m.setattr(cache_module, "decode", _no_decoding)
+        again = build([corpus], out, **opts)
+    assert again.unchanged and again.reused == len(SAMPLE) and again.counts == first.counts
+    assert [(p.stat().st_ino, p.stat().st_mtime_ns) for p in kept] == before
+    _edit(corpus / "achalasia.txt")
+    edited = build([corpus], out, **opts)
     assert not edited.unchanged and edited.reused == len(SAMPLE) - 1
 
 
