@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import io
 import itertools
 import json
 import os
@@ -512,10 +511,13 @@ class _Spool:
         self.runs_path = work / "runs.nt"
         self.triples_path = work / "graph.nt"
         self.records_path = work / "records.jsonl"
+        self.blocks_path = work / "blocks.trig"
         self._quads = open(self.quads_path, "wb")  # noqa: SIM115 - closed in close()/abandon()
+        self._blocks = open(self.blocks_path, "wb")  # noqa: SIM115
         self._records = open(self.records_path, "wb")  # noqa: SIM115
         self._runs = open(self.runs_path, "wb")  # noqa: SIM115
         self.index: list[tuple[bytes, int, int]] = []  # (graph term, offset, length) per kept document
+        self.blocks: list[tuple[bytes, int, int]] = []  # the same for its TriG block
         self.contents = hashlib.sha256()  # of the kept documents' graph terms, N-Quads and records, in order
         self.runs: list[tuple[int, int]] = []
         self._pending: list[bytes] = []
@@ -526,6 +528,7 @@ class _Spool:
         self._named = _Slices(store, named=True) if store is not None and loading else None
         self._default = _Slices(store, named=False) if store is not None and loading else None
         self._quads_end = 0
+        self._blocks_end = 0
         self._runs_end = 0
 
     def add(self, doc: Any) -> None:
@@ -539,6 +542,9 @@ class _Spool:
         self._quads.write(doc.nquads)
         self.index.append((doc.graph, self._quads_end, len(doc.nquads)))
         self._quads_end += len(doc.nquads)
+        self._blocks.write(doc.trig)
+        self.blocks.append((doc.graph, self._blocks_end, len(doc.trig)))
+        self._blocks_end += len(doc.trig)
         if self._named is not None:
             self._named.add(doc.nquads)
 
@@ -578,9 +584,10 @@ class _Spool:
             fh.flush()
             os.fsync(fh.fileno())
             fh.close()
+        self._blocks.close()  # read back by this build only: no need to sync it
 
     def abandon(self) -> None:
-        for fh in (self._quads, self._records, self._runs):
+        for fh in (self._quads, self._records, self._runs, self._blocks):
             fh.close()
 
     def merge(self) -> int:
@@ -606,11 +613,18 @@ class _Spool:
         os.unlink(self.runs_path)
         return count
 
-    def quads_by_graph_order(self) -> IO[bytes]:
-        """The spooled N-Quads, documents ordered by graph name (the order TriG is written in)."""
-        fh = open(self.quads_path, "rb")  # noqa: SIM115 - closed by the reader
-        order = sorted(self.index)
-        return io.BufferedReader(_Segments(fh, [(off, n) for _, off, n in order]), 1024 * 1024)
+    def write_trig(self, out: IO[bytes]) -> None:
+        """graph.trig: the prefix lines, then the documents' TriG blocks ordered by graph name, which is what
+        serialising all their quads in that order writes (`kg.outputs.rdf.trig_block`)."""
+        from kg.outputs.rdf import trig_header
+
+        self.close()
+        if not self.blocks:
+            return
+        out.write(trig_header())
+        with open(self.blocks_path, "rb") as fh:
+            for _, offset, length in sorted(self.blocks):
+                out.write(os.pread(fh.fileno(), length, offset))
 
     def documents(self, batch: int) -> Iterator[list[tuple[bytes, bytes]]]:
         """(graph term, N-Quads) of the kept documents, in input order, `batch` at a time."""
@@ -633,37 +647,6 @@ def _run_lines(fd: int, offset: int, length: int, block: int) -> Iterator[bytes]
         yield from lines
     if rest:
         yield rest
-
-
-class _Segments(io.RawIOBase):
-    """A readable stream over byte ranges of a file, in the order given."""
-
-    def __init__(self, fh: IO[bytes], segments: list[tuple[int, int]]) -> None:
-        self._fh = fh
-        self._segments = iter(segments)
-        self._offset = 0
-        self._left = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while self._left == 0:
-            try:
-                self._offset, self._left = next(self._segments)
-            except StopIteration:
-                return 0
-        data = os.pread(self._fh.fileno(), min(len(buffer), self._left), self._offset)
-        if not data:  # pragma: no cover - the spool file was truncated
-            raise OSError("the build's spool file ended early")
-        buffer[: len(data)] = data
-        self._offset += len(data)
-        self._left -= len(data)
-        return len(data)
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
 
 
 # ------------------------------------------------------------------------------------------------------ outputs
@@ -724,13 +707,9 @@ def _write_files(
     def from_triples(fh: IO[bytes], fmt: RdfFormat) -> None:
         serialize(parse(path=str(spool.triples_path), format=RdfFormat.N_TRIPLES), fh, fmt, prefixes=prefixes)
 
-    def trig(fh: IO[bytes]) -> None:
-        with spool.quads_by_graph_order() as quads:
-            serialize(parse(quads, format=RdfFormat.N_QUADS), fh, RdfFormat.TRIG, prefixes=prefixes)
-
     for kind, write in (
         ("turtle", lambda fh: from_triples(fh, RdfFormat.TURTLE)),
-        ("trig", trig),
+        ("trig", spool.write_trig),
         ("jsonld", lambda fh: from_triples(fh, RdfFormat.JSON_LD)),
     ):
         with clock.stage(kind):

@@ -241,9 +241,10 @@ def encode(doc: DocResult) -> bytes:
     """A stored entry: a JSON header with the small fields and the sizes of the byte fields, then the bytes, all
     compressed (zlib level 1: about 0.1 ms for a summary's 50 KB of N-Quads, a fifteenth of the size)."""
     header = {name: getattr(doc, name) for name in _FIELDS}
-    header["sizes"] = [len(doc.graph), len(doc.record_json), len(doc.nquads)]
+    header["sizes"] = [len(doc.graph), len(doc.record_json), len(doc.nquads), len(doc.trig)]
     head = json.dumps(header, ensure_ascii=False).encode()
-    return zlib.compress(len(head).to_bytes(4, "big") + head + doc.graph + doc.record_json + doc.nquads, 1)
+    body = doc.graph + doc.record_json + doc.nquads + doc.trig
+    return zlib.compress(len(head).to_bytes(4, "big") + head + body, 1)
 
 
 def decode(data: bytes) -> DocResult:
@@ -254,13 +255,14 @@ def decode(data: bytes) -> DocResult:
         raise ValueError(f"a damaged cache entry ({exc})") from None
     size = int.from_bytes(raw[:4], "big")
     header = json.loads(raw[4 : 4 + size])
-    graph_n, record_n, quads_n = header["sizes"]
+    graph_n, record_n, quads_n, trig_n = header["sizes"]
     c = header["counts"]
     at = 4 + size
     graph = raw[at : at + graph_n]
     record = raw[at + graph_n : at + graph_n + record_n]
-    quads = raw[at + graph_n + record_n :]
-    if len(quads) != quads_n:
+    quads = raw[at + graph_n + record_n : at + graph_n + record_n + quads_n]
+    trig = raw[at + graph_n + record_n + quads_n :]
+    if len(quads) != quads_n or len(trig) != trig_n:
         raise ValueError("a cache entry of the wrong length")
     return DocResult(
         header["source"],
@@ -271,4 +273,5 @@ def decode(data: bytes) -> DocResult:
         words=header["words"],
         record_json=record,
         nquads=quads,
+        trig=trig,
     )

@@ -82,6 +82,7 @@ class DocResult:
     words: int = 0
     record_json: bytes = b""  # its line of records.jsonl
     nquads: bytes = b""  # its quads, N-Quads lines sorted and unique
+    trig: bytes = b""  # the same quads in that order as a TriG block (`kg.outputs.rdf.trig_block`)
     report: ValidationReport | None = None  # set only when its chunk broke the shapes
 
     def input_error(self) -> InputError:
@@ -206,6 +207,7 @@ def process_chunk(task: Task) -> ChunkResult:
     from kg.graph import document_graph, record_quads
     from kg.ingest import read_source
     from kg.link import link_record
+    from kg.outputs.rdf import trig_block
 
     clock = StageClock(memory=task.measure_memory)
     docs: list[DocResult] = []
@@ -232,7 +234,11 @@ def process_chunk(task: Task) -> ChunkResult:
         with clock.stage("graph"):
             quads = record_quads(record)
             graph = str(document_graph(record.id)).encode()
-            lines = sorted((serialize(quads, format=RdfFormat.N_QUADS) or b"").splitlines(keepends=True))
+            lines = (serialize(quads, format=RdfFormat.N_QUADS) or b"").splitlines(keepends=True)
+            if len(lines) != len(quads):  # pragma: no cover - N-Quads escapes every newline inside a term
+                raise ValueError(f"{item.source}: its N-Quads are not one line per quad")
+            order = sorted(range(len(lines)), key=lines.__getitem__)
+            trig = trig_block([quads[i] for i in order])
             record_json = _json_line(record.to_json())
         chunk_quads.append(quads)
         docs.append(
@@ -249,7 +255,8 @@ def process_chunk(task: Task) -> ChunkResult:
                 ),
                 words=words,
                 record_json=record_json,
-                nquads=b"".join(lines),
+                nquads=b"".join([lines[i] for i in order]),
+                trig=trig,
             )
         )
     with clock.stage("graph"):

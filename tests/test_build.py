@@ -45,6 +45,33 @@ def test_same_input_gives_the_same_bytes(corpus: Path, tmp_path: Path) -> None:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_graph_trig_is_the_trig_of_all_its_quads_written_at_once(corpus: Path, tmp_path: Path) -> None:
+    """graph.trig is put together from each summary's TriG block, written by the worker that made its quads (and
+    kept in the cache): it must be the bytes pyoxigraph writes for all the quads at once, by graph and then by
+    N-Quads line, with a pool or without, from the cache or not."""
+    from pyoxigraph import RdfFormat, parse, serialize
+
+    from kg.vocab import PREFIXES
+
+    (corpus / "hostile.txt").write_text(
+        'Hostile "quoted" disease } GRAPH <x> { is a rare condition.\nIt affects about 1 in 50,000 people.\n'
+        "Treatment relies on physiotherapy.\n",
+        encoding="utf-8",
+    )
+    outs = [tmp_path / "one", tmp_path / "pool", tmp_path / "one"]
+    for out, processes in zip(outs, (1, 2, 1), strict=True):
+        build([corpus], out, store=False, html=False, kgx=False, processes=processes, chunk_docs=1)
+    written = [(out / "graph.trig").read_bytes() for out in outs]
+    quads = list(parse(written[0], format=RdfFormat.TRIG))
+    assert len({q.graph_name for q in quads}) == len(SAMPLE) + 1
+    lines = (serialize(quads, format=RdfFormat.N_QUADS) or b"").splitlines(keepends=True)
+    ordered = sorted(lines, key=lambda line: (line.rsplit(b" ", 2)[-2], line))
+    expected = serialize(
+        parse(b"".join(ordered), format=RdfFormat.N_QUADS), format=RdfFormat.TRIG, prefixes=dict(PREFIXES)
+    )
+    assert written == [expected] * 3
+
+
 def test_kgx_files_come_from_graph_nt_with_the_bytes_of_the_store(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
