@@ -15,6 +15,7 @@ spool files. The bytes are those `kg.outputs.rdf.write_outputs` writes for the s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 import itertools
@@ -30,12 +31,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, overload
+from typing import IO, TYPE_CHECKING, Any, overload
 
 from kg import _make_callable
 from kg.errors import InputError, OutputError, ValidationFailed
 from kg.ingest import Document, expand_paths, read_source
 from kg.records import Record
+
+if TYPE_CHECKING:
+    from kg.outputs.remote import GraphSender
 
 LAST_BUILD_POINTER = Path.home() / ".cache" / "rare-kg" / "last-build"
 RUN_BYTES = 32 * 1024 * 1024  # runs are consolidated in memory this many bytes at a time
@@ -48,7 +52,6 @@ STORE_QUEUE = 2  # slices waiting for the store's loader thread before the build
 UPDATE_SHARE = 0.05
 UPDATE_MIN = 64
 UPDATE_BATCH = 256  # documents replaced per call, so that only their quads are held as objects
-REMOTE_BATCH = 200  # documents per request batch to a remote store
 _OUTPUT_LIBRARIES = ("networkx", "jinja2")  # draw the page: their versions are part of the outputs' key
 _OUR_ERROR = re.compile(r"^kg\.errors\.\w+: ")  # how a side process's traceback names one of our own errors
 
@@ -358,7 +361,13 @@ def build(
         kgx_job = _Job("kgx", source, out_dir, work)
 
     succeeded = False
+    sender: GraphSender | None = None
     try:
+        # each kept document's graph goes to the remote store as soon as it is here, beside the extraction
+        if remote:
+            from kg.outputs.remote import GraphSender
+
+            sender = GraphSender(remote, "update" if remote_protocol == "update" else "gsp")
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
         done = 0
@@ -390,6 +399,8 @@ def build(
                     if doc.report is not None:
                         failed.append(doc.report)
                     spool.add(doc)
+                    if sender is not None and not failed:  # a document breaking the shapes stops the sending
+                        sender.send(doc.graph.decode()[1:-1], parallel.without_graph(doc.nquads, doc.graph, doc.source))
                     result.words += doc.words
                     c = result.counts
                     c["documents"] += 1
@@ -404,7 +415,20 @@ def build(
             report = failed[0]
             for other in failed[1:]:
                 report = report.merge(other)
-            raise ValidationFailed(f"the built graph breaks the SHACL shapes (nothing was written):\n{report.text}")
+            written = "nothing was written"
+            if sender is not None:
+                with contextlib.suppress(OutputError):  # the shapes are the error to report
+                    sender.close()
+                written = f"no file was written; the remote store had already received {sender.graphs} valid graphs"
+            raise ValidationFailed(f"the built graph breaks the SHACL shapes ({written}):\n{report.text}")
+        if sender is not None:
+            # the last graphs queued (QUEUED at most), before any file is replaced: a store that failed fails the
+            # build with the folder as the last build left it
+            with clock.stage("remote"):
+                sent = sender.close()
+            result.remote = (
+                f"{sender.target.safe_url} ({sent.graphs} named graphs, {sent.triples} triples, {sender.protocol})"
+            )
         result.counts["graphs"] = len(seen_ids)
         outputs_key = _outputs_key(cache, spool, store=store, html=html, kgx=kgx) if remote is None else None
         previous = cache.outputs() if cache is not None and outputs_key is not None else None
@@ -458,11 +482,10 @@ def build(
                 cache.set_outputs(
                     outputs_key, {**_output_identities(out_dir, result), **_result_record(result, inputs)}
                 )
-        if remote:
-            with clock.stage("remote"):
-                result.remote = _push_remote(spool, remote, remote_protocol)
         succeeded = True
     finally:
+        if sender is not None and not succeeded:
+            sender.abandon()
         if cache is not None:
             result.reused = cache.reused
             cache.close(succeeded=succeeded)
@@ -1143,24 +1166,6 @@ def _to_redo(
         if missing > limit:
             break
     return missing
-
-
-def _push_remote(spool: _Spool, url: str, protocol: str | None) -> str:
-    """Send each document's named graph to a remote SPARQL 1.1 store, a batch of documents per call; returns
-    where and how much, for the summary (the URL without credentials)."""
-    from pyoxigraph import NamedNode, RdfFormat, parse
-
-    from kg.outputs.remote import _Target, push_documents
-
-    graphs = triples = 0
-    for batch in spool.documents(REMOTE_BATCH):
-        quads_by_graph = {
-            NamedNode(graph.decode()[1:-1]): list(parse(data, format=RdfFormat.N_QUADS)) for graph, data in batch
-        }
-        report = push_documents(url, quads_by_graph, protocol="update" if protocol == "update" else "gsp")
-        graphs += report.graphs
-        triples += report.triples
-    return f"{_Target.parse(url).safe_url} ({graphs} named graphs, {triples} triples, {protocol or 'gsp'})"
 
 
 def _remember(out_dir: Path) -> None:

@@ -387,3 +387,20 @@ def test_remote_store_receives_one_named_graph_per_summary(sequential: Path, cor
             with urllib.request.urlopen(request, timeout=10) as response:
                 remote = {q.triple for q in parse(response.read(), RdfFormat.N_TRIPLES)}
             assert remote == {q.triple for q in local if q.graph_name == graph}, graph
+
+
+@pytest.mark.slow
+def test_a_store_that_refuses_fails_the_build_and_leaves_the_last_one(corpus: Path, tmp_path: Path) -> None:
+    """The graphs go out while the build runs; a store that refuses them fails the build before any file is
+    replaced, so the folder keeps the previous build."""
+    from kg.errors import OutputError
+    from kg.serve import OxigraphServer
+
+    out = tmp_path / "out"
+    build([corpus], out, processes=1, html=False, kgx=False)
+    before = (out / "graph.ttl").read_bytes()
+    one = sorted(corpus.glob("*.txt"))[0]  # a build of one summary would change every file
+    with OxigraphServer(None, read_only=False) as server, pytest.raises(OutputError, match="answered 4"):
+        build([one], out, processes=1, html=False, kgx=False, remote=f"{server.url}/query")
+    assert (out / "graph.ttl").read_bytes() == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".build-")], "the work folder is removed"

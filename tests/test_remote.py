@@ -16,7 +16,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse
 
 from kg.errors import OutputError
-from kg.outputs.remote import push_documents
+from kg.outputs.remote import GraphSender, push_documents
 from kg.outputs.store import load_rdf_file
 from kg.serve import OxigraphServer, free_port
 
@@ -104,6 +104,49 @@ def test_errors_name_the_store_and_what_to_check(server: OxigraphServer) -> None
     assert "s3cret" not in str(caught.value), "credentials are never printed"
     with pytest.raises(OutputError, match="not an http"):
         push_documents("ftp://127.0.0.1/store", {graph: quads})
+
+
+def ntriples_of(quads: list[Quad]) -> bytes:
+    return "".join(f"{q.triple} .\n" for q in quads).encode()
+
+
+@pytest.mark.parametrize("protocol", ["gsp", "update"])
+def test_the_sender_fills_the_store_over_several_connections(server: OxigraphServer, protocol: str) -> None:
+    """`kg build`'s way: graphs queued one at a time (a queue of two, so `send` waits for the connections) and
+    sent by three connections at once; the store ends as `push_documents` leaves it."""
+    documents = mini_documents()
+    endpoint = server.url + ("/store" if protocol == "gsp" else "/update")
+    sender = GraphSender(endpoint, protocol, connections=3, queued=2)
+    for graph, quads in sorted(documents.items(), key=lambda item: item[0].value):
+        sender.send(graph.value, ntriples_of(quads))
+    gone, quads = doc(f"gone-{protocol}", "removed by an empty graph")
+    push_documents(endpoint, {gone: quads}, protocol=protocol)  # type: ignore[arg-type]
+    sender_two = GraphSender(endpoint, protocol)
+    sender_two.send(gone.value, b"")
+    assert sender_two.close().graphs == 1 and not graph_of(server, gone)
+    report = sender.close()
+    assert report.graphs == 5 and report.triples == sum(len(q) for q in documents.values())
+    for graph, quads in documents.items():
+        assert graph_of(server, graph) == {str(q.triple) for q in quads}
+
+
+def test_the_sender_stops_at_the_first_failure_and_says_which_graph(server: OxigraphServer) -> None:
+    graph, quads = doc("refused", "x")
+    sender = GraphSender(server.url + "/query", "gsp", connections=2)  # not a Graph Store endpoint
+    for _ in range(3):
+        sender.send(graph.value, ntriples_of(quads))
+    with pytest.raises(OutputError, match=r"answered 4\d\d for graph <.*refused>.*Graph Store endpoint"):
+        sender.close()
+    with pytest.raises(OutputError, match="answered 4"):
+        sender.send(graph.value, ntriples_of(quads))  # later sends fail at once instead of queueing
+    closed = GraphSender(f"http://curator:s3cret@127.0.0.1:{free_port()}/store")
+    closed.send(graph.value, ntriples_of(quads))
+    with pytest.raises(OutputError, match="cannot reach the store") as caught:
+        closed.close()
+    assert "s3cret" not in str(caught.value)
+    stopped = GraphSender(server.url + "/store")
+    stopped.abandon()  # the caller failed: nothing is waited for or raised
+    assert stopped.graphs == 0
 
 
 def test_credentials_in_the_url_are_sent_as_basic_auth(server: OxigraphServer) -> None:

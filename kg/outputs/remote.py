@@ -10,6 +10,10 @@ Two standard ways, both replacing a document's graph as a whole so nothing stale
   URL is the update endpoint (Oxigraph `/update`, Fuseki `/DATASET/update`, GraphDB
   `/repositories/ID/statements`).
 
+`push_documents` sends a mapping of graphs in one go; `GraphSender` is what `kg build` uses: it sends each
+document's graph as soon as the build has it, over a few connections at once (`CONNECTIONS`), so the store is
+filled while the extraction runs instead of after it.
+
 Terms are written by pyoxigraph's serializer, so text from summaries is escaped, never spliced. Credentials may
 be given in the URL (`https://user:password@host/...`); they are sent as HTTP Basic auth and never printed.
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import base64
 import http.client
+import queue
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -62,30 +68,137 @@ def push_documents(
     try:
         for graph in sorted(quads_by_graph, key=lambda g: g.value):
             quads = list(quads_by_graph[graph])
-            body = _ntriples(graph, quads)
-            if protocol == "gsp":
-                path = f"{target.path}{'&' if '?' in target.path else '?'}graph={quote(graph.value, safe='')}"
-                if quads:
-                    status, text = target.send(connection, "PUT", path, body, "application/n-triples")
-                else:
-                    status, text = target.send(connection, "DELETE", path, b"", None)
-                    if status == 404:  # nothing to delete is fine
-                        status = 204
-            else:
-                update = f"DROP SILENT GRAPH <{graph.value}> ;\n".encode()
-                if quads:
-                    update += f"INSERT DATA {{ GRAPH <{graph.value}> {{\n".encode() + body + b"} }\n"
-                status, text = target.send(connection, "POST", target.path, update, "application/sparql-update")
-            if not 200 <= status < 300:
-                raise OutputError(
-                    f"{target.safe_url}: the store answered {status} for graph <{graph.value}>: "
-                    f"{text[:200].strip()!r}; {_HELP[protocol]}"
-                )
+            _replace_graph(target, connection, graph.value, _ntriples(graph, quads), protocol)
             graphs += 1
             triples += len(quads)
     finally:
         connection.close()
     return PushReport(graphs=graphs, triples=triples)
+
+
+def _replace_graph(
+    target: _Target, connection: http.client.HTTPConnection, graph: str, ntriples: bytes, protocol: str
+) -> None:
+    """Replace the named graph `graph` (an IRI) by the N-Triples `ntriples`; empty bytes remove it."""
+    if protocol == "gsp":
+        path = f"{target.path}{'&' if '?' in target.path else '?'}graph={quote(graph, safe='')}"
+        if ntriples:
+            status, text = target.send(connection, "PUT", path, ntriples, "application/n-triples")
+        else:
+            status, text = target.send(connection, "DELETE", path, b"", None)
+            if status == 404:  # nothing to delete is fine
+                status = 204
+    else:
+        update = f"DROP SILENT GRAPH <{graph}> ;\n".encode()
+        if ntriples:
+            update += f"INSERT DATA {{ GRAPH <{graph}> {{\n".encode() + ntriples + b"} }\n"
+        status, text = target.send(connection, "POST", target.path, update, "application/sparql-update")
+    if not 200 <= status < 300:
+        raise OutputError(
+            f"{target.safe_url}: the store answered {status} for graph <{graph}>: "
+            f"{text[:200].strip()!r}; {_HELP[protocol]}"
+        )
+
+
+CONNECTIONS = 4  # requests in flight: measured on a 1k build to Oxigraph on the same 2 cores, 1.7x one
+QUEUED = 256  # graphs waiting to be sent before `send` blocks (the build then goes at the store's pace)
+
+
+class GraphSender:
+    """Replaces documents' named graphs in a remote store while the caller goes on producing them.
+
+    `send` queues one graph and returns; `connections` threads, each with its own kept-alive connection, send
+    the queue in turn, so several requests are in flight. The first failure stops the sending (graphs already
+    replaced stay replaced, each whole) and is raised by `close`, which waits for the rest, or by the next
+    `send`. Graphs reach the store in no fixed order; each one is replaced as a unit, so its end state does not
+    depend on it.
+    """
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        protocol: Protocol | str = "gsp",
+        *,
+        connections: int = CONNECTIONS,
+        queued: int = QUEUED,
+        timeout_s: float = 60.0,
+    ) -> None:
+        if protocol not in _HELP:
+            raise ValueError(f"protocol must be 'gsp' or 'update', not {protocol!r}")
+        self.target = _Target.parse(endpoint_url)
+        self.protocol = protocol
+        self.timeout_s = timeout_s
+        self._queue: queue.Queue[tuple[str, bytes, int] | None] = queue.Queue(maxsize=max(1, queued))
+        self._lock = threading.Lock()
+        self._error: OutputError | None = None
+        self._stopped = False
+        self.graphs = self.triples = 0
+        self._threads = [
+            threading.Thread(target=self._run, name=f"kg-remote-{i}", daemon=True) for i in range(max(1, connections))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def send(self, graph: str, ntriples: bytes) -> None:
+        """Queue the graph `graph` (an IRI) with its triples as N-Triples (empty bytes: remove the graph)."""
+        if self._error is not None:
+            raise self._error
+        if not self._stopped:
+            self._queue.put((graph, ntriples, ntriples.count(b"\n")))
+
+    def close(self) -> PushReport:
+        """Wait until every queued graph is sent; the first failure is raised here."""
+        self._finish()
+        if self._error is not None:
+            raise self._error
+        return PushReport(graphs=self.graphs, triples=self.triples)
+
+    def abandon(self) -> None:
+        """Stop without sending what is still queued (the caller failed); requests in flight complete."""
+        self._stopped = True
+        self._drain()
+        self._finish()
+
+    def _finish(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+
+    def _drain(self) -> None:
+        try:
+            while True:
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+
+    def _run(self) -> None:
+        connection = self.target.connect(self.timeout_s)
+        try:
+            while (item := self._queue.get()) is not None:
+                if self._stopped:
+                    continue  # after a failure: take the rest off the queue, send nothing
+                graph, ntriples, count = item
+                try:
+                    _replace_graph(self.target, connection, graph, ntriples, self.protocol)
+                except Exception as exc:  # any failure stops the sending and reaches the caller
+                    failure = (
+                        exc
+                        if isinstance(exc, OutputError)
+                        else OutputError(
+                            f"{self.target.safe_url}: sending graph <{graph}> failed ({exc}); is the store running?"
+                        )
+                    )
+                    with self._lock:
+                        self._error = self._error or failure
+                    self._stopped = True
+                    continue
+                with self._lock:
+                    self.graphs += 1
+                    self.triples += count
+        finally:
+            connection.close()
 
 
 def _ntriples(graph: NamedNode, quads: list[Quad]) -> bytes:
