@@ -362,12 +362,17 @@ def build(
 
     succeeded = False
     sender: GraphSender | None = None
+    sent_before: dict[bytes, bytes] = {}  # what the remote store was sent by the last builds of this folder
+    sent_now: dict[bytes, bytes] = {}  # the graphs it holds from this build, with their digests
+    attempted: set[bytes] = set()  # the graphs handed to the sender: in an unknown state if the build fails
     try:
-        # each kept document's graph goes to the remote store as soon as it is here, beside the extraction
+        # each kept document's graph goes to the remote store as soon as it is here, beside the extraction, unless
+        # the store already holds those very quads from an earlier build of this folder
         if remote:
             from kg.outputs.remote import GraphSender
 
             sender = GraphSender(remote, "update" if remote_protocol == "update" else "gsp")
+            sent_before = cache.sent(sender.target.safe_url) if cache is not None else {}
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
         done = 0
@@ -400,7 +405,11 @@ def build(
                         failed.append(doc.report)
                     spool.add(doc)
                     if sender is not None and not failed:  # a document breaking the shapes stops the sending
-                        sender.send(doc.graph.decode()[1:-1], parallel.without_graph(doc.nquads, doc.graph, doc.source))
+                        digest = sent_now[doc.graph] = hashlib.sha256(doc.nquads).digest()
+                        if sent_before.get(doc.graph) != digest:
+                            attempted.add(doc.graph)
+                            triples = parallel.without_graph(doc.nquads, doc.graph, doc.source)
+                            sender.send(doc.graph.decode()[1:-1], triples)
                     result.words += doc.words
                     c = result.counts
                     c["documents"] += 1
@@ -422,12 +431,21 @@ def build(
                 written = f"no file was written; the remote store had already received {sender.graphs} valid graphs"
             raise ValidationFailed(f"the built graph breaks the SHACL shapes ({written}):\n{report.text}")
         if sender is not None:
+            # the graphs of summaries gone since the last build (or unreadable now) are removed, as locally
+            gone = sorted(g for g in sent_before if g not in sent_now)
+            for graph in gone:
+                attempted.add(graph)
+                sender.send(graph.decode()[1:-1], b"")
             # the last graphs queued (QUEUED at most), before any file is replaced: a store that failed fails the
             # build with the folder as the last build left it
             with clock.stage("remote"):
                 sent = sender.close()
+            if cache is not None:
+                cache.set_sent(sender.target.safe_url, sent_now)
             result.remote = (
-                f"{sender.target.safe_url} ({sent.graphs} named graphs, {sent.triples} triples, {sender.protocol})"
+                f"{sender.target.safe_url} ({len(sent_now)} named graphs: {sent.graphs - len(gone)} sent, "
+                f"{len(sent_now) - sent.graphs + len(gone)} unchanged, {len(gone)} removed; {sent.triples} triples; "
+                f"{sender.protocol})"
             )
         result.counts["graphs"] = len(seen_ids)
         outputs_key = _outputs_key(cache, spool, store=store, html=html, kgx=kgx) if remote is None else None
@@ -486,6 +504,8 @@ def build(
     finally:
         if sender is not None and not succeeded:
             sender.abandon()
+            if cache is not None and attempted:  # sent or not, the next build sends them again
+                cache.set_sent(sender.target.safe_url, {**sent_before, **dict.fromkeys(attempted, b"")})
         if cache is not None:
             result.reused = cache.reused
             cache.close(succeeded=succeeded)

@@ -86,6 +86,9 @@ class DocumentCache:
                 db.execute("CREATE TABLE IF NOT EXISTS docs (key BLOB PRIMARY KEY, generation INTEGER, data BLOB)")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER)")
                 db.execute("CREATE TABLE IF NOT EXISTS outputs (id INTEGER PRIMARY KEY, key BLOB, files TEXT)")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS sent (store TEXT, graph BLOB, digest BLOB, PRIMARY KEY (store, graph))"
+                )
                 row = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
                 cache = cls(db, path, fingerprint())
                 cache.generation = (row[0] if row else 0) + 1
@@ -209,6 +212,30 @@ class DocumentCache:
                 self._db.execute("DELETE FROM outputs")
             else:
                 self._db.execute("INSERT OR REPLACE INTO outputs VALUES (1, ?, ?)", (key, json.dumps(files)))
+        except sqlite3.Error:
+            self._off()
+
+    def sent(self, store: str) -> dict[bytes, bytes]:
+        """What the remote store `store` (its URL without credentials) was last sent from this folder: each
+        document graph (its N-Triples term) with the SHA-256 of its N-Quads, or empty bytes where a send may not
+        have completed. A graph whose digest is unchanged need not be sent again; one no longer built is removed."""
+        if self._db is None:
+            return {}
+        try:
+            rows = self._db.execute("SELECT graph, digest FROM sent WHERE store = ?", (store,)).fetchall()
+        except sqlite3.Error:
+            self._off()
+            return {}
+        return {bytes(g): bytes(d) for g, d in rows}
+
+    def set_sent(self, store: str, graphs: dict[bytes, bytes]) -> None:
+        """Replace the record of what `store` holds from this folder (`sent`); committed at `close`, even after a
+        failed build, since the store keeps what it was sent either way."""
+        if self._db is None:
+            return
+        try:
+            self._db.execute("DELETE FROM sent WHERE store = ?", (store,))
+            self._db.executemany("INSERT INTO sent VALUES (?, ?, ?)", [(store, g, d) for g, d in graphs.items()])
         except sqlite3.Error:
             self._off()
 

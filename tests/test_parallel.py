@@ -404,3 +404,63 @@ def test_a_store_that_refuses_fails_the_build_and_leaves_the_last_one(corpus: Pa
         build([one], out, processes=1, html=False, kgx=False, remote=f"{server.url}/query")
     assert (out / "graph.ttl").read_bytes() == before
     assert not [p for p in out.iterdir() if p.name.startswith(".build-")], "the work folder is removed"
+
+
+@pytest.mark.slow
+def test_a_rebuild_sends_the_remote_store_only_what_changed(corpus: Path, tmp_path: Path) -> None:
+    """The folder remembers what the store was sent (each graph's digest): an unchanged summary is not sent
+    again, an edited one is, a removed one's graph is removed from the store, and a send that may not have
+    completed is repeated by the next build."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from kg.cache import DocumentCache
+    from kg.errors import OutputError
+    from kg.serve import OxigraphServer
+
+    folder = tmp_path / "in"
+    shutil.copytree(corpus, folder)
+    files = sorted(folder.glob("*.txt"))
+    out = tmp_path / "out"
+    options = {"processes": 1, "html": False, "kgx": False, "store": False}
+
+    def remote_graph(server: OxigraphServer, graph: str) -> bytes | None:
+        url = f"{server.url}/store?graph={urllib.parse.quote(graph, safe='')}"
+        request = urllib.request.Request(url, headers={"Accept": "application/n-triples"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return bytes(response.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            raise
+
+    with OxigraphServer(None, read_only=False) as server:
+        endpoint = f"{server.url}/store"
+        first = build([folder], out, remote=endpoint, **options)
+        n = len(files)
+        assert f"({n} named graphs: {n} sent, 0 unchanged, 0 removed;" in (first.remote or "")
+        again = build([folder], out, remote=endpoint, **options)
+        assert f"({n} named graphs: 0 sent, {n} unchanged, 0 removed; 0 triples;" in (again.remote or "")
+
+        with files[0].open("a", encoding="utf-8") as fh:
+            fh.write("\nAbout 1 in 40,000 people are affected.\n")
+        removed = files[1]
+        graph = f"https://w3id.org/rare-kg/document/{removed.stem}"
+        assert remote_graph(server, graph) is not None
+        removed.unlink()
+        third = build([folder], out, remote=endpoint, **options)
+        assert f"({n - 1} named graphs: 1 sent, {n - 2} unchanged, 1 removed;" in (third.remote or "")
+        assert remote_graph(server, graph) is None, "the removed summary's graph left the store"
+
+    # the store is gone: the edit cannot be sent, and the next build must send that graph whatever it finds
+    with files[2].open("a", encoding="utf-8") as fh:
+        fh.write("\nAbout 1 in 50,000 people are affected.\n")
+    with pytest.raises(OutputError, match="cannot reach the store"):
+        build([folder], out, remote=endpoint, **options)
+    cache = DocumentCache.open(out)
+    assert cache is not None
+    record = cache.sent(endpoint)
+    cache.close(succeeded=False)
+    assert len(record) == n - 1 and list(record.values()).count(b"") == 1

@@ -12,7 +12,8 @@ Two standard ways, both replacing a document's graph as a whole so nothing stale
 
 `push_documents` sends a mapping of graphs in one go; `GraphSender` is what `kg build` uses: it sends each
 document's graph as soon as the build has it, over a few connections at once (`CONNECTIONS`), so the store is
-filled while the extraction runs instead of after it.
+filled while the extraction runs instead of after it. `kg build` also remembers what it sent to which store
+(`kg.cache.DocumentCache.sent`), so a rebuild does not send an unchanged graph again.
 
 Terms are written by pyoxigraph's serializer, so text from summaries is escaped, never spliced. Credentials may
 be given in the URL (`https://user:password@host/...`); they are sent as HTTP Basic auth and never printed.
