@@ -253,12 +253,14 @@ def build(
     if executor is None and kind == "processes" and to_redo <= size:
         kind = "serial"  # the pool would cost more to start than the little work left
         result.workers = 1
-    if cache is not None and remote is None and total and len(known) == total:
+    if cache is not None and total and len(known) == total:
         # every input has a result in the cache: if they are those the last build's outputs were made from, its
-        # record says so, and nothing needs to be taken out of the cache at all
+        # record says so, and nothing needs to be taken out of the cache at all (nor sent to a remote store that
+        # holds every graph of those very inputs)
         try:
-            unchanged = _keep_unchanged(
-                out_dir, cache, [known[s] for s in sources], result, store=store, html=html, kgx=kgx
+            keys = [known[s] for s in sources]
+            unchanged = _remote_unchanged(cache, remote, keys, result, store=store, html=html, kgx=kgx) and (
+                _keep_unchanged(out_dir, cache, keys, result, store=store, html=html, kgx=kgx)
             )
         except BaseException:
             cache.close(succeeded=False)
@@ -441,14 +443,17 @@ def build(
             with clock.stage("remote"):
                 sent = sender.close()
             if cache is not None:
-                cache.set_sent(sender.target.safe_url, sent_now)
+                complete = (
+                    None if result.problems else _inputs_key(cache, input_keys, total, store=store, html=html, kgx=kgx)
+                )
+                cache.set_sent(sender.target.safe_url, sent_now, complete)
             result.remote = (
                 f"{sender.target.safe_url} ({len(sent_now)} named graphs: {sent.graphs - len(gone)} sent, "
                 f"{len(sent_now) - sent.graphs + len(gone)} unchanged, {len(gone)} removed; {sent.triples} triples; "
                 f"{sender.protocol})"
             )
         result.counts["graphs"] = len(seen_ids)
-        outputs_key = _outputs_key(cache, spool, store=store, html=html, kgx=kgx) if remote is None else None
+        outputs_key = _outputs_key(cache, spool, store=store, html=html, kgx=kgx)
         previous = cache.outputs() if cache is not None and outputs_key is not None else None
         # with a problem input, the next build must read everything again to report it
         inputs = None if result.problems else _inputs_key(cache, input_keys, total, store=store, html=html, kgx=kgx)
@@ -1085,6 +1090,23 @@ def _inputs_key(
 def _result_record(result: BuildResult, inputs: str | None) -> dict[str, Any]:
     """What a build kept as it was reports, besides its files: the inputs' key and the counts."""
     return {"inputs": inputs, "counts": dict(result.counts), "words": result.words}
+
+
+def _remote_unchanged(
+    cache: Any, remote: str | None, keys: list[bytes], result: BuildResult, *, store: bool, html: bool, kgx: bool
+) -> bool:
+    """Without a remote store, True; with one, does it hold every graph of a build of exactly these inputs
+    (then `result` says so)?"""
+    if remote is None:
+        return True
+    from kg.outputs.remote import _Target
+
+    url = _Target.parse(remote).safe_url
+    inputs = _inputs_key(cache, keys, len(keys), store=store, html=html, kgx=kgx)
+    if inputs is None or cache.sent_inputs(url) != inputs:
+        return False
+    result.remote = f"{url} (nothing sent: it holds every graph of these summaries)"
+    return True
 
 
 def _keep_unchanged(

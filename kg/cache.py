@@ -89,6 +89,7 @@ class DocumentCache:
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS sent (store TEXT, graph BLOB, digest BLOB, PRIMARY KEY (store, graph))"
                 )
+                db.execute("CREATE TABLE IF NOT EXISTS sent_inputs (store TEXT PRIMARY KEY, inputs TEXT)")
                 row = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
                 cache = cls(db, path, fingerprint())
                 cache.generation = (row[0] if row else 0) + 1
@@ -228,14 +229,30 @@ class DocumentCache:
             return {}
         return {bytes(g): bytes(d) for g, d in rows}
 
-    def set_sent(self, store: str, graphs: dict[bytes, bytes]) -> None:
-        """Replace the record of what `store` holds from this folder (`sent`); committed at `close`, even after a
-        failed build, since the store keeps what it was sent either way."""
+    def sent_inputs(self, store: str) -> str | None:
+        """The inputs' key (`kg.build`) of the build whose graphs `store` holds, all of them sent; None if
+        unknown. With the same inputs, a build has nothing to send there."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT inputs FROM sent_inputs WHERE store = ?", (store,)).fetchone()
+        except sqlite3.Error:
+            self._off()
+            return None
+        return str(row[0]) if row and row[0] else None
+
+    def set_sent(self, store: str, graphs: dict[bytes, bytes], inputs: str | None = None) -> None:
+        """Replace the record of what `store` holds from this folder (`sent`, and `sent_inputs` when every graph
+        of a build with the inputs' key `inputs` was sent); committed at `close`, even after a failed build, since
+        the store keeps what it was sent either way."""
         if self._db is None:
             return
         try:
             self._db.execute("DELETE FROM sent WHERE store = ?", (store,))
             self._db.executemany("INSERT INTO sent VALUES (?, ?, ?)", [(store, g, d) for g, d in graphs.items()])
+            self._db.execute("DELETE FROM sent_inputs WHERE store = ?", (store,))
+            if inputs:
+                self._db.execute("INSERT INTO sent_inputs VALUES (?, ?)", (store, inputs))
         except sqlite3.Error:
             self._off()
 
