@@ -405,9 +405,9 @@ def build(
                     kept.append(doc)
                     if doc.report is not None:
                         failed.append(doc.report)
-                    spool.add(doc)
+                    digest = spool.add(doc)
                     if sender is not None and not failed:  # a document breaking the shapes stops the sending
-                        digest = sent_now[doc.graph] = hashlib.sha256(doc.nquads).digest()
+                        sent_now[doc.graph] = digest
                         if sent_before.get(doc.graph) != digest:
                             attempted.add(doc.graph)
                             triples = parallel.without_graph(doc.nquads, doc.graph, doc.source)
@@ -579,7 +579,8 @@ class _Spool:
         self._blocks_end = 0
         self._runs_end = 0
 
-    def add(self, doc: Any) -> None:
+    def add(self, doc: Any) -> bytes:
+        """Spool one kept document; returns the SHA-256 of its N-Quads."""
         digest = hashlib.sha256(doc.nquads).digest()
         if self.store is not None:
             self.store.note(digest)
@@ -595,6 +596,7 @@ class _Spool:
         self._blocks_end += len(doc.trig)
         if self._named is not None:
             self._named.add(doc.nquads)
+        return digest
 
     def add_run(self, run: bytes) -> None:
         if run:
