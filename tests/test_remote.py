@@ -126,6 +126,8 @@ def test_the_sender_fills_the_store_over_several_connections(server: OxigraphSer
     assert sender_two.close().graphs == 1 and not graph_of(server, gone)
     report = sender.close()
     assert report.graphs == 5 and report.triples == sum(len(q) for q in documents.values())
+    with pytest.raises(RuntimeError, match="closed"):
+        sender.send(gone.value, b"")  # nothing would send it
     for graph, quads in documents.items():
         assert graph_of(server, graph) == {str(q.triple) for q in quads}
 

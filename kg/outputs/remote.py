@@ -144,6 +144,8 @@ class GraphSender:
         """Queue the graph `graph` (an IRI) with its triples as N-Triples (empty bytes: remove the graph)."""
         if self._error is not None:
             raise self._error
+        if not self._threads:
+            raise RuntimeError("this GraphSender is closed; make a new one to send more graphs")
         if not self._stopped:
             self._queue.put((graph, ntriples, ntriples.count(b"\n")))
 
