@@ -442,6 +442,11 @@ def build(
             # build with the folder as the last build left it
             with clock.stage("remote"):
                 sent = sender.close()
+                # graphs replaced at the same time may have left a triple in the default graph that no graph holds
+                # now (`prune_default_graph`): possible once two or more graphs the store held were replaced
+                replaced = sum(1 for g in attempted if g in sent_before)
+                if sender.protocol == "update" and sent.graphs > 1 and (not sent_before or replaced > 1):
+                    sender.prune_default_graph()
             if cache is not None:
                 complete = (
                     None if result.problems else _inputs_key(cache, input_keys, total, store=store, html=html, kgx=kgx)

@@ -469,3 +469,34 @@ def test_a_rebuild_sends_the_remote_store_only_what_changed(corpus: Path, tmp_pa
     record = cache.sent(endpoint)
     cache.close(succeeded=False)
     assert len(record) == n - 1 and list(record.values()).count(b"") == 1
+
+
+@pytest.mark.slow
+def test_a_store_written_by_sparql_update_is_the_local_store(corpus: Path, tmp_path: Path) -> None:
+    """With `--store-protocol update` the remote store holds what the build's own store holds, the default graph
+    (the union, which the canned queries read) included; after a rebuild with an edit and a removal too."""
+    import urllib.request
+
+    from pyoxigraph import RdfFormat, parse
+
+    from kg.serve import OxigraphServer
+
+    folder = tmp_path / "in"
+    shutil.copytree(corpus, folder)
+    files = sorted(folder.glob("*.txt"))
+    out = tmp_path / "out"
+
+    def remote_quads(server: OxigraphServer) -> set[object]:
+        request = urllib.request.Request(f"{server.url}/store", headers={"Accept": "application/n-quads"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return set(parse(response.read(), RdfFormat.N_QUADS))
+
+    with OxigraphServer(None, read_only=False) as server:
+        options = {"processes": 1, "html": False, "kgx": False, "remote": f"{server.url}/update"}
+        build([folder], out, remote_protocol="update", **options)
+        assert remote_quads(server) == _store_quads(out)
+        with files[0].open("a", encoding="utf-8") as fh:
+            fh.write("\nAbout 1 in 40,000 people are affected.\n")
+        files[1].unlink()
+        build([folder], out, remote_protocol="update", **options)
+        assert remote_quads(server) == _store_quads(out)

@@ -151,6 +151,60 @@ def test_the_sender_stops_at_the_first_failure_and_says_which_graph(server: Oxig
     assert stopped.graphs == 0
 
 
+def default_graph_of(server: OxigraphServer) -> set[str]:
+    url = f"{server.url}/store?default"
+    request = urllib.request.Request(url, headers={"Accept": "application/n-triples"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {str(q.triple) for q in parse(response.read(), RdfFormat.N_TRIPLES)}
+
+
+def named_union_of(server: OxigraphServer) -> set[str]:
+    request = urllib.request.Request(f"{server.url}/store", headers={"Accept": "application/n-quads"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {str(q.triple) for q in parse(response.read(), RdfFormat.N_QUADS) if isinstance(q.graph_name, NamedNode)}
+
+
+def test_sparql_update_keeps_the_default_graph_the_union_of_the_named_graphs() -> None:
+    """As in the build's own store: a triple two documents share stays in the default graph while either holds
+    it, and leaves with the last one; the canned queries, which read the default graph, then run there as here."""
+    subject = NamedNode("https://w3id.org/rare-kg/risk-factor/shared")
+    kind = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    risk = NamedNode("https://w3id.org/rare-kg/ontology#RiskFactor")
+
+    def with_shared(name: str, label: str) -> tuple[NamedNode, list[Quad]]:
+        graph, quads = doc(name, label)
+        return graph, [*quads, Quad(subject, kind, risk, graph)]
+
+    shared = str(Quad(subject, kind, risk).triple)
+    with OxigraphServer(None, read_only=False) as server:
+        endpoint = server.url + "/update"
+        a, b = with_shared("a", "first"), with_shared("b", "second")
+        push_documents(endpoint, dict([a, b]), protocol="update")
+        assert default_graph_of(server) == named_union_of(server) and shared in default_graph_of(server)
+        push_documents(endpoint, dict([doc("a", "first, edited")]), protocol="update")  # a drops the shared triple
+        assert default_graph_of(server) == named_union_of(server) and shared in default_graph_of(server)
+        push_documents(endpoint, {b[0]: []}, protocol="update")  # and so does b, the last to hold it
+        assert default_graph_of(server) == named_union_of(server) and shared not in default_graph_of(server)
+
+        # several connections at once: each request is right alone, and the clean-up mends what two of them
+        # dropping the same triple at the same moment could leave behind
+        many = dict(with_shared(f"m{i}", f"label {i}") for i in range(12))
+        sender = GraphSender(endpoint, "update", connections=4)
+        for graph, quads in many.items():
+            sender.send(graph.value, ntriples_of(quads))
+        sender.close()
+        dropping = GraphSender(endpoint, "update", connections=4)
+        for graph in many:
+            dropping.send(graph.value, b"")
+        dropping.close()
+        dropping.prune_default_graph()
+        assert default_graph_of(server) == named_union_of(server) and shared not in default_graph_of(server)
+        gsp = GraphSender(server.url + "/store", "gsp")
+        with pytest.raises(ValueError, match="SPARQL Update"):
+            gsp.prune_default_graph()
+        gsp.close()
+
+
 def test_credentials_in_the_url_are_sent_as_basic_auth(server: OxigraphServer) -> None:
     """Oxigraph ignores the header, so the push works; what matters is that it is sent and not in the URL."""
     from kg.outputs.remote import _Target
