@@ -63,7 +63,10 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--store-protocol",
         choices=("gsp", "update"),
         default="gsp",
-        help="with --store: Graph Store Protocol (URL of /store, default) or SPARQL Update (URL of /update)",
+        help=(
+            "with --store: Graph Store Protocol (URL of /store, default; the named graphs only) or SPARQL Update "
+            "(URL of /update; also keeps the default graph the union, so the canned queries run there)"
+        ),
     )
     scale.add_argument(
         "--timings", metavar="FILE", help="write seconds, CPU seconds and peak memory per stage as JSON to FILE"
