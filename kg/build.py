@@ -443,7 +443,7 @@ def build(
             with clock.stage("remote"):
                 sent = sender.close()
                 # graphs replaced at the same time may have left a triple in the default graph that no graph holds
-                # now (`prune_default_graph`): possible once two or more graphs the store held were replaced
+                # now (`GraphSender.prune_default_graph`): possible once two or more graphs the store held were replaced
                 replaced = sum(1 for g in attempted if g in sent_before)
                 if sender.protocol == "update" and sent.graphs > 1 and (not sent_before or replaced > 1):
                     sender.prune_default_graph()
@@ -1106,9 +1106,9 @@ def _remote_unchanged(
     (then `result` says so)?"""
     if remote is None:
         return True
-    from kg.outputs.remote import _Target
+    from kg.outputs.remote import safe_url
 
-    url = _Target.parse(remote).safe_url
+    url = safe_url(remote)
     inputs = _inputs_key(cache, keys, len(keys), store=store, html=html, kgx=kgx)
     if inputs is None or cache.sent_inputs(url) != inputs:
         return False
