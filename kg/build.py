@@ -202,6 +202,7 @@ def build(
     scheduler: str | None = None,
     remote: str | None = None,
     remote_protocol: str | None = None,
+    remote_query: str | None = None,
     chunk_docs: int | None = None,
     measure_memory: bool = False,
     reuse: bool = True,
@@ -216,7 +217,9 @@ def build(
     Parallelism: `processes` worker processes on this machine (default: one per CPU; 1 runs everything in this
     process), or `executor="dask"` with `scheduler` the address of a running dask.distributed scheduler. The
     outputs are byte-identical whichever is used. `remote` is the URL of a SPARQL 1.1 store that also receives one
-    named graph per summary (`remote_protocol` as `kg.outputs.remote.push_documents` takes it).
+    named graph per summary (`remote_protocol` as `kg.outputs.remote.push_documents` takes it). A rebuild sends
+    it only what changed, once the store's query endpoint (`remote_query`, or the one beside `remote` for the
+    usual layouts: `kg.outputs.remote.query_url`) confirms it still holds the graphs recorded as sent.
     `measure_memory` records peak memory per stage in `BuildResult.peak_rss` (for benchmarks; Linux only).
     With `reuse`, the per-document results of the last build in `out` are taken again for summaries that did not
     change (nor the code and data that read them, `kg.cache`); the outputs are the same bytes as without it.
@@ -253,13 +256,14 @@ def build(
     if executor is None and kind == "processes" and to_redo <= size:
         kind = "serial"  # the pool would cost more to start than the little work left
         result.workers = 1
+    remote_record = _RemoteRecord(cache, remote, remote_query)
     if cache is not None and total and len(known) == total:
         # every input has a result in the cache: if they are those the last build's outputs were made from, its
         # record says so, and nothing needs to be taken out of the cache at all (nor sent to a remote store that
         # holds every graph of those very inputs)
         try:
             keys = [known[s] for s in sources]
-            unchanged = _remote_unchanged(cache, remote, keys, result, store=store, html=html, kgx=kgx) and (
+            unchanged = _remote_unchanged(cache, remote_record, keys, result, store=store, html=html, kgx=kgx) and (
                 _keep_unchanged(out_dir, cache, keys, result, store=store, html=html, kgx=kgx)
             )
         except BaseException:
@@ -374,7 +378,7 @@ def build(
             from kg.outputs.remote import GraphSender
 
             sender = GraphSender(remote, "update" if remote_protocol == "update" else "gsp")
-            sent_before = cache.sent(sender.target.safe_url) if cache is not None else {}
+            sent_before = remote_record.checked()
         seen_ids: dict[str, str] = {}
         failed: list[Any] = []
         done = 0
@@ -455,7 +459,7 @@ def build(
             result.remote = (
                 f"{sender.target.safe_url} ({len(sent_now)} named graphs: {sent.graphs - len(gone)} sent, "
                 f"{len(sent_now) - sent.graphs + len(gone)} unchanged, {len(gone)} removed; {sent.triples} triples; "
-                f"{sender.protocol})"
+                f"{sender.protocol}{remote_record.note})"
             )
         result.counts["graphs"] = len(seen_ids)
         outputs_key = _outputs_key(cache, spool, store=store, html=html, kgx=kgx)
@@ -1099,20 +1103,58 @@ def _result_record(result: BuildResult, inputs: str | None) -> dict[str, Any]:
     return {"inputs": inputs, "counts": dict(result.counts), "words": result.words}
 
 
+class _RemoteRecord:
+    """What this folder recorded sending to the remote store (`kg.cache`), checked against the graphs the store
+    says it holds, at most once per build: a store emptied, restarted without its data, or pruned by someone
+    else since is then sent again what it lost, instead of being trusted to hold it. The check lists graph names
+    only, so an edit inside a graph is not seen (`--no-cache` sends everything again)."""
+
+    def __init__(self, cache: Any, remote: str | None, query: str | None) -> None:
+        self.cache, self.remote, self.query = cache, remote, query
+        self.url: str | None = None
+        self.note = ""  # what the check found, for the build's summary line
+        self._checked: dict[bytes, bytes] | None = None
+        if remote is not None:
+            from kg.outputs.remote import safe_url
+
+            self.url = safe_url(remote)
+
+    def checked(self) -> dict[bytes, bytes]:
+        """The record (graph -> digest), with a digest of b"" (unknown: send again) for each graph the store no
+        longer holds; the record as it is when the store's query endpoint is not known."""
+        if self._checked is not None:
+            return self._checked
+        record: dict[bytes, bytes] = self.cache.sent(self.url) if self.cache is not None and self.url else {}
+        if record and self.remote is not None:
+            from kg.outputs import remote as rm
+
+            query = self.query or rm.query_url(self.remote)
+            if query is None:
+                self.note = "; not checked for lost graphs: give its query endpoint with --store-query"
+            else:
+                held = rm.graphs_held(query)
+                lost = [g for g, digest in record.items() if digest and g.decode()[1:-1] not in held]
+                for graph in lost:
+                    record[graph] = b""
+                if lost:
+                    self.note = f"; {len(lost)} graphs recorded as sent were missing from it"
+        self._checked = record
+        return record
+
+
 def _remote_unchanged(
-    cache: Any, remote: str | None, keys: list[bytes], result: BuildResult, *, store: bool, html: bool, kgx: bool
+    cache: Any, record: _RemoteRecord, keys: list[bytes], result: BuildResult, *, store: bool, html: bool, kgx: bool
 ) -> bool:
     """Without a remote store, True; with one, does it hold every graph of a build of exactly these inputs
     (then `result` says so)?"""
-    if remote is None:
+    if record.url is None:
         return True
-    from kg.outputs.remote import safe_url
-
-    url = safe_url(remote)
     inputs = _inputs_key(cache, keys, len(keys), store=store, html=html, kgx=kgx)
-    if inputs is None or cache.sent_inputs(url) != inputs:
+    if inputs is None or cache.sent_inputs(record.url) != inputs:
         return False
-    result.remote = f"{url} (nothing sent: it holds every graph of these summaries)"
+    if not all(record.checked().values()):  # the store lost some of them
+        return False
+    result.remote = f"{record.url} (nothing sent: it holds every graph of these summaries{record.note})"
     return True
 
 

@@ -358,6 +358,8 @@ def test_cli_options(corpus: Path, sequential: Path, tmp_path: Path, capsys: pyt
     assert main(["build", str(corpus), "--processes", "0"]) == 64
     assert main(["build", str(corpus), "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--executor dask" in capsys.readouterr().err
+    assert main(["build", str(corpus), "--out", str(tmp_path / "x"), "--store-query", "http://127.0.0.1:1/query"]) == 2
+    assert "--store-query goes with --store URL" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -393,6 +395,7 @@ def test_remote_store_receives_one_named_graph_per_summary(sequential: Path, cor
 def test_a_store_that_refuses_fails_the_build_and_leaves_the_last_one(corpus: Path, tmp_path: Path) -> None:
     """The graphs go out while the build runs; a store that refuses them fails the build before any file is
     replaced, so the folder keeps the previous build."""
+    from kg.cache import DocumentCache
     from kg.errors import OutputError
     from kg.serve import OxigraphServer
 
@@ -404,6 +407,12 @@ def test_a_store_that_refuses_fails_the_build_and_leaves_the_last_one(corpus: Pa
         build([one], out, processes=1, html=False, kgx=False, remote=f"{server.url}/query")
     assert (out / "graph.ttl").read_bytes() == before
     assert not [p for p in out.iterdir() if p.name.startswith(".build-")], "the work folder is removed"
+    # the graph it was given may or may not be in the store: recorded as unknown, so the next build sends it
+    cache = DocumentCache.open(out)
+    assert cache is not None
+    record = cache.sent(f"{server.url}/query")
+    cache.close(succeeded=False)
+    assert record == {f"<https://w3id.org/rare-kg/document/{one.stem}>".encode(): b""}
 
 
 @pytest.mark.slow
@@ -459,7 +468,8 @@ def test_a_rebuild_sends_the_remote_store_only_what_changed(corpus: Path, tmp_pa
         assert f"({n - 1} named graphs: 0 sent, {n - 1} unchanged, 1 removed;" in (third.remote or "")
         assert remote_graph(server, graph) is None, "the removed summary's graph left the store"
 
-    # the store is gone: the edit cannot be sent, and the next build must send that graph whatever it finds
+    # the store is gone: the check of what it holds fails before anything is sent, and the record stays as it
+    # was (the edit differs from it, so the next build sends it whatever it finds)
     with files[2].open("a", encoding="utf-8") as fh:
         fh.write("\nAbout 1 in 50,000 people are affected.\n")
     with pytest.raises(OutputError, match="cannot reach the store"):
@@ -468,7 +478,50 @@ def test_a_rebuild_sends_the_remote_store_only_what_changed(corpus: Path, tmp_pa
     assert cache is not None
     record = cache.sent(endpoint)
     cache.close(succeeded=False)
-    assert len(record) == n - 1 and list(record.values()).count(b"") == 1
+    assert len(record) == n - 1 and b"" not in record.values()
+
+
+@pytest.mark.slow
+def test_a_rebuild_sends_again_what_the_store_lost_since(corpus: Path, tmp_path: Path) -> None:
+    """The folder's record of what was sent is checked against the graphs the store holds: a store emptied (a
+    server restarted without its data) or missing one graph since the last build is sent what it lacks, on the
+    quick path for unchanged inputs too, instead of being trusted to hold it."""
+    import urllib.parse
+    import urllib.request
+
+    from kg.errors import OutputError
+    from kg.serve import OxigraphServer
+
+    out = tmp_path / "out"
+    options = {"processes": 1, "html": False, "kgx": False, "store": False}
+    n = len(SAMPLE)
+
+    def send(server: OxigraphServer, path: str, body: bytes, method: str = "POST") -> None:
+        kind = {"Content-Type": "application/sparql-update"} if body else {}
+        request = urllib.request.Request(f"{server.url}{path}", data=body or None, headers=kind, method=method)
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    with OxigraphServer(None, read_only=False) as server:
+        endpoint = f"{server.url}/store"
+        build([corpus], out, remote=endpoint, **options)
+        assert "nothing sent" in (build([corpus], out, remote=endpoint, **options).remote or "")
+
+        send(server, "/update", b"DROP ALL")
+        refilled = build([corpus], out, remote=endpoint, **options)
+        assert refilled.unchanged, "the local files stay as they were"
+        assert f"({n} named graphs: {n} sent, 0 unchanged, 0 removed;" in (refilled.remote or ""), refilled.remote
+        assert f"{n} graphs recorded as sent were missing from it" in (refilled.remote or "")
+
+        lost = "https://w3id.org/rare-kg/document/" + Path(SAMPLE[0]).stem
+        send(server, f"/store?graph={urllib.parse.quote(lost, safe='')}", b"", method="DELETE")
+        one = build([corpus], out, remote=endpoint, remote_query=f"{server.url}/query", **options)
+        assert f"({n} named graphs: 1 sent, {n - 1} unchanged, 0 removed;" in (one.remote or ""), one.remote
+        assert "nothing sent" in (build([corpus], out, remote=endpoint, **options).remote or "")
+
+        with pytest.raises(OutputError, match="--store-query"):  # a wrong query endpoint is said, not ignored
+            build([corpus], out, remote=endpoint, remote_query=f"{server.url}/nowhere", **options)
+        assert "nothing sent" in (build([corpus], out, remote=endpoint, **options).remote or ""), "record kept"
 
 
 @pytest.mark.slow

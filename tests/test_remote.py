@@ -16,7 +16,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse
 
 from kg.errors import OutputError
-from kg.outputs.remote import GraphSender, push_documents
+from kg.outputs.remote import GraphSender, graphs_held, push_documents, query_url
 from kg.outputs.store import load_rdf_file
 from kg.serve import OxigraphServer, free_port
 
@@ -225,3 +225,34 @@ def test_a_real_store_round_trip_through_rocksdb(tmp_path: Path) -> None:
     store = Store.read_only(str(tmp_path / "db"))
     assert {g.value for g in store.named_graphs()} == {g.value for g in documents}
     assert len(store) == sum(len(q) for q in documents.values())
+
+
+@pytest.mark.parametrize(
+    ("write", "query"),
+    [
+        ("http://127.0.0.1:7878/store", "http://127.0.0.1:7878/query"),
+        ("http://u:p@host:7878/update", "http://u:p@host:7878/query"),
+        ("http://host:3030/ds/data", "http://host:3030/ds/query"),
+        ("http://host:3030/ds/update/", "http://host:3030/ds/query"),
+        ("http://host:7200/repositories/kg/statements", "http://host:7200/repositories/kg"),
+        ("http://host:7200/repositories/kg/rdf-graphs/service", "http://host:7200/repositories/kg"),
+        ("http://host:8890/sparql-graph-crud", "http://host:8890/sparql"),
+        ("http://host:8890/sparql-graph-crud-auth", "http://host:8890/sparql"),
+        ("http://host:9999/writes-here", None),
+    ],
+)
+def test_the_query_endpoint_is_found_beside_the_usual_write_endpoints(write: str, query: str | None) -> None:
+    assert query_url(write) == query
+
+
+def test_the_store_says_which_graphs_it_holds(server: OxigraphServer) -> None:
+    documents = dict([doc("held-a", "A"), doc("held-b", "B")])
+    push_documents(f"{server.url}/store", documents)
+    held = graphs_held(f"{server.url}/query")
+    assert {g.value for g in documents} <= held
+    push_documents(f"{server.url}/store", {NamedNode("https://w3id.org/rare-kg/document/held-a"): []})
+    after = graphs_held(query_url(f"{server.url}/store") or "")
+    assert "https://w3id.org/rare-kg/document/held-a" not in after
+    assert "https://w3id.org/rare-kg/document/held-b" in after
+    with pytest.raises(OutputError, match=r"answered 404 when asked which graphs.*--store-query"):
+        graphs_held(f"{server.url}/nothing-here")

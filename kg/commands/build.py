@@ -69,6 +69,14 @@ def configure(p: argparse.ArgumentParser) -> None:
         ),
     )
     scale.add_argument(
+        "--store-query",
+        metavar="URL",
+        help=(
+            "with --store: the store's SPARQL query endpoint, where a rebuild checks that the store still holds the "
+            "graphs it was sent (default: the one beside --store for Oxigraph, Fuseki, GraphDB/RDF4J and Virtuoso)"
+        ),
+    )
+    scale.add_argument(
         "--timings", metavar="FILE", help="write seconds, CPU seconds and peak memory per stage as JSON to FILE"
     )
 
@@ -81,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         raise KgError("--scheduler goes with --executor dask; add --executor dask or drop --scheduler")
     if args.executor == "dask" and not args.scheduler:
         raise KgError("--executor dask needs --scheduler ADDRESS, the address of a running dask scheduler")
+    if args.store_query and not args.remote:
+        raise KgError("--store-query goes with --store URL, the store it checks; add --store or drop --store-query")
 
     progress = None if args.quiet else Progress(sys.stderr)
 
@@ -99,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         remote=args.remote,
         remote_protocol=args.store_protocol,
+        remote_query=args.store_query,
         measure_memory=bool(args.timings),
         reuse=not args.no_cache,
     )

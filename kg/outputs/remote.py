@@ -16,7 +16,8 @@ Two standard ways, both replacing a document's graph as a whole so nothing stale
 `push_documents` sends a mapping of graphs in one go; `GraphSender` is what `kg build` uses: it sends each
 document's graph as soon as the build has it, over a few connections at once (`CONNECTIONS`), so the store is
 filled while the extraction runs instead of after it. `kg build` also remembers what it sent to which store
-(`kg.cache.DocumentCache.sent`), so a rebuild does not send an unchanged graph again.
+(`kg.cache.DocumentCache.sent`), so a rebuild does not send an unchanged graph again, once `graphs_held` (at the
+store's query endpoint, `query_url`) confirms the store still holds it.
 
 Terms are written by pyoxigraph's serializer, so text from summaries is escaped, never spliced. Credentials may
 be given in the URL (`https://user:password@host/...`); they are sent as HTTP Basic auth and never printed.
@@ -109,6 +110,62 @@ def _check(target: _Target, status: int, text: str, what: str, protocol: str) ->
 def safe_url(endpoint_url: str) -> str:
     """The store's URL as printed and recorded: without credentials."""
     return _Target.parse(endpoint_url).safe_url
+
+
+# Where a store's SPARQL query endpoint is, from the write endpoint's path, for the stores the module docstring
+# names: (path ending, what replaces it). Anything else needs its query URL given (`kg build --store-query`).
+_QUERY_BESIDE = (
+    ("/rdf-graphs/service", ""),  # GraphDB, RDF4J: the repository's own URL answers queries
+    ("/statements", ""),
+    ("/sparql-graph-crud-auth", "/sparql"),  # Virtuoso
+    ("/sparql-graph-crud", "/sparql"),
+    ("/store", "/query"),  # Oxigraph
+    ("/update", "/query"),  # Oxigraph, Fuseki
+    ("/data", "/query"),  # Fuseki
+)
+
+
+def query_url(endpoint_url: str) -> str | None:
+    """The SPARQL query endpoint beside the write endpoint `endpoint_url` (credentials kept), for the layouts of
+    Oxigraph, Fuseki, GraphDB/RDF4J and Virtuoso; None for any other."""
+    parts = urlsplit(endpoint_url)
+    path = parts.path.rstrip("/")
+    for ending, replacement in _QUERY_BESIDE:
+        if path.endswith(ending):
+            return urlunsplit((parts.scheme, parts.netloc, path[: -len(ending)] + replacement, "", ""))
+    return None
+
+
+_LIST_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+
+
+def graphs_held(query_endpoint: str, timeout_s: float = 600.0) -> set[str]:
+    """The IRIs of the named graphs the store holds, asked at its SPARQL query endpoint: what a rebuild checks
+    its record of sent graphs against, so that a store emptied, replaced or pruned since is sent what it lacks.
+    (One list of graph names: 0.1 s for 10,000 graphs on Oxigraph; an edit inside a graph is not seen.)"""
+    import json
+
+    target = _Target.parse(query_endpoint)
+    connection = target.connect(timeout_s)
+    body = ("query=" + quote(_LIST_GRAPHS, safe="")).encode()
+    hint = "pass the store's SPARQL query endpoint with --store-query URL"
+    try:
+        form, results = "application/x-www-form-urlencoded", "application/sparql-results+json"
+        status, text = target.send(connection, "POST", target.path, body, form, results)
+    finally:
+        connection.close()
+    if not 200 <= status < 300:
+        raise OutputError(
+            f"{target.safe_url}: the store answered {status} when asked which graphs it holds: "
+            f"{text[:200].strip()!r}; {hint}"
+        )
+    try:
+        rows = json.loads(text)["results"]["bindings"]
+        return {row["g"]["value"] for row in rows if row.get("g", {}).get("type") == "uri"}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise OutputError(
+            f"{target.safe_url}: the answer to which graphs the store holds is not SPARQL JSON results; {hint}"
+        ) from None
 
 
 def _union_update(graph: str, ntriples: bytes) -> bytes:
@@ -282,9 +339,15 @@ class _Target:
         return kind(self.host, self.port, timeout=timeout_s)
 
     def send(
-        self, connection: http.client.HTTPConnection, method: str, path: str, body: bytes, content_type: str | None
+        self,
+        connection: http.client.HTTPConnection,
+        method: str,
+        path: str,
+        body: bytes,
+        content_type: str | None,
+        accept: str = "*/*",
     ) -> tuple[int, str]:
-        headers = {"Accept": "*/*"}
+        headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type + "; charset=utf-8"
         if self.auth:
