@@ -11,7 +11,7 @@ offsets in the original file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -86,6 +86,7 @@ def extract(text: str | Document, source: str = "-") -> Record:
 def extract_documents(docs: Iterable[Document]) -> Iterator[Record]:
     """Records for documents, in order. Streams: memory stays flat however many documents come in."""
     pipeline = nlp()
+    steps = [component for _name, component in pipeline.pipeline]  # `Language.pipeline` builds a new list per call
     for document in docs:
         sentences = [piece for seg in _minable(document) for piece in _pieces(document, seg)]
         names: list[str] = [document.title] if document.title and _usable_title(document.title) else []
@@ -95,7 +96,7 @@ def extract_documents(docs: Iterable[Document]) -> Iterator[Record]:
             text = document.span(seg)
             # terse notes ("Refractory disease: IVIG, plasmapheresis.") lean on the sentence before for their topic
             context = {"names": names, "after_care": care_before == (seg.paragraph, True)}
-            sdoc = _parse(pipeline, text, names, context)
+            sdoc = _parse(pipeline, text, names, context, steps)
             spans = sdoc.spans
             clauses = sdoc.user_data.get("rkg_clauses") or ()
             care = any(c.treatment for c in clauses) or "rkg_treatment_areas" in spans
@@ -118,16 +119,22 @@ def _minable(document: Document) -> Iterator[Segment]:
 
 
 def _parse(
-    pipeline: Language, text: str, names: list[str] | None = None, context: dict[str, object] | None = None
+    pipeline: Language,
+    text: str,
+    names: list[str] | None = None,
+    context: dict[str, object] | None = None,
+    steps: list[Callable[[Doc], Doc]] | None = None,
 ) -> Doc:
-    """One sentence through the pipeline. The text rides along in `user_data`, because `Doc.text` rebuilds the
-    string from its tokens on every call and the components ask for it often; so do the condition's names known
-    so far (`rkg_condition_names`, shared and growing)."""
+    """One sentence through the pipeline (or through `steps`, its components listed once by the caller). The text
+    rides along in `user_data`, because `Doc.text` rebuilds the string from its tokens on every call and the
+    components ask for it often; so do the condition's names known so far (`rkg_condition_names`, shared and
+    growing)."""
     doc = pipeline.make_doc(text)
-    doc.user_data["rkg_text"] = text
-    doc.user_data["rkg_condition_names"] = names if names is not None else []
-    doc.user_data["rkg_after_care"] = bool(context and context.get("after_care"))
-    for _name, component in pipeline.pipeline:
+    data = doc.user_data
+    data["rkg_text"] = text
+    data["rkg_condition_names"] = names if names is not None else []
+    data["rkg_after_care"] = bool(context and context.get("after_care"))
+    for component in steps if steps is not None else [c for _name, c in pipeline.pipeline]:
         doc = component(doc)
     return doc
 
@@ -280,8 +287,8 @@ def _assemble(document: Document, sentences: list[Segment], parsed: list[Doc]) -
             names.append((span.label_, span.kb_id_, ev))
         if index == 0 and subject is None and (line := _title_line(ev.sentence)):
             names.append(("TITLE", line, ev))
-        ext = sdoc._
-        here = ext.rkg_community
+        data = sdoc.user_data  # the components mirror their doc._ values here (each `sdoc._` builds an object)
+        here = data.get("rkg_community")
         for group in spans:
             if here is not None:
                 break  # "12 people have connected to swap tips on itch management": the community, not the care
@@ -294,7 +301,7 @@ def _assemble(document: Document, sentences: list[Segment], parsed: list[Doc]) -
         genetic_before = (seg.paragraph, bool(_GENETIC.search(sdoc.user_data["rkg_text"])))
         for span in sdoc.spans.get("rkg_denied", []):
             denied[span.label_].add(_key(span.kb_id_))
-        for fig in ext.rkg_figures or ():
+        for fig in data.get("rkg_figures") or ():
             figures.append((fig, ev))
         if community is None and here is not None:
             community = here

@@ -130,13 +130,14 @@ class ClausesComponent:
         if "rkg_text" not in doc.user_data:  # set by kg.extract when it makes the Doc
             doc.user_data["rkg_text"] = doc.text  # Doc.text rebuilds the string from its tokens on every call
         text = _txt(doc)
-        data = doc.user_data  # the same values as the extensions, read from here in loops (an extension read
-        # builds an object each time)
-        doc._.rkg_negated = data["rkg_negated"] = negation.negated_ranges(text)
-        doc._.rkg_research = data["rkg_research"] = negation.research_ranges(text)
-        doc._.rkg_clauses = data["rkg_clauses"] = clauses_of(text)
-        names = doc.user_data.get("rkg_condition_names") or ()
-        doc._.rkg_causes = causal.cause_regions(_txt(doc), clause_bounds(_txt(doc), fine=True), names)
+        data = doc.user_data  # the same values as the extensions, read from here by the other components (each
+        # `doc._` builds an Underscore object, a few microseconds, several times per sentence)
+        ext = doc._
+        ext.rkg_negated = data["rkg_negated"] = negation.negated_ranges(text)
+        ext.rkg_research = data["rkg_research"] = negation.research_ranges(text)
+        ext.rkg_clauses = data["rkg_clauses"] = clauses_of(text)
+        names = data.get("rkg_condition_names") or ()
+        ext.rkg_causes = data["rkg_causes"] = causal.cause_regions(text, clause_bounds(text, fine=True), names)
         return doc
 
 
@@ -461,7 +462,8 @@ class PrevalenceComponent:
             toks = _char_to_tokens(doc, fig.start, fig.end)
             if toks and not _negated(doc, fig.start, fig.end):
                 _add(doc, "rkg_prevalence", toks[0], toks[1], fig.text)
-                doc._.rkg_figures = [*(doc._.rkg_figures or []), fig]
+                figures = [*(doc.user_data.get("rkg_figures") or []), fig]
+                doc._.rkg_figures = doc.user_data["rkg_figures"] = figures  # mirrored for kg.extract's assembly
         return doc
 
 
@@ -845,9 +847,9 @@ class RiskFactorsComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         text = _txt(doc)
-        clauses = doc._.rkg_clauses or []
+        clauses = doc.user_data.get("rkg_clauses") or []  # mirrors of doc._.rkg_clauses/rkg_causes (see rkg_clauses)
         genetic = _GENETIC_CUE.search(text)
-        regions = doc._.rkg_causes or []
+        regions = doc.user_data.get("rkg_causes") or []
         if not any(c.causal for c in clauses) and not genetic and not regions:
             return doc
         strong: list[tuple[int, int, str, str | None]] = []  # token start, end, label, category
@@ -1657,7 +1659,7 @@ class TreatmentAreasComponent:
                     tok = doc[i]
                     if _negated(doc, tok.idx, tok.idx + len(tok)):
                         _add(doc, "rkg_denied", tok.i, tok.i + 1, singular(low), role="treatment")
-        causes = doc._.rkg_causes or []
+        causes = doc.user_data.get("rkg_causes") or []  # the mirror of doc._.rkg_causes
         research = doc.user_data.get("rkg_research") or []
         measures = lexicon.words("measure-nouns.txt")
         text = _txt(doc)
@@ -1952,7 +1954,7 @@ class CommunityComponent:
     def __call__(self, doc: Doc) -> Doc:
         m = _COMMUNITY.search(_txt(doc))
         if m and not re.search(r"\b(?:trial|study|studies|registry)\b", _txt(doc)[: m.start()], re.I):
-            doc._.rkg_community = int(m["n"].replace(",", ""))
+            doc._.rkg_community = doc.user_data["rkg_community"] = int(m["n"].replace(",", ""))  # and its mirror
         return doc
 
 
