@@ -96,15 +96,13 @@ def _replace_graph(
     else:
         update = _union_update(graph, ntriples)
         status, text = target.send(connection, "POST", target.path, update, "application/sparql-update")
-    _check(target, status, text, f"for graph <{graph}>", protocol)
+    _check(target, status, text, f"for graph <{graph}>", _HELP[protocol])
 
 
-def _check(target: _Target, status: int, text: str, what: str, protocol: str) -> None:
-    """A store's answer other than 2xx as our error: the store, the answer and what to check."""
+def _check(target: _Target, status: int, text: str, what: str, hint: str) -> None:
+    """A store's answer other than 2xx as our error: the store, the answer and what to check (`hint`)."""
     if not 200 <= status < 300:
-        raise OutputError(
-            f"{target.safe_url}: the store answered {status} {what}: {text[:200].strip()!r}; {_HELP[protocol]}"
-        )
+        raise OutputError(f"{target.safe_url}: the store answered {status} {what}: {text[:200].strip()!r}; {hint}")
 
 
 def safe_url(endpoint_url: str) -> str:
@@ -154,11 +152,7 @@ def graphs_held(query_endpoint: str, timeout_s: float = 600.0) -> set[str]:
         status, text = target.send(connection, "POST", target.path, body, form, results)
     finally:
         connection.close()
-    if not 200 <= status < 300:
-        raise OutputError(
-            f"{target.safe_url}: the store answered {status} when asked which graphs it holds: "
-            f"{text[:200].strip()!r}; {hint}"
-        )
+    _check(target, status, text, "when asked which graphs it holds", hint)
     try:
         rows = json.loads(text)["results"]["bindings"]
         return {row["g"]["value"] for row in rows if row.get("g", {}).get("type") == "uri"}
@@ -252,7 +246,7 @@ class GraphSender:
             status, text = self.target.send(connection, "POST", self.target.path, _PRUNE, "application/sparql-update")
         finally:
             connection.close()
-        _check(self.target, status, text, "to the default graph's clean-up", self.protocol)
+        _check(self.target, status, text, "to the default graph's clean-up", _HELP[self.protocol])
 
     def abandon(self) -> None:
         """Stop without sending what is still queued (the caller failed); requests in flight complete."""
