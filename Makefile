@@ -2,8 +2,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# test processes (pytest-xdist): one per CPU this job may use, at most 4 (each test may start workers of its own)
-TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
+# test processes (pytest-xdist): one per CPU this job may use, at most 4 (each test may start workers of its own);
+# with one CPU, none: the tests run in pytest's own process
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; [ "$$n" -le 1 ] && n=0; echo $$n)
 
 .PHONY: demo test lint bench clean system-deps
 
