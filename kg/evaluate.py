@@ -71,12 +71,14 @@ def tokens(label: str) -> frozenset[str]:
     text = unicodedata.normalize("NFKD", label.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _POSSESSIVE.sub("", text).replace("'", "").replace("’", "")
-    return frozenset(_SAME_WORD.get(w, w) for w in (singular(w) for w in _WORD.findall(text) if w not in STOP_WORDS))
+    words = (singular(w) for w in _WORD.findall(text) if w not in STOP_WORDS)
+    return frozenset(_SAME_WORD.get(w) or link.specialty_word(w) for w in words)
 
 
 # Wordings of one concept that the lenient rule treats as the same word: "kidney transplant" is "kidney
-# transplantation" (the extractor itself names the procedure "transplantation").
-_SAME_WORD = {"transplantation": "transplant"}
+# transplantation" (the extractor itself names the procedure "transplantation"), "persons" are "people". A
+# profession is the area of care it practises ("neurologist" is "neurology"), as in the graph's nodes.
+_SAME_WORD = {"transplantation": "transplant", "person": "people"}
 
 
 def similarity(a: str, b: str) -> float:
@@ -339,22 +341,27 @@ class DocScore:
 def score_labels(
     predicted: Sequence[str], required: Sequence[str], acceptable: Sequence[str], must_not: Sequence[str] = ()
 ) -> TypeScore:
-    """One-to-one matching, best similarity first: a prediction paired with a required item is a TP, with an
-    acceptable item is ignored, unpaired is an FP (and a negation error when it matches only must_not
-    entries)."""
+    """One-to-one matching, best similarity first, the required items before the acceptable ones: a prediction
+    paired with a required item is a TP, with an acceptable item is ignored, unpaired is an FP (and a negation
+    error when it matches only must_not entries).
+
+    Required items are paired first so that listing a wording as acceptable never costs a required item its
+    match: with "TCOF1 variant" required and "TCOF1" acceptable, the prediction "TCOF1" finds the variant."""
     gold = [(g, True) for g in required] + [(g, False) for g in acceptable]
-    candidates = sorted(
-        (-sim, not is_req, gi, pi)
-        for pi, p in enumerate(predicted)
-        for gi, (g, is_req) in enumerate(gold)
-        if (sim := similarity(p, g)) > 0.0
-    )
     pairs: dict[int, int] = {}  # predicted index -> gold index
     used: set[int] = set()
-    for _, _, gi, pi in candidates:
-        if pi not in pairs and gi not in used:
-            pairs[pi] = gi
-            used.add(gi)
+    for wanted in (True, False):
+        candidates = sorted(
+            (-sim, gi, pi)
+            for pi, p in enumerate(predicted)
+            if pi not in pairs
+            for gi, (g, is_req) in enumerate(gold)
+            if is_req is wanted and (sim := similarity(p, g)) > 0.0
+        )
+        for _, gi, pi in candidates:
+            if pi not in pairs and gi not in used:
+                pairs[pi] = gi
+                used.add(gi)
     result = TypeScore()
     for pi, p in enumerate(predicted):
         if pi in pairs:

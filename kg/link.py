@@ -236,6 +236,22 @@ def singular(word: str) -> str:
     return extractor_singular(word)
 
 
+@cache
+def _profession_endings() -> tuple[tuple[str, str], ...]:
+    return tuple((a.lower(), b.lower()) for a, b in _read_tsv(LEXICONS / "profession-suffixes.tsv", 2))
+
+
+def specialty_word(word: str) -> str:
+    """The area of care a profession's head word practises ("neurologist" -> "neurology", "physiotherapist" ->
+    "physiotherapy", "counselor" -> "counseling", by profession-suffixes.tsv, the extractor's table); any other
+    word unchanged. "Seen by a paediatric neurologist" and "paediatric neurology" are one area of care."""
+    low = word.lower()
+    for ending, repl in _profession_endings():
+        if low.endswith(ending):
+            return word[: len(word) - len(ending)] + repl
+    return word
+
+
 def _spell(part: str) -> str:
     """US spelling of one lower-case word part: the whole-word table, else the pattern rules in order."""
     words, rules = _spelling()
@@ -381,6 +397,8 @@ def _one_pass(kind: str, label: str) -> str:
     text = _apply_rules(kind, text)
     words = text.split(" ")
     words[-1] = singular(words[-1])  # a rule may leave a new head word
+    if kind == "treatment_area":
+        words[-1] = specialty_word(words[-1])  # the profession's area of care: one node for both wordings
     return " ".join(words)
 
 

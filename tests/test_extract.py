@@ -307,6 +307,11 @@ def test_risk_factors_in_other_phrasings(sentence: str, wanted: str) -> None:
         ("That missing covering separates it from omphalocele, a condition with its own causes.", "missing covering"),
         ("Recessive JUP variants cause Naxos disease, a related disorder.", "recessive inheritance"),
         ("Asbestos is the dominant cause.", "dominant inheritance"),
+        # the effect is an ear discharge (seen in the condition), not the condition
+        (
+            "Hearing aids are preferred, since grommets often cause a long-running ear discharge in examplosis.",
+            "grommet",
+        ),
     ],
 )
 def test_things_that_are_not_causes(sentence: str, not_wanted: str) -> None:
@@ -329,6 +334,11 @@ def test_things_that_are_not_causes(sentence: str, not_wanted: str) -> None:
         ("During episodes, intravenous L-arginine is given.", "intravenous L-arginine"),
         ("Seeing a genetic counselor is worth it.", "genetic counselor"),
         ("Some babies need only careful observation.", "observation"),
+        ("Our neurologists start an anticonvulsant such as levetiracetam or oxcarbazepine.", "oxcarbazepine"),
+        ("Stabilisers hold the protein together: tafamidis is licensed.", "tafamidis"),
+        ("Retinal lesions are treated by laser photocoagulation or cryotherapy while small.", "laser photocoagulation"),
+        ("Baseline upper endoscopy and colonoscopy are repeated every 3 years.", "upper endoscopy"),
+        ("Hearing aids are preferred for glue ear.", "hearing aid"),
     ],
 )
 def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
@@ -350,6 +360,8 @@ def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
         ("The body produces too much growth hormone, and surgery removes the tumour.", "growth hormone"),
         ("Sun protection has to be planned like a military operation.", "military operation"),
         ("Referral to the clinic is through your GP or paediatrician.", "paediatrician"),
+        ("Alongside these, the heart team fits pacemakers and prescribes diuretics.", "heart team fits pacemaker"),
+        ("Baseline upper endoscopy is repeated every 3 years.", "baseline upper endoscopy"),
     ],
 )
 def test_things_that_are_not_treatments(sentence: str, not_wanted: str) -> None:
@@ -373,6 +385,15 @@ def test_things_that_are_not_treatments(sentence: str, not_wanted: str) -> None:
         (
             "Neuromyelitis optica spectrum disorder, historically called simply neuromyelitis optica, is rare.",
             "neuromyelitis optica",
+        ),
+        (
+            "Sturge-Weber syndrome (SWS), which some older textbooks call encephalotrigeminal angiomatosis, is rare.",
+            "encephalotrigeminal angiomatosis",
+        ),
+        ("Alström syndrome (also spelled Alstrom syndrome, and shortened by some clinics to ALMS) is rare.", "ALMS"),
+        (
+            "Kartagener syndrome is a rare disease, and older papers use the name immotile cilia syndrome.",
+            "immotile cilia syndrome",
         ),
     ],
 )

@@ -242,7 +242,11 @@ def test_a_gene_symbol_does_not_collide_with_a_word() -> None:
         ("treatment_area", ["multidisciplinary team", "multidisciplinary care"], "multidisciplinary care"),
         ("treatment_area", ["haematology centre", "hematology center"], "hematology center"),
         ("treatment_area", ["behavioural therapy", "behavioral therapy"], "behavioral therapy"),
-        ("treatment_area", ["orthopaedic surgeons", "orthopedic surgeon"], "orthopedic surgeon"),
+        # a care profession is the area of care it practises: one node for "seen by a neurologist" and "neurology"
+        ("treatment_area", ["orthopaedic surgeons", "orthopedic surgeon", "orthopedic surgery"], "orthopedic surgery"),
+        ("treatment_area", ["neurologist", "neurologists", "neurology"], "neurology"),
+        ("treatment_area", ["paediatric neurologist", "pediatric neurology"], "pediatric neurology"),
+        ("treatment_area", ["genetic counsellor", "genetic counselor", "genetic counselling"], "genetic counseling"),
     ],
 )
 def test_synonyms_of_one_concept_are_one_node(kind: str, variants: list[str], canonical: str) -> None:
@@ -276,7 +280,8 @@ def test_synonyms_of_one_concept_are_one_node(kind: str, variants: list[str], ca
         ("treatment_area", "palliative care", "supportive care"),
         ("treatment_area", "oral anticoagulant", "anticoagulation"),
         ("treatment_area", "glucocorticoid", "corticosteroid"),
-        ("treatment_area", "neurologist", "neurology"),  # a practitioner is kept apart from the field
+        ("treatment_area", "neurologist", "neuroscience"),
+        ("treatment_area", "dietitian", "diet"),
     ],
 )
 def test_things_that_differ_stay_apart(kind: str, a: str, b: str) -> None:
@@ -343,6 +348,8 @@ def test_risk_factor_categories(label: str, expected: str) -> None:
     ("label", "expected"),
     [
         ("pediatric urology", "specialty"),
+        ("paediatric neurologists", "specialty"),  # the profession's area of care
+        ("vascular surgeon", "specialty"),
         ("nephrology", "specialty"),
         ("orthopedics", "specialty"),
         ("multidisciplinary supportive care", "care_model"),

@@ -43,6 +43,15 @@ def negated(sentence: str, phrase: str) -> bool:
         ("Corticosteroids on their own do not help.", "Corticosteroids"),
         ("Vaccination has nothing to do with causing it.", "Vaccination"),
         ("It is entirely separate from type 2, which results from a different gene on chromosome 22.", "chromosome 22"),
+        (
+            "Doxycycline with TUDCA, which several of us tried years ago, never became standard treatment.",
+            "Doxycycline",
+        ),
+        (
+            "Everolimus and celecoxib have been studied for polyp control; neither is used outside research.",
+            "celecoxib",
+        ),
+        ("Painkillers such as ibuprofen can interact with methotrexate and strain the kidneys.", "ibuprofen"),
     ],
 )
 def test_scope_covers_the_negated_item(sentence: str, phrase: str) -> None:
@@ -58,6 +67,8 @@ def test_scope_covers_the_negated_item(sentence: str, phrase: str) -> None:
         ("It is not caused by vaccination; smoking raises the risk.", "smoking"),
         ("It affects no more than 1 in 100,000 people and is treated with chelation therapy.", "chelation therapy"),
         ("Not only neurology but also cardiology clinics follow patients.", "cardiology"),
+        ("Please do not stop or change the colchicine without asking your doctor.", "colchicine"),  # keep taking it
+        ("Don't skip the daily colchicine.", "colchicine"),
     ],
 )
 def test_scope_stops_at_its_clause(sentence: str, phrase: str) -> None:

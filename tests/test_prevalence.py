@@ -40,6 +40,8 @@ def close(a: float | None, b: float | None) -> bool:
         ("It affects more than 1 in 2,000 people.", 5e-4, None, "people"),
         ("The disease affects one in 40,000 people.", 2.5e-5, 2.5e-5, "people"),
         ("In the United States it is now seen in about 4 to 5 per 10,000 births.", 4e-4, 5e-4, "births"),
+        ("Its prevalence is around one to nine people in every million.", 1e-6, 9e-6, "people"),
+        ("The disease affects 3 to 4% of African Americans.", 0.03, 0.04, "african americans"),
     ],
 )
 def test_frequency_forms(sentence: str, low: float, high: float | None, population: str | None) -> None:
@@ -218,6 +220,11 @@ def test_yearly_counts_with_a_place(sentence: str, count: int, area: str) -> Non
         "Only about 1 to 2 in every 100 children with the disease have a family history of it.",  # share of patients
         "Two doses of the vaccine protect about ninety-seven in every hundred people.",  # an efficacy
         "Each child of a carrier has a 1 in 4 chance of being affected.",  # a recurrence risk
+        "About 85 to 90 in every 100 affected children have the infantile form.",  # a share of the patients
+        # carrier frequencies: how many carry a change, not how many have the condition
+        "Cysteine-altering NOTCH3 variants turn up in about 1 in 300 people, most of whom stay well.",
+        "Another variant, Val122Ile, is carried by roughly 3 to 4% of African Americans.",
+        "About 1 in 25 people carry a CFTR variant.",
     ],
 )
 def test_figures_that_are_not_prevalence(sentence: str) -> None:

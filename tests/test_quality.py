@@ -75,23 +75,28 @@ def test_held_out_descriptions_do_not_regress(descriptions: Report) -> None:
     assert descriptions.counts("prevalence").f1 >= 0.95
 
 
-# The development set: summaries and descriptions by an author who never saw the extractor. Floors sit below the
-# measured scores (dev summaries: synonyms 1.0, risk factors 0.93, treatment areas 0.94; descriptions: 1.0, 0.97,
-# 0.91), so that a change that only helps our own corpus shows up here.
+# The development sets: summaries and descriptions by authors who never saw the extractor (dev, dev2, dev3; the
+# extractor was tuned on each after it was first scored). Floors sit a little below the scores measured on
+# 2026-12-08 (dev: synonyms 1.0, risk factors 0.93, treatment areas 0.94; dev2: 0.95, 0.87, 0.96; dev3: 0.95, 0.84,
+# 0.84; see the README), so that a change that only helps our own corpus shows up here.
+_FLOORS = {"synonyms": 0.9, "risk_factors": 0.85, "treatment_areas": 0.85, "prevalence": 0.9}
 DEV_SETS = {
-    "summaries": ("dev", "dev/gold", "*.txt"),
-    "descriptions": ("dev/descriptions", "dev/descriptions/gold", ""),
+    "summaries": ("dev", "dev/gold", "*.txt", _FLOORS),
+    "descriptions": ("dev/descriptions", "dev/descriptions/gold", "", _FLOORS),
+    "dev2 summaries": ("dev2", "dev2/gold", "*.txt", {**_FLOORS, "risk_factors": 0.82, "prevalence": 0.88}),
+    "dev2 descriptions": ("dev2/descriptions", "dev2/descriptions/gold", "", {**_FLOORS, "treatment_areas": 0.78}),
+    "dev3 summaries": ("dev3", "dev3/gold", "*.txt", {**_FLOORS, "risk_factors": 0.8, "treatment_areas": 0.8}),
 }
 
 
 @pytest.mark.parametrize("name", sorted(DEV_SETS))
 def test_the_development_set_generalises(name: str) -> None:
-    report = _report(*DEV_SETS[name])
+    texts, gold, pattern, floors = DEV_SETS[name]
+    report = _report(texts, gold, pattern)
     assert not report.gold_without_summary and not report.summaries_without_gold
     assert report.negation_errors() == 0
-    for kind, floor in {"synonyms": 0.9, "risk_factors": 0.85, "treatment_areas": 0.85}.items():
+    for kind, floor in floors.items():
         assert report.counts(kind).f1 >= floor, (kind, report.counts(kind).to_json())
-    assert report.counts("prevalence").f1 >= 0.9
     for what in ("condition", "last_updated", "community_count"):
         right, total = report.exact(what)
         assert right == total, what

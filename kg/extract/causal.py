@@ -61,7 +61,9 @@ def refers_to_condition(text: str, names: list[str] | tuple[str, ...] = ()) -> b
     )
 
 
-_OBJECT_END = re.compile(r"[,;:(]|\s(?:and|or|but|which|that|because|as|while)\s")
+# where the effect named after a cue ends: "grommets cause an ear discharge in PCD" names a discharge (seen in the
+# condition), not the condition
+_OBJECT_END = re.compile(r"[,;:(]|\s(?:and|or|but|which|that|because|as|while|in|among)\s")
 
 
 def _has_word(text: str, word: str) -> bool:

@@ -179,6 +179,7 @@ _NAME_STOP = gated(
 # The next item of a list of names: a short phrase without verbs, followed by another comma, "or" or the sentence verb.
 _LIST_NAME = gated(
     r"\s*(?:or\s+|and\s+)?(?P<item>(?!(?:is|are|was|were|has|have|which|that|who|a|an|the|it|its|and|or|in|by|among)\b)"
+    r"(?![a-z]\w*ed\s+(?:by|to|as|in|from|with)\b)"  # "..., and shortened by some clinics to X": a clause, not a name
     r"[A-Za-z0-9][\w'’-]*(?:\s+(?!(?:is|are|was|were|has|have|which|that|who|affects?|causes?)\b)[\w'’-]+){0,5})"
     r"(?=\s*,|\s+or\s|\s*[);]|\s+(?:in|among|by)\s+(?:older|some|many|earlier|medical|the|american|british)\b)",
     re.I,
@@ -388,17 +389,21 @@ class NamesComponent:
                     re.I,
                 ):
                     continue  # "a milder, later-onset form is known as Y": the name of a variant, not a synonym
-                if re.search(
-                    r"\b(?:a|an|one|another|some)\s+(?:[\w-]+\s+)?[\w-]+,?\s*$", before, re.I
-                ) and not re.search(r"\b(?:it|them)\b", cue[0], re.I):
-                    continue  # "a tumour called gonadoblastoma", "a protein called REP1": the name of something else
+                active = re.match(
+                    r"(?:call|calls|know|knows|describe|describes|list|lists|refer|refers|write|writes|use|uses)\b",
+                    cue[0],
+                    re.I,
+                )
+                if (
+                    not active
+                    and re.search(r"\b(?:a|an|one|another|some)\s+(?:[\w-]+\s+)?[\w-]+,?\s*$", before, re.I)
+                    and not re.search(r"\b(?:it|them)\b", cue[0], re.I)
+                ):
+                    continue  # "a tumour called gonadoblastoma" names something else; "some textbooks call X" names it
                 # "repeated DNA letters, known as X" names the letters; "Classic galactosemia, known as X" (the
                 # sentence's subject, no verb before the cue) names the condition
                 comma_ok = re.search(r"\b(?:is|are|was|were|has|have|had|of|in|with)\b|\w+ed\b", text[: cue.start()])
                 prev_word = re.search(r"\b([a-z]{3,})[\s,]*$" if comma_ok else r"\b([a-z]{3,})\s*$", before)
-                active = re.match(
-                    r"(?:call|calls|know|knows|describe|describes|list|lists|refer|refers|write|writes)\b", cue[0], re.I
-                )
                 if (
                     prev_word
                     and not active
@@ -1485,7 +1490,10 @@ _SPECIALTY = gated(
 _PROCEDURE = gated(
     r"\b[a-z/-]*(?:ectomy|ectomies|otomy|otomies|ostomy|ostomies|plasty|plasties|pexy|desis|synangiosis|"
     r"anastomosis|rrhaphy|dialysis|thrombolysis|pheresis|(?:cryo|brachy|thermo|photo|hydro|laser|radio|chemo|immuno|"
-    r"physio|electro)therapy|[a-z]*tripsy|[a-z]*plication)\b",
+    r"physio|electro)therapy|[a-z]*tripsy|[a-z]*plication|(?:photo|electro|thermo)coagulation|radiosurgery|ablation|"
+    # the scopes a clinician looks through, not a laboratory's ("electron microscopy")
+    r"(?:[a-z]*endo|colono|entero|broncho|laryngo|cysto|arthro|hystero|laparo|thoraco|sigmoido|o?esophago|gastro)"
+    r"scop(?:y|ies))\b",
     re.I,
 )
 # Drug classes: "antidepressants", "anti-inflammatory drugs", "anticoagulation", "bronchodilators".

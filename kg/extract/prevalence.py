@@ -97,8 +97,8 @@ _ONE_IN = gated(
 # X(-Y) (cases) per A [POP]
 _PER = gated(
     r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?"
-    r"(?P<x>" + _N + r")(?:" + _TO + r"(?P<y>" + _N + r"))?\s*(?:new\s+)?(?:cases?|people|persons|individuals|births|"
-    r"newborns|patients|affected\s+(?:people|individuals|persons))?\s*(?:/|per|for\s+every|in\s+every|(?:out\s+)?of\s+every|"
+    r"(?P<x>" + _N + r")(?:" + _TO + r"(?P<y>" + _N + r"))?\s*(?:new\s+)?(?:cases?|(?P<npop>people|persons|"
+    r"individuals|births|newborns)|patients|affected\s+(?:people|individuals|persons))?\s*(?:/|per|for\s+every|in\s+every|(?:out\s+)?of\s+every|"
     r"every)\s*"
     r"(?P<a>" + _N + r"|million)(?:\s+(?:" + _POP + r"))?",
     re.I,
@@ -131,9 +131,12 @@ _AREA = gated(
 _NOT_PREVALENCE = gated(
     r"^\s*(?:chance|risk|odds|likelihood|probability|recurrence|of\s+(?:cases|patients|affected|those|people\s+with|"
     r"children\s+with|individuals\s+with|families|carriers|them|these))\b|^\s*(?:are|is)\s+carriers"
+    r"|^\s*(?:\w+\s+)?(?:carry|carries|carried)\s+(?:a|an|one|the|this|that)\b"  # "1 in 25 people carry a variant"
     # "1 to 2 in every 100 children with the disease have ...": a share of patients, not of a population
     r"|^\s*(?:with|who\s+(?:have|has|had|carry|develop)|affected\s+by)\b(?!\s+(?:\w+\s+){0,3}?(?:ancestry|descent|"
-    r"origin|heritage|background)\b)",
+    r"origin|heritage|background)\b)"
+    # "85 to 90 in every 100 affected children have the infantile form": a share of the patients
+    r"|^\s*affected\s+(?:\w+\s+)?(?:have|has|had|develop|show|are|were)\b",
     re.I,
 )
 _CONTEXT = gated(
@@ -303,7 +306,20 @@ def find_figures(sentence: str) -> list[Figure]:
     return out
 
 
-def _rejected(sentence: str, end: int) -> bool:
+# What a figure counts when carriers of a change come just before it: "variants turn up in about 1 in 300 people",
+# "is carried by roughly 3 to 4% of African Americans" (a carrier frequency, not how many have the condition)
+_CARRIED_BEFORE = gated(
+    r"\b(?:carried|harbou?red)\s+by\s+(?:\w+\s+)?$|\b(?:variants?|mutations?|alleles?|changes?|copies)\s+(?:\w+\s+)?"
+    r"(?:turn(?:s|ed)?\s+up|(?:is|are|was|were)\s+(?:\w+\s+)?(?:found|present|seen|detected|carried))\s+(?:in|among|by)\s+"
+    r"(?:\w+\s+)?$",
+    re.I,
+)
+
+
+def _rejected(sentence: str, end: int, start: int | None = None) -> bool:
+    """Is the figure ending at `end` (starting at `start`) a share that is not a prevalence?"""
+    if start is not None and _CARRIED_BEFORE.search(sentence[max(0, start - 80) : start]):
+        return True
     return bool(_NOT_PREVALENCE.match(sentence[end : end + 40]))
 
 
@@ -317,6 +333,8 @@ def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
         sentence, max(0, m.start() - 50), m.start()
     ):
         return None  # "ninety-seven in every hundred" (a word cut in two); "protect about 97 in 100" (an efficacy)
+    if _CARRIED_BEFORE.search(sentence[max(0, m.start() - 80) : m.start()]):
+        return None
     if _rejected(sentence, m.end()) and not (a >= 1000 and _OF_THEM.match(sentence, m.end())):
         return None  # "1 in 3 of them are carriers" is a share; "1 in 50,000 of them" is still a prevalence
     if m["num"].lower() in ("a", "an") and not re.search(r"\b(?:in|out of|per)\s", m[0]):
@@ -344,11 +362,13 @@ def _per(sentence: str, m: re.Match[str]) -> Figure | None:
     x = number(m["x"])
     y = number(m["y"]) if m["y"] else None
     a = 1e6 if m["a"].lower() == "million" else number(m["a"])
-    if x is None or not a or a < 100 or _rejected(sentence, m.end()):
+    if x is None or not a or a < 100 or _rejected(sentence, m.end(), m.start()):
         return None
     if y is not None and y < x:
         return None
     pop, end = (_population(m["pop"]), m.end()) if m["pop"] else _following_population(sentence, m.end())
+    if pop is None and m["npop"]:
+        pop = _population(m["npop"])  # "one to nine people in every million": the people are counted first
     low, high = _bounds(x / a, (y if y is not None else x) / a, m["less"], m["more"])
     if (high or low or 0) > 1:
         return None
@@ -359,7 +379,7 @@ def _per(sentence: str, m: re.Match[str]) -> Figure | None:
 def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
     x = float(m["x"])
     y = float(m["y"]) if m["y"] else None
-    if _rejected(sentence, m.end()) or x > 100 or (y is not None and (y > 100 or y < x)):
+    if _rejected(sentence, m.end(), m.start()) or x > 100 or (y is not None and (y > 100 or y < x)):
         return None
     before = sentence[max(0, m.start() - 60) : m.start()].lower()
     after = sentence[m.end() : m.end() + 60].lower()
