@@ -339,6 +339,7 @@ def test_things_that_are_not_causes(sentence: str, not_wanted: str) -> None:
         ("Retinal lesions are treated by laser photocoagulation or cryotherapy while small.", "laser photocoagulation"),
         ("Baseline upper endoscopy and colonoscopy are repeated every 3 years.", "upper endoscopy"),
         ("Hearing aids are preferred for glue ear.", "hearing aid"),
+        ("For the pain of an attack, anti-inflammatory painkillers (NSAIDs) are helping.", "NSAIDs"),
     ],
 )
 def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
@@ -362,6 +363,7 @@ def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
         ("Referral to the clinic is through your GP or paediatrician.", "paediatrician"),
         ("Alongside these, the heart team fits pacemakers and prescribes diuretics.", "heart team fits pacemaker"),
         ("Baseline upper endoscopy is repeated every 3 years.", "baseline upper endoscopy"),
+        ("Speech and language therapists stay with children through the toddler years.", "therapist"),
     ],
 )
 def test_things_that_are_not_treatments(sentence: str, not_wanted: str) -> None:

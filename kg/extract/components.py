@@ -1476,7 +1476,8 @@ class RiskFactorsComponent:
 
 _PROFESSION = gated(
     r"\b(?:(?P<mod>interventional|paediatric|pediatric|metabolic|neuromuscular|genetic|clinical|developmental|"
-    r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant)\s+)?"
+    r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant|"
+    r"speech(?:\s+and\s+language)?|occupational|physical|play|music)\s+)?"
     r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist|counsell?or)s?)\b",
     re.I,
 )
