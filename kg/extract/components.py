@@ -1558,16 +1558,10 @@ def _care_profession(profession: str) -> str | None:
         return None
     if head in ("dietitian", "dietician"):
         return " ".join([*mods, head])
-    for suffix, repl in _profession_suffixes():
-        if head.endswith(suffix):
-            return " ".join([*mods, head[: len(head) - len(suffix)] + repl])
-    return None
+    from kg.link import specialty_word  # kg.link imports this package: import it once it is loaded
 
-
-@functools.cache
-def _profession_suffixes() -> tuple[tuple[str, str], ...]:
-    """(ending, replacement) pairs of data/lexicons/profession-suffixes.tsv, in file order."""
-    return tuple(lexicon.table("profession-suffixes.tsv").items())
+    field = specialty_word(head)
+    return " ".join([*mods, field]) if field != head else None
 
 
 @Language.factory("rkg_treatment_areas")

@@ -97,9 +97,9 @@ _ONE_IN = gated(
 # X(-Y) (cases) per A [POP]
 _PER = gated(
     r"(?:" + _LESS + r"|" + _MORE + r"|" + _APPROX + r")?"
-    r"(?P<x>" + _N + r")(?:" + _TO + r"(?P<y>" + _N + r"))?\s*(?:new\s+)?(?:cases?|(?P<npop>people|persons|"
-    r"individuals|births|newborns)|patients|affected\s+(?:people|individuals|persons))?\s*(?:/|per|for\s+every|in\s+every|(?:out\s+)?of\s+every|"
-    r"every)\s*"
+    r"(?P<x>" + _N + r")(?:" + _TO + r"(?P<y>" + _N + r"))?\s*(?:new\s+)?"
+    r"(?:cases?|(?P<npop>people|persons|individuals|births|newborns)|patients|affected\s+(?:people|individuals|persons))?"
+    r"\s*(?:/|per|for\s+every|in\s+every|(?:out\s+)?of\s+every|every)\s*"
     r"(?P<a>" + _N + r"|million)(?:\s+(?:" + _POP + r"))?",
     re.I,
 )
@@ -316,11 +316,13 @@ _CARRIED_BEFORE = gated(
 )
 
 
-def _rejected(sentence: str, end: int, start: int | None = None) -> bool:
-    """Is the figure ending at `end` (starting at `start`) a share that is not a prevalence?"""
-    if start is not None and _CARRIED_BEFORE.search(sentence[max(0, start - 80) : start]):
-        return True
+def _rejected(sentence: str, end: int) -> bool:
     return bool(_NOT_PREVALENCE.match(sentence[end : end + 40]))
+
+
+def _carried(sentence: str, start: int) -> bool:
+    """Do carriers of a change come just before the figure starting at `start`?"""
+    return bool(_CARRIED_BEFORE.search(sentence[max(0, start - 80) : start]))
 
 
 def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
@@ -333,7 +335,7 @@ def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
         sentence, max(0, m.start() - 50), m.start()
     ):
         return None  # "ninety-seven in every hundred" (a word cut in two); "protect about 97 in 100" (an efficacy)
-    if _CARRIED_BEFORE.search(sentence[max(0, m.start() - 80) : m.start()]):
+    if _carried(sentence, m.start()):
         return None
     if _rejected(sentence, m.end()) and not (a >= 1000 and _OF_THEM.match(sentence, m.end())):
         return None  # "1 in 3 of them are carriers" is a share; "1 in 50,000 of them" is still a prevalence
@@ -362,7 +364,7 @@ def _per(sentence: str, m: re.Match[str]) -> Figure | None:
     x = number(m["x"])
     y = number(m["y"]) if m["y"] else None
     a = 1e6 if m["a"].lower() == "million" else number(m["a"])
-    if x is None or not a or a < 100 or _rejected(sentence, m.end(), m.start()):
+    if x is None or not a or a < 100 or _rejected(sentence, m.end()) or _carried(sentence, m.start()):
         return None
     if y is not None and y < x:
         return None
@@ -379,7 +381,12 @@ def _per(sentence: str, m: re.Match[str]) -> Figure | None:
 def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
     x = float(m["x"])
     y = float(m["y"]) if m["y"] else None
-    if _rejected(sentence, m.end(), m.start()) or x > 100 or (y is not None and (y > 100 or y < x)):
+    if (
+        _rejected(sentence, m.end())
+        or _carried(sentence, m.start())
+        or x > 100
+        or (y is not None and (y > 100 or y < x))
+    ):
         return None
     before = sentence[max(0, m.start() - 60) : m.start()].lower()
     after = sentence[m.end() : m.end() + 60].lower()
