@@ -291,6 +291,21 @@ def test_drugs_named_as_causes_are_risk_factors_not_treatments() -> None:
         ("Risk factors include e.g. smoking and obesity.", "smoking"),
         ("Thorotrast, an X-ray contrast agent, may be blamed in older patients.", "thorotrast"),
         ("Machinists cutting metal alloys are among those exposed.", "machinist"),
+        # inheritance told without its name
+        (
+            "One altered copy is enough: an affected parent passes it to each child with a 50 percent chance.",
+            "autosomal dominant inheritance",
+        ),
+        (
+            "Children have received two non-working copies of GALC, one from their mother and one from their father.",
+            "autosomal recessive inheritance",
+        ),
+        ("Both parents of an affected child are usually healthy carriers.", "autosomal recessive inheritance"),
+        ("It comes from a faulty ABCD1 gene on the X chromosome.", "X-linked inheritance"),
+        ("Boys have only one X chromosome, so a single faulty copy is enough.", "X-linked inheritance"),
+        ("Only rarely does the gene change arise new in the person.", "de novo mutation"),
+        # "have no affected relative" says what else they have; it does not deny the variant
+        ("Some people carry a de novo variant and have no affected relative.", "de novo variant"),
     ],
 )
 def test_risk_factors_in_other_phrasings(sentence: str, wanted: str) -> None:
@@ -307,6 +322,14 @@ def test_risk_factors_in_other_phrasings(sentence: str, wanted: str) -> None:
         ("That missing covering separates it from omphalocele, a condition with its own causes.", "missing covering"),
         ("Recessive JUP variants cause Naxos disease, a related disorder.", "recessive inheritance"),
         ("Asbestos is the dominant cause.", "dominant inheritance"),
+        # one copy is enough in boys for an X-linked condition too
+        ("Boys have only one X chromosome, so a single faulty copy is enough.", "autosomal dominant inheritance"),
+        (
+            "A parent who is a carrier has a 50% chance of passing on the carrier state.",
+            "autosomal dominant inheritance",
+        ),
+        ("Symptoms often appear for the first time in adulthood, though the gene is inherited.", "de novo mutation"),
+        ("Genes on the X chromosome are also thought to play a part.", "X-linked inheritance"),
         # the effect is an ear discharge (seen in the condition), not the condition
         (
             "Hearing aids are preferred, since grommets often cause a long-running ear discharge in examplosis.",
@@ -317,6 +340,14 @@ def test_risk_factors_in_other_phrasings(sentence: str, wanted: str) -> None:
 def test_things_that_are_not_causes(sentence: str, not_wanted: str) -> None:
     risks = labels(_record(sentence).risk_factors)
     assert not has(risks, not_wanted), risks
+
+
+def test_a_told_pattern_gives_way_to_the_named_one() -> None:
+    """ "The gene sits on the X chromosome" beside "X-linked recessive" adds no broader "X-linked inheritance"."""
+    risks = labels(
+        _record("The gene sits on the X chromosome, so it is inherited in an X-linked recessive manner.").risk_factors
+    )
+    assert "X-linked recessive inheritance" in risks and "X-linked inheritance" not in risks, risks
 
 
 @pytest.mark.parametrize(
@@ -339,7 +370,20 @@ def test_things_that_are_not_causes(sentence: str, not_wanted: str) -> None:
         ("Retinal lesions are treated by laser photocoagulation or cryotherapy while small.", "laser photocoagulation"),
         ("Baseline upper endoscopy and colonoscopy are repeated every 3 years.", "upper endoscopy"),
         ("Hearing aids are preferred for glue ear.", "hearing aid"),
-        ("For the pain of an attack, anti-inflammatory painkillers (NSAIDs) are helping.", "NSAIDs"),
+        ("For the pain of an attack, anti-inflammatory painkillers (NSAIDs) are helping.", "NSAID"),
+        # a trial in the second clause of ", and" leaves the first clause's care alone
+        (
+            "Chest infections are treated early with antibiotics guided by sputum samples, and the macrolide "
+            "azithromycin cut flare-ups in a clinical trial.",
+            "antibiotic",
+        ),
+        # surveillance on a schedule is care
+        ("Boys have a brain MRI scan every 6 to 12 months.", "brain MRI"),
+        ("Breast: yearly MRI from 25, mammography added later.", "mammography"),
+        # a modifier shared by two heads
+        ("Relatives are offered genetic testing and counselling.", "genetic counselling"),
+        ("Relatives are offered genetic testing and counselling.", "genetic testing"),
+        ("In the late teens, orthodontists finish the job.", "orthodontist"),  # the graph's orthodontics
     ],
 )
 def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
@@ -364,6 +408,21 @@ def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
         ("Alongside these, the heart team fits pacemakers and prescribes diuretics.", "heart team fits pacemaker"),
         ("Baseline upper endoscopy is repeated every 3 years.", "baseline upper endoscopy"),
         ("Speech and language therapists stay with children through the toddler years.", "therapist"),
+        # research in the part of the sentence that names it
+        (
+            "The big hope was gene therapy, with a working copy delivered by a harmless virus, and the early trials "
+            "looked encouraging.",
+            "gene therapy",
+        ),
+        (
+            "Researchers are testing an inhaled blocker in trials, and gene therapy has so far only been tried on "
+            "cells in the laboratory.",
+            "gene therapy",
+        ),
+        ("Antibiotics, steroids, and the macrolide azithromycin are being tested in clinical trials.", "antibiotic"),
+        ("This page was written by our information team and checked by clinicians.", "information team"),
+        ("The diagnosis is confirmed by MRI.", "mri"),
+        ("For the pain of an attack, anti-inflammatory painkillers (NSAIDs) are helping.", "nsaids"),
     ],
 )
 def test_things_that_are_not_treatments(sentence: str, not_wanted: str) -> None:

@@ -246,6 +246,7 @@ def test_a_gene_symbol_does_not_collide_with_a_word() -> None:
         ("treatment_area", ["orthopaedic surgeons", "orthopedic surgeon", "orthopedic surgery"], "orthopedic surgery"),
         ("treatment_area", ["neurologist", "neurologists", "neurology"], "neurology"),
         ("treatment_area", ["paediatric neurologist", "pediatric neurology"], "pediatric neurology"),
+        ("treatment_area", ["orthodontist", "orthodontics"], "orthodontics"),
         ("treatment_area", ["genetic counsellor", "genetic counselor", "genetic counselling"], "genetic counseling"),
     ],
 )

@@ -52,6 +52,8 @@ def negated(sentence: str, phrase: str) -> bool:
             "celecoxib",
         ),
         ("Painkillers such as ibuprofen can interact with methotrexate and strain the kidneys.", "ibuprofen"),
+        ("Interferon was tried and had no effect.", "Interferon"),
+        ("Steroids and IVIG have no effect.", "Steroids"),
     ],
 )
 def test_scope_covers_the_negated_item(sentence: str, phrase: str) -> None:
@@ -68,6 +70,9 @@ def test_scope_covers_the_negated_item(sentence: str, phrase: str) -> None:
         ("It affects no more than 1 in 100,000 people and is treated with chelation therapy.", "chelation therapy"),
         ("Not only neurology but also cardiology clinics follow patients.", "cardiology"),
         ("Please do not stop or change the colchicine without asking your doctor.", "colchicine"),  # keep taking it
+        # "and have no ..." says what else the subject has, not that the thing before it fails
+        ("Patients take colchicine every day and have no attacks.", "colchicine"),
+        ("Some people carry a de novo variant and have no affected relative.", "de novo variant"),
         ("Don't skip the daily colchicine.", "colchicine"),
     ],
 )

@@ -225,6 +225,7 @@ def test_yearly_counts_with_a_place(sentence: str, count: int, area: str) -> Non
         "Cysteine-altering NOTCH3 variants turn up in about 1 in 300 people, most of whom stay well.",
         "Another variant, Val122Ile, is carried by roughly 3 to 4% of African Americans.",
         "About 1 in 25 people carry a CFTR variant.",
+        "Roughly 20% of probands carry a de novo variant and have no affected relative.",  # a share of the patients
     ],
 )
 def test_figures_that_are_not_prevalence(sentence: str) -> None:

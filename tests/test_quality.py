@@ -77,15 +77,15 @@ def test_held_out_descriptions_do_not_regress(descriptions: Report) -> None:
 
 # The development sets: summaries and descriptions by authors who never saw the extractor (dev, dev2, dev3; the
 # extractor was tuned on each after it was first scored). Floors sit a little below the scores measured on
-# 2026-12-08 (dev: synonyms 1.0, risk factors 0.93, treatment areas 0.94; dev2: 0.95, 0.87, 0.96; dev3: 0.95, 0.84,
-# 0.84; see the README), so that a change that only helps our own corpus shows up here.
+# 2026-12-08 (dev: synonyms 1.0, risk factors 0.93, treatment areas 0.95; dev2: 0.95, 0.87, 0.96; dev3: 0.95, 0.89,
+# 0.88; see the README), so that a change that only helps our own corpus shows up here.
 _FLOORS = {"synonyms": 0.9, "risk_factors": 0.85, "treatment_areas": 0.85, "prevalence": 0.9}
 DEV_SETS = {
     "summaries": ("dev", "dev/gold", "*.txt", _FLOORS),
     "descriptions": ("dev/descriptions", "dev/descriptions/gold", "", _FLOORS),
     "dev2 summaries": ("dev2", "dev2/gold", "*.txt", {**_FLOORS, "risk_factors": 0.82, "prevalence": 0.88}),
     "dev2 descriptions": ("dev2/descriptions", "dev2/descriptions/gold", "", {**_FLOORS, "treatment_areas": 0.78}),
-    "dev3 summaries": ("dev3", "dev3/gold", "*.txt", {**_FLOORS, "risk_factors": 0.8, "treatment_areas": 0.8}),
+    "dev3 summaries": ("dev3", "dev3/gold", "*.txt", {**_FLOORS, "risk_factors": 0.86, "treatment_areas": 0.85}),
 }
 
 

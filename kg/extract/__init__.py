@@ -425,6 +425,8 @@ def _subtype_name(key: str, label: str, sentence: str, name_keys: set[str]) -> b
 
 def _broader_inheritance(label: str, keys: set[str]) -> bool:
     k = _key(label)
+    if k == _key("X-linked inheritance"):  # "a gene on the X chromosome" beside "X-linked recessive inheritance"
+        return any(o in keys for o in (_key("X-linked recessive inheritance"), _key("X-linked dominant inheritance")))
     return k in ("dominant inheritance", "recessive inheritance") and any(o != k and o.endswith(" " + k) for o in keys)
 
 

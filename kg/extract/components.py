@@ -510,6 +510,37 @@ _INHERITANCE = gated(
     r"|\(\s*(?P<kind4>" + _KINDS + r")\s*\)",
     re.I,
 )
+_PERCENT_50 = r"(?:50|fifty)\s*(?:%|percent\b|per\s+cent\b)|\bone\s+in\s+two\b|\b1\s+in\s+2\b|\ban\s+even\s+chance\b"
+# An inheritance pattern told without its name. Each branch names one pattern:
+_INHERITANCE_TOLD = gated(
+    # "a faulty ABCD1 gene on the X chromosome", "the gene lies on the X chromosome", "boys have only one X" (one gene:
+    # "genes on the X chromosome also play a part" are modifiers, not the pattern)
+    r"(?P<x>\bgene\b(?:\s+[\w-]+){0,3}?\s+on\s+the\s+X\s+chromosome\b"
+    r"|\b(?:sits|lies|lie|sit|located|found|carried)\s+on\s+the\s+X\s+chromosome\b"
+    r"|\bonly\s+(?:have\s+|has\s+)?(?:one|a\s+single)\s+X\b)"
+    # "two non-working copies of GALC, one from their mother and one from their father", "both parents are carriers"
+    r"|(?P<ar>\b(?:two|both)\s+(?:[\w-]+\s+){0,2}?copies\b[^.;]{0,60}?\bone\s+from\s+(?:each|their|his|her|the)\s+"
+    r"(?:parent|mother|father)"
+    r"|\bboth\s+parents\s+(?:of\s+[^.;,]{1,40}?\s+)?(?:are|were|must\s+be|have\s+to\s+be)\s+(?:[\w-]+\s+){0,2}?carriers\b"
+    r"|\bboth\s+parents\s+(?:each\s+)?carry\s+(?:an?\s+|one\s+)(?:[\w-]+\s+)?(?:copy|variant|change|mutation)\b)"
+    # "one altered copy is enough", "an affected parent passes it to each child with a 50 percent chance"
+    r"|(?P<ad>\b(?:one|a\s+single)\s+(?:[\w-]+\s+){0,2}?copy\s+(?:of\s+(?:the\s+)?[\w-]+\s+(?:gene\s+)?)?"
+    r"(?:is|being)\s+(?:enough|sufficient)\b"
+    r"|\b(?:an?\s+affected|a)\s+parent\s+(?:with\s+(?:the\s+condition|it|[\w-]+)\s+)?(?:has|passes|have|gives)\b[^.;]{0,60}?"
+    r"(?:" + _PERCENT_50 + r"))",
+    re.I,
+)
+# Words that make a told pattern ambiguous: a single copy is enough in boys for an X-linked condition too.
+_NOT_AUTOSOMAL = re.compile(
+    r"\bX\b|\bX-linked\b|\bsons?\b|\bdaughters?\b|\bboys?\b|\bmales?\b|\bguys\b|\bmen\b|\bmitochondria|"
+    r"\bmother'?s?\s+(?:side|line)\b|\bmaternal",
+    re.I,
+)
+_TOLD_LABELS = {
+    "x": "X-linked inheritance",
+    "ar": "autosomal recessive inheritance",
+    "ad": "autosomal dominant inheritance",
+}
 _CHROMOSOME = gated(
     r"\b(?P<kind>micro)?(?:deletion|deletions|loss|duplication)\s+(?:of\s+(?:genetic\s+material\s+)?|on\s+|in\s+|from\s+|at\s+)"
     r"(?:the\s+|a\s+|one\s+|part\s+of\s+)?(?:(?P<parent>maternal(?:ly)?(?:\s+inherited)?|paternal(?:ly)?(?:\s+inherited)?|"
@@ -769,6 +800,10 @@ _DE_NOVO = gated(
     r"(?:\w+\s+)?(?:as\s+a\s+)?(?:new|anew|fresh|afresh|spontaneously|de\s+novo|for\s+the\s+first\s+time)\b",
     re.I,
 )
+_ONSET_VERB = re.compile(r"(?:appear|develop|occur)", re.I)
+_GENETIC_NOUN = re.compile(
+    r"\b(?:change|variant|mutation|alteration|deletion|duplication|fault|error|copy|gene)s?\b", re.I
+)
 _SUSCEPTIBLE = gated(r"\bgenetically\s+(susceptible|predisposed|prone|vulnerable)\b", re.I)
 _AGE = gated(
     r"\b(?:most|majority\s+of|nearly\s+all|almost\s+all|mainly|mostly|usually|typically)\s+(?:\w+\s+){0,3}?"
@@ -903,6 +938,7 @@ class RiskFactorsComponent:
                         .replace("co dominant", "codominant")
                     )
                     strong.append((toks[0], toks[1], f"{kind} inheritance", "genetic"))
+        strong.extend(self._told_inheritance(doc))
         for m in _CHROMOSOME.finditer(text):
             strong.append(self._chromosome(doc, m))
         for m in _TRANSLOCATION.finditer(text):
@@ -1034,6 +1070,23 @@ class RiskFactorsComponent:
                 return i  # a word after a plural noun starts the verb: "asbestos fibres lodge in the pleura"
         return e
 
+    def _told_inheritance(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
+        """Inheritance patterns told without their names: "two faulty copies, one from each parent" (autosomal
+        recessive), "one altered copy is enough" (autosomal dominant), "a gene on the X chromosome" (X-linked)
+        (de novo changes told so are `_DE_NOVO`'s). A sentence that also speaks of boys, sons or the X chromosome names
+        no autosomal pattern, since one copy is enough in boys for an X-linked condition too."""
+        text = _txt(doc)
+        for m in _INHERITANCE_TOLD.finditer(text):
+            kind = next(g for g in _TOLD_LABELS if m[g])
+            if kind in ("ar", "ad") and _NOT_AUTOSOMAL.search(text):
+                continue
+            if kind == "ad" and re.search(r"\bcarrier|\brecessive", text, re.I):
+                continue  # "a parent who is a carrier has a 50% chance of passing on the carrier state"
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:  # the evidence is the match's last words ("one from each parent", "is enough"), so the span
+                # does not cover a gene named inside it ("two copies of the PAH gene"), which keeps its own fact
+                yield max(toks[0], toks[1] - 3), toks[1], _TOLD_LABELS[kind], "genetic"
+
     def _family(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
         """Consanguinity ("parents who are blood relatives"), affected relatives ("an affected parent", "a carrier
         mother", "runs in families") and autoantibodies ("antibodies against muscle-specific kinase (MuSK)")."""
@@ -1072,6 +1125,8 @@ class RiskFactorsComponent:
             words = label.split()
             yield toks[0], toks[1], " ".join([*words[:-1], singular(words[-1])]), "genetic"
         for m in _DE_NOVO.finditer(text):
+            if _ONSET_VERB.match(m[0]) and not _GENETIC_NOUN.search(text, max(0, m.start() - 60), m.start()):
+                continue  # "symptoms appear for the first time in adulthood": an onset, not a new variant
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 yield toks[0], toks[1], "de novo mutation", "genetic"
@@ -1478,7 +1533,8 @@ _PROFESSION = gated(
     r"\b(?:(?P<mod>interventional|paediatric|pediatric|metabolic|neuromuscular|genetic|clinical|developmental|"
     r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant|"
     r"speech(?:\s+and\s+language)?|occupational|physical|play|music)\s+)?"
-    r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist|counsell?or)s?)\b",
+    r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist|counsell?or)s?"
+    r"|[a-z]+odontists?)\b",
     re.I,
 )
 _SPECIALIST = gated(r"\b(?P<mod>[Ee]ar,?\s+nose,?\s+and\s+throat|[A-Za-z][a-z-]{2,})\s+specialists?\b")
@@ -1533,6 +1589,37 @@ _NOT_CARE_BEFORE = gated(
     r"|\breferr\w*\b[^.;]{0,40}\bthrough\s+(?:your|their)\s+(?:[\w-]+\s+(?:or|and)\s+)?$",
     re.I,
 )
+# Who wrote the page, not who gives care: "this page was written by our information team".
+_AUTHORED_BY = gated(
+    r"\b(?:written|authored|prepared|edited|compiled)\s+by\s+(?:our\s+|the\s+|an?\s+)?(?:[\w-]+\s+)?$", re.I
+)
+_TRIAL = re.compile(r"\btrials?\b|being\s+(?:tested|studied)|under\s+investigation", re.I)
+# ", and" between two clauses that each have their own verb: "infections are treated with antibiotics, and the
+# macrolide azithromycin cut flare-ups in a trial". Only the part before such a joint counts as a clause of its own
+# when it has an auxiliary verb; "A, B, and C are being tested in trials" is one list, so one clause.
+_AND_JOINT = re.compile(r",\s*and\s+")
+_AUXILIARY = re.compile(r"\b(?:is|are|was|were|has|have|had|can|may|might|could|will|would|does|do|did)\b", re.I)
+
+
+def _research_part(doc: Doc, clause: Clause, at: int) -> bool:
+    """Does the research talk of `clause` reach the character `at`? The clause is split at ", and" joints between
+    clauses with verbs of their own, and a part with no research cue of its own is care: in "infections are
+    treated with antibiotics, and azithromycin cut flare-ups in a trial" the antibiotics are."""
+    text = _txt(doc)
+    start, end = clause.start, clause.end
+    for m in _AND_JOINT.finditer(text, clause.start, clause.end):
+        if not _AUXILIARY.search(text, start, m.start()):
+            continue
+        if m.start() >= at:
+            end = m.start()
+            break
+        start = m.end()
+    if (start, end) == (clause.start, clause.end):
+        return True
+    piece = text[start:end]
+    return any(rx.occurs(piece, None) for rx in _cue_patterns("research-cues.txt", piece))
+
+
 # A substance the body itself makes: "the body produces too much growth hormone", "a tumour that makes cortisol".
 _MADE_BY_BODY = gated(
     r"\b(?:produces?|produced|producing|makes?|making|secretes?|secreted|secreting|releases?|overproduces?)\s+"
@@ -1598,6 +1685,9 @@ class TreatmentAreasComponent:
             medicine = (low in self.drugs or singular(low) in self.drugs) and low not in self.substances
             cat = cat or ("drug" if medicine else "substance")
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
+            shared = self._shared_modifier(doc, s, e)
+            if shared is not None:
+                cands.append(shared)
         for s, e, cat in _grown_phrases(doc, self.heads, need_modifier=self.need_modifier, limit=3):
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
             if e - s == 2 and s >= 2 and doc[s - 1].lower_ in ("and", "or") and self._lone_modifier(doc, s - 2):
@@ -1688,6 +1778,8 @@ class TreatmentAreasComponent:
                 continue
             if _NOT_CARE_BEFORE.search(text, max(clause.start, cs - 80), cs):
                 continue  # "planned like a military operation", "referral ... through your GP or paediatrician"
+            if _AUTHORED_BY.search(text, max(clause.start, cs - 60), cs):
+                continue  # "this page was written by our information team": the page's authors
             if cat == "specialty" and _named_person(text, cs, ce):
                 continue  # "named after the French neurologist Pierre Marie"
             if cat in ("drug", "substance") and _MADE_BY_BODY.search(text, max(clause.start, cs - 50), cs):
@@ -1701,11 +1793,7 @@ class TreatmentAreasComponent:
                 continue  # "researchers are testing X", "X remains investigational": not current care
             if clause.research and not clause.treatment:
                 continue
-            if clause.research and re.search(
-                r"\btrials?\b|being\s+(?:tested|studied)|under\s+investigation",
-                _txt(doc)[clause.start : clause.end],
-                re.I,
-            ):
+            if clause.research and _TRIAL.search(text, clause.start, clause.end) and _research_part(doc, clause, cs):
                 continue
             if clause.causal and not clause.treatment and cat not in ("drug", "procedure"):
                 continue
@@ -1714,6 +1802,20 @@ class TreatmentAreasComponent:
                 continue
             _add(doc, "rkg_treatment_areas", s, e, label, cat)
         return doc
+
+    def _shared_modifier(self, doc: Doc, s: int, e: int) -> tuple[int, int, str, str | None] | None:
+        """The second head of a term whose modifier it shares: "genetic testing and counselling" also names
+        genetic counselling, when that is a term of its own and the word ends the phrase."""
+        if e - s < 2 or e + 1 >= len(doc) or doc[e].lower_ not in ("and", "or"):
+            return None
+        word = doc[e + 1]
+        if not word.is_alpha or (e + 2 < len(doc) and doc[e + 2].is_alpha and not is_boundary(doc[e + 2])):
+            return None
+        modifier = doc[s : e - 1].text.lower()
+        cat = self.terms.get(f"{modifier} {word.lower_}") or self.terms.get(f"{modifier} {singular(word.lower_)}")
+        if cat is None:
+            return None
+        return e + 1, e + 2, f"{label_from_tokens(doc[s : e - 1])} {singular(word.lower_)}", cat
 
     def _lone_modifier(self, doc: Doc, i: int) -> bool:
         """Is doc[i] a single modifier standing before "and/or" (not the head of a phrase of its own)?"""

@@ -129,7 +129,7 @@ _AREA = gated(
     r"(?:\s+[A-Z][a-z]+)?))\b"
 )
 _NOT_PREVALENCE = gated(
-    r"^\s*(?:chance|risk|odds|likelihood|probability|recurrence|of\s+(?:cases|patients|affected|those|people\s+with|"
+    r"^\s*(?:chance|risk|odds|likelihood|probability|recurrence|of\s+(?:cases|patients|probands|affected|those|people\s+with|"
     r"children\s+with|individuals\s+with|families|carriers|them|these))\b|^\s*(?:are|is)\s+carriers"
     r"|^\s*(?:\w+\s+)?(?:carry|carries|carried)\s+(?:a|an|one|the|this|that)\b"  # "1 in 25 people carry a variant"
     # "1 to 2 in every 100 children with the disease have ...": a share of patients, not of a population
@@ -392,7 +392,7 @@ def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
     after = sentence[m.end() : m.end() + 60].lower()
     # "70 percent of cases result from ..." is a share of patients, not a prevalence.
     if re.match(
-        r"\s*(?:of\s+(?:the\s+)?(?:cases|patients|affected|those|people\s+with|children\s+with|"
+        r"\s*(?:of\s+(?:the\s+)?(?:cases|patients|probands|affected|those|people\s+with|children\s+with|"
         r"individuals\s+with|families|carriers|deaths|tumou?rs))",
         after,
     ):
