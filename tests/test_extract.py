@@ -213,6 +213,34 @@ def test_a_title_line_adds_no_synonym_and_the_defining_sentence_still_gives_them
     assert labels(record.synonyms) == ["example syndrome"]
 
 
+@pytest.mark.parametrize(
+    ("opening", "condition"),
+    [
+        # a narrative opening whose subject is not the condition: the file's name, as the paragraph writes it
+        (
+            "In this autumn newsletter three of our dads explain examplar hernia, which most of us call EH, for new "
+            "families. In EH the diaphragm does not close before birth.",
+            "Examplar hernia",
+        ),
+        (
+            "When our daughter was six, one side of her body went weak, and that was the day we first heard the "
+            "words examplar hernia. Nobody could give us a straight answer, and nobody really knows.",
+            "Examplar hernia",
+        ),
+    ],
+)
+def test_the_file_name_written_in_the_opening_beats_a_subject_that_is_not_it(
+    opening: str, condition: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "examplar-hernia.txt"
+    path.write_text(opening + " Surgeons repair the hole after birth.\n", encoding="utf-8")
+    record = kg.extract.extract(read_source(path))
+    assert record.condition.label == condition
+    assert record.condition.evidence is not None and "examplar hernia" in record.condition.evidence.sentence
+    # the clause about the condition, and a sentence that only has the word "us", are no other names of it
+    assert not any(len(m.label.split()) > 5 or "answer" in m.label for m in record.synonyms), labels(record.synonyms)
+
+
 def test_a_short_file_name_is_never_invented_as_the_condition() -> None:
     from kg.errors import InputError
 
@@ -304,6 +332,17 @@ def test_drugs_named_as_causes_are_risk_factors_not_treatments() -> None:
         ("It comes from a faulty ABCD1 gene on the X chromosome.", "X-linked inheritance"),
         ("Boys have only one X chromosome, so a single faulty copy is enough.", "X-linked inheritance"),
         ("Only rarely does the gene change arise new in the person.", "de novo mutation"),
+        # the same for both sexes: no sign of an X-linked pattern
+        (
+            "A parent with it passes the variant to each child with a one in two chance, boys and girls alike.",
+            "autosomal dominant inheritance",
+        ),
+        (
+            "Each offspring of an affected parent carries a one-in-two chance of inheriting the variant.",
+            "autosomal dominant inheritance",
+        ),
+        ("It is an autosomal dominant vascular dysplasia.", "autosomal dominant inheritance"),
+        ("It is an autosomal recessive metabolic myopathy.", "autosomal recessive inheritance"),
         # "have no affected relative" says what else they have; it does not deny the variant
         ("Some people carry a de novo variant and have no affected relative.", "de novo variant"),
     ],
@@ -384,6 +423,15 @@ def test_a_told_pattern_gives_way_to_the_named_one() -> None:
         ("Relatives are offered genetic testing and counselling.", "genetic counselling"),
         ("Relatives are offered genetic testing and counselling.", "genetic testing"),
         ("In the late teens, orthodontists finish the job.", "orthodontist"),  # the graph's orthodontics
+        ("Maintenance usually means rituximab infusions every six months.", "rituximab"),  # the medicine, not its form
+        ("Attacks are stopped with icatibant injected under the skin.", "icatibant"),  # INN stem -tibant
+        ("Cataplexy may respond to clomipramine or modafinil.", "modafinil"),
+        ("Allergists and immunologists increasingly offer long-term prophylaxis.", "allergist"),  # the graph's allergy
+        ("Tom's son needed ECMO, the heart-lung bypass machine, for eleven days.", "ECMO"),
+        (
+            "Most babies are given medicines, usually inhaled nitric oxide and sometimes sildenafil.",
+            "inhaled nitric oxide",
+        ),
     ],
 )
 def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
@@ -423,6 +471,10 @@ def test_treatments_in_other_phrasings(sentence: str, wanted: str) -> None:
         ("This page was written by our information team and checked by clinicians.", "information team"),
         ("The diagnosis is confirmed by MRI.", "mri"),
         ("For the pain of an attack, anti-inflammatory painkillers (NSAIDs) are helping.", "nsaids"),
+        ("Maintenance usually means rituximab infusions every six months.", "rituximab infusion"),
+        ("Children receive enzyme infusions every week.", "enzyme"),  # not a medicine by name: the phrase stays
+        ("To keep myelin healthy the body needs an enzyme called galactocerebrosidase.", "galactocerebrosidase"),
+        ("Diagnosis uses a nasal nitric oxide test.", "nasal nitric oxide"),
     ],
 )
 def test_things_that_are_not_treatments(sentence: str, not_wanted: str) -> None:
@@ -452,6 +504,10 @@ def test_things_that_are_not_treatments(sentence: str, not_wanted: str) -> None:
             "encephalotrigeminal angiomatosis",
         ),
         ("Alström syndrome (also spelled Alstrom syndrome, and shortened by some clinics to ALMS) is rare.", "ALMS"),
+        (
+            "Hereditary hemorrhagic telangiectasia (HHT), known eponymously as Osler-Weber-Rendu syndrome, is rare.",
+            "Osler-Weber-Rendu syndrome",
+        ),
         (
             "Kartagener syndrome is a rare disease, and older papers use the name immotile cilia syndrome.",
             "immotile cilia syndrome",

@@ -53,6 +53,10 @@ def negated(sentence: str, phrase: str) -> bool:
         ),
         ("Painkillers such as ibuprofen can interact with methotrexate and strain the kidneys.", "ibuprofen"),
         ("Interferon was tried and had no effect.", "Interferon"),
+        ("Attenuated androgens such as danazol were the mainstay but have largely been set aside.", "danazol"),
+        ("Take care with: non-steroidal anti-inflammatory drugs, and anticoagulants.", "anticoagulants"),
+        ("Be careful with aspirin.", "aspirin"),
+        ("Irradiation is left out, because FA cells are extremely sensitive to alkylating drugs.", "alkylating drugs"),
         ("Steroids and IVIG have no effect.", "Steroids"),
     ],
 )
@@ -72,6 +76,7 @@ def test_scope_covers_the_negated_item(sentence: str, phrase: str) -> None:
         ("Please do not stop or change the colchicine without asking your doctor.", "colchicine"),  # keep taking it
         # "and have no ..." says what else the subject has, not that the thing before it fails
         ("Patients take colchicine every day and have no attacks.", "colchicine"),
+        ("The tumour is highly sensitive to chemotherapy.", "chemotherapy"),  # the tumour, not the patient
         ("Some people carry a de novo variant and have no affected relative.", "de novo variant"),
         ("Don't skip the daily colchicine.", "colchicine"),
     ],

@@ -37,6 +37,8 @@ def close(a: float | None, b: float | None) -> bool:
         ("There are 2 to 3 cases per million people each year.", 2e-6, 3e-6, "people"),
         ("The condition affects around 0.3% of the population.", 0.003, 0.003, "people"),
         ("It is found in 1 in 10,000 to 20,000 births.", 5e-5, 1e-4, "births"),
+        # carriers named earlier in the sentence do not make the figure theirs
+        ("Parents are carriers, and the condition affects about 1 in 10,000 births.", 1e-4, 1e-4, "births"),
         ("It affects more than 1 in 2,000 people.", 5e-4, None, "people"),
         ("The disease affects one in 40,000 people.", 2.5e-5, 2.5e-5, "people"),
         ("In the United States it is now seen in about 4 to 5 per 10,000 births.", 4e-4, 5e-4, "births"),
@@ -226,6 +228,9 @@ def test_yearly_counts_with_a_place(sentence: str, count: int, area: str) -> Non
         "Another variant, Val122Ile, is carried by roughly 3 to 4% of African Americans.",
         "About 1 in 25 people carry a CFTR variant.",
         "Roughly 20% of probands carry a de novo variant and have no affected relative.",  # a share of the patients
+        # how common carriers are
+        "Carriers are far more common: around 1 in 181 people in the US, and about 1 in 89 among Ashkenazi families.",
+        "The carrier frequency is about 1 in 30 in this group.",
     ],
 )
 def test_figures_that_are_not_prevalence(sentence: str) -> None:

@@ -3,8 +3,9 @@
 Bar: F1 >= 0.9 for synonyms, risk factors and treatment areas; prevalence F1 >= 0.95; zero negation errors;
 condition names, dates and community counts exact. The plain descriptions (data/descriptions) and the development
 set written by another author (data/dev: summaries and plain descriptions) carry the negation and exactness
-promises, and floors that catch regressions in generalisation. (The held-out set, data/heldout, is not scored
-here: it is run by hand, once, to report how the extractor does on text nobody tuned it on.)
+promises, and floors that catch regressions in generalisation. (The held-out sets, data/heldout and
+data/heldout2, are not scored here: they are run by hand to report how the extractor does on text nobody tuned it
+on, and only their totals are read.)
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def test_held_out_descriptions_do_not_regress(descriptions: Report) -> None:
 # The development sets: summaries and descriptions by authors who never saw the extractor (dev, dev2, dev3; the
 # extractor was tuned on each after it was first scored). Floors sit a little below the scores measured on
 # 2026-12-08 (dev: synonyms 1.0, risk factors 0.93, treatment areas 0.95; dev2: 0.95, 0.87, 0.96; dev3: 0.95, 0.89,
-# 0.88; see the README), so that a change that only helps our own corpus shows up here.
+# 0.89; dev4: 0.88, 0.81, 0.85; see the README), so that a change that only helps our own corpus shows up here.
 _FLOORS = {"synonyms": 0.9, "risk_factors": 0.85, "treatment_areas": 0.85, "prevalence": 0.9}
 DEV_SETS = {
     "summaries": ("dev", "dev/gold", "*.txt", _FLOORS),
@@ -86,6 +87,12 @@ DEV_SETS = {
     "dev2 summaries": ("dev2", "dev2/gold", "*.txt", {**_FLOORS, "risk_factors": 0.82, "prevalence": 0.88}),
     "dev2 descriptions": ("dev2/descriptions", "dev2/descriptions/gold", "", {**_FLOORS, "treatment_areas": 0.78}),
     "dev3 summaries": ("dev3", "dev3/gold", "*.txt", {**_FLOORS, "risk_factors": 0.86, "treatment_areas": 0.85}),
+    "dev4 summaries": (
+        "dev4",
+        "dev4/gold",
+        "*.txt",
+        {**_FLOORS, "synonyms": 0.84, "risk_factors": 0.78, "treatment_areas": 0.82, "prevalence": 0.95},
+    ),
 }
 
 

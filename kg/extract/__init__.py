@@ -195,16 +195,41 @@ def _mentions_title(title: str, text: str) -> bool:
     return bool(k) and f" {k} " in f" {_key(text[:200_000])} "
 
 
-def _condition(document: Document, names: list[tuple[str, str, Evidence]]) -> tuple[str, Evidence | None]:
-    """The preferred name: the name in the text that matches the file's title, else the subject of the opening
-    defining sentence when it looks like a condition's name, else a title line above the text, else the file's
-    title if the text mentions it. A text that names no condition gets no invented one (not from a short or
-    unmentioned file name, not from its first noun)."""
+def _title_mention(document: Document, title: str, sentences: list[Segment]) -> tuple[str, Evidence] | None:
+    """The file's title as the first paragraph writes it ("moyamoya disease" for moyamoya-disease.txt), with its
+    sentence as evidence; None when the first paragraph does not name it."""
+    words = re.findall(r"[^\W_]+", title)
+    if not words:
+        return None
+    pattern = re.compile(r"(?<![\w-])" + r"[\s'’-]+".join(re.escape(w) for w in words) + r"(?![\w-])", re.I)
+    first = sentences[0].paragraph
+    for seg in sentences:
+        if seg.paragraph != first:
+            break
+        m = pattern.search(document.text, seg.start, seg.end)
+        if m:
+            return _display(m[0]), Evidence(sentence=document.span(seg), start=seg.start, end=seg.end)
+    return None
+
+
+def _condition(
+    document: Document, names: list[tuple[str, str, Evidence]], sentences: list[Segment] | None = None
+) -> tuple[str, Evidence | None]:
+    """The preferred name: the name in the text that matches the file's title, else the title as the opening
+    paragraph writes it, else the subject of the opening defining sentence when it looks like a condition's name,
+    else a title line above the text, else the file's title if the text mentions it. A text that names no condition
+    gets no invented one (not from a short or unmentioned file name, not from its first noun)."""
     title = document.title if _usable_title(document.title) else None
     if title:
         for _role, name, ev in names:
             if _names_match(name, title):
                 return _display(name), ev
+    if title and sentences:
+        # the file's name, written out in the opening paragraph, beats a subject that is not it: "In this newsletter
+        # three of our dads explain congenital diaphragmatic hernia" is a sentence about the condition, not its name
+        found = _title_mention(document, title, sentences)
+        if found is not None:
+            return found
     for role, name, ev in names:
         if role == "SUBJECT" and _condition_like(name, ev.sentence):
             return _display(name), ev
@@ -306,7 +331,7 @@ def _assemble(document: Document, sentences: list[Segment], parsed: list[Doc]) -
         if community is None and here is not None:
             community = here
             community_ev = ev
-    label, cond_ev = _condition(document, names)
+    label, cond_ev = _condition(document, names, sentences)
     synonyms = _synonyms(label, names)
     name_keys = {_key(label)} | {_key(m.label) for m in synonyms}
     # something the summary denies anywhere ("vaccination has nothing to do with it") is asserted nowhere
@@ -327,13 +352,16 @@ def _assemble(document: Document, sentences: list[Segment], parsed: list[Doc]) -
 
 def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mention]:
     out: list[Mention] = []
-    seen = {_key(label)}
+    seen_label = _key(label)
+    seen = {seen_label}
     for role, name, ev in names:
         if role == "TITLE" and not _name_like(name):
             continue  # a page's heading ("Patient information") is not another name of the condition
         k = _key(re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I))  # "The acromegaly is ..." names the condition
         if not k or k in seen or (_names_match(name, label) and name.lower() == label.lower()):
             continue
+        if k.endswith(" " + seen_label) and len(k.split()) - len(seen_label.split()) >= 3:
+            continue  # "In this newsletter our dads explain congenital diaphragmatic hernia": a clause ending in it
         seen.add(k)
         out.append(Mention(label=re.sub(r"\s+", " ", name.strip(" \"'“”‘’")), evidence=ev))
     return out

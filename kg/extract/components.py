@@ -264,9 +264,10 @@ def is_disease_word(word: str) -> bool:
 
 @functools.lru_cache(maxsize=1 << 16)
 def has_disease_word(text: str) -> bool:
-    """Does any word of the text end with a disease word ("neurofibromatosis", "Marfan syndrome")?"""
+    """Does any word of the text end with a disease word ("neurofibromatosis", "Marfan syndrome")? Words of three
+    letters or fewer never do: the ending "us" (lupus) is not the word "us"."""
     ends = _disease_words()[1]
-    return any(fold(run).endswith(ends) for run in _WORD_RUN.findall(text))
+    return any(len(run) > 3 and fold(run).endswith(ends) for run in _WORD_RUN.findall(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -493,11 +494,13 @@ _KINDS = (
     r"mitochondrial|multifactorial|polygenic|digenic|oligogenic|(?<!autosomal\s)(?:recessive|dominant)"
 )
 _INHERITANCE = gated(
-    # "autosomal recessive inheritance", "in an X-linked pattern", "an autosomal dominant disorder"
+    # "autosomal recessive inheritance", "in an X-linked pattern", "an autosomal dominant disorder", "an autosomal
+    # dominant vascular dysplasia"
     r"\b(?P<kind>" + _KINDS + r")\b(?=[^.;]{0,60}?\b(?:inherit\w*|pattern|manner|fashion|way|trait|mode|transmission|"
     r"passed)\b|\s+inheritance\b|(?:(?<=linked\sdominant)|(?<=linked\srecessive)|(?<=somal\sdominant)|(?<=somal\srecessive)|(?<!dominant)"
     r"(?<!recessive))\s+(?:cause|origin|basis|mechanism)\b|(?<!mitochondrial)(?:\s+[\w-]+){0,2}?\s+(?:condition|"
-    r"disorder|disease|trait|form|type)s?\b)"
+    r"disorder|disease|trait|form|type|syndrome|illness|defect|anomaly|malformation|ataxia|\w*pathy|\w*plasia|"
+    r"\w*trophy)s?\b)"
     # "the condition is X-linked", "Junctional EB is autosomal recessive", "can be either dominant or recessive",
     # "doctors call it autosomal recessive"
     r"|\b(?:(?:is|are|was|were|be|being)\s+(?:usually\s+|typically\s+|mostly\s+|mainly\s+|generally\s+|often\s+|"
@@ -510,7 +513,9 @@ _INHERITANCE = gated(
     r"|\(\s*(?P<kind4>" + _KINDS + r")\s*\)",
     re.I,
 )
-_PERCENT_50 = r"(?:50|fifty)\s*(?:%|percent\b|per\s+cent\b)|\bone\s+in\s+two\b|\b1\s+in\s+2\b|\ban\s+even\s+chance\b"
+_PERCENT_50 = (
+    r"(?:50|fifty)\s*(?:%|percent\b|per\s+cent\b)|\bone[\s-]+in[\s-]+two\b|\b1[\s-]+in[\s-]+2\b|\ban\s+even\s+chance\b"
+)
 # An inheritance pattern told without its name. Each branch names one pattern:
 _INHERITANCE_TOLD = gated(
     # "a faulty ABCD1 gene on the X chromosome", "the gene lies on the X chromosome", "boys have only one X" (one gene:
@@ -527,13 +532,22 @@ _INHERITANCE_TOLD = gated(
     r"|(?P<ad>\b(?:one|a\s+single)\s+(?:[\w-]+\s+){0,2}?copy\s+(?:of\s+(?:the\s+)?[\w-]+\s+(?:gene\s+)?)?"
     r"(?:is|being)\s+(?:enough|sufficient)\b"
     r"|\b(?:an?\s+affected|a)\s+parent\s+(?:with\s+(?:the\s+condition|it|[\w-]+)\s+)?(?:has|passes|have|gives)\b[^.;]{0,60}?"
-    r"(?:" + _PERCENT_50 + r"))",
+    r"(?:" + _PERCENT_50 + r")"
+    # "each offspring of an affected parent carries a one-in-two chance of inheriting the variant"
+    r"|\beach\s+(?:child|offspring|baby)\s+of\s+(?:an?\s+)?affected\s+(?:parent|person|adult|individual)\s+"
+    r"(?:has|have|carries|runs|faces)\s+(?:an?\s+)?(?:" + _PERCENT_50 + r"))",
     re.I,
 )
 # Words that make a told pattern ambiguous: a single copy is enough in boys for an X-linked condition too.
 _NOT_AUTOSOMAL = re.compile(
     r"\bX\b|\bX-linked\b|\bsons?\b|\bdaughters?\b|\bboys?\b|\bmales?\b|\bguys\b|\bmen\b|\bmitochondria|"
     r"\bmother'?s?\s+(?:side|line)\b|\bmaternal",
+    re.I,
+)
+# "boys and girls alike" says the pattern is the same for both sexes: no sign of an X-linked one.
+_BOTH_SEXES = re.compile(
+    r"\b(?:boys\s+and\s+girls|girls\s+and\s+boys|sons\s+and\s+daughters|daughters\s+and\s+sons|males\s+and\s+females|"
+    r"females\s+and\s+males|men\s+and\s+women|women\s+and\s+men)\b",
     re.I,
 )
 _TOLD_LABELS = {
@@ -1078,7 +1092,7 @@ class RiskFactorsComponent:
         text = _txt(doc)
         for m in _INHERITANCE_TOLD.finditer(text):
             kind = next(g for g in _TOLD_LABELS if m[g])
-            if kind in ("ar", "ad") and _NOT_AUTOSOMAL.search(text):
+            if kind in ("ar", "ad") and _NOT_AUTOSOMAL.search(_BOTH_SEXES.sub(" ", text)):
                 continue
             if kind == "ad" and re.search(r"\bcarrier|\brecessive", text, re.I):
                 continue  # "a parent who is a carrier has a 50% chance of passing on the carrier state"
@@ -1534,7 +1548,7 @@ _PROFESSION = gated(
     r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant|"
     r"speech(?:\s+and\s+language)?|occupational|physical|play|music)\s+)?"
     r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist|counsell?or)s?"
-    r"|[a-z]+odontists?)\b",
+    r"|[a-z]+odontists?|allergists?)\b",
     re.I,
 )
 _SPECIALIST = gated(r"\b(?P<mod>[Ee]ar,?\s+nose,?\s+and\s+throat|[A-Za-z][a-z-]{2,})\s+specialists?\b")
@@ -1623,7 +1637,9 @@ def _research_part(doc: Doc, clause: Clause, at: int) -> bool:
 # A substance the body itself makes: "the body produces too much growth hormone", "a tumour that makes cortisol".
 _MADE_BY_BODY = gated(
     r"\b(?:produces?|produced|producing|makes?|making|secretes?|secreted|secreting|releases?|overproduces?)\s+"
-    r"(?:[\w-]+\s+){0,4}?$",
+    r"(?:[\w-]+\s+){0,4}?$"
+    # what the body itself needs or uses: "the body needs an enzyme called galactocerebrosidase"
+    r"|\b(?:the|your|a\s+child's|the\s+child's)\s+body\s+(?:needs|uses|requires|relies\s+on)\s+(?:[\w-]+\s+){0,4}?$",
     re.I,
 )
 
@@ -1654,6 +1670,12 @@ def _care_profession(profession: str) -> str | None:
 @Language.factory("rkg_treatment_areas")
 def make_treatment_areas(nlp: Language, name: str) -> TreatmentAreasComponent:
     return TreatmentAreasComponent(nlp)
+
+
+# The forms a medicine is given in: "rituximab infusions" is rituximab.
+_DOSE_FORMS = frozenset(
+    {"infusion", "infusions", "injection", "injections", "tablet", "tablets", "capsule", "capsules", "drip", "drips"}
+)
 
 
 class TreatmentAreasComponent:
@@ -1689,6 +1711,10 @@ class TreatmentAreasComponent:
             if shared is not None:
                 cands.append(shared)
         for s, e, cat in _grown_phrases(doc, self.heads, need_modifier=self.need_modifier, limit=3):
+            if e - s >= 2 and doc[e - 1].lower_ in _DOSE_FORMS and self._medicine(doc[s : e - 1].text):
+                # "rituximab infusions", "azathioprine tablets": the care is the medicine, whatever its form
+                cands.append((s, e - 1, label_from_tokens(doc[s : e - 1]), "drug"))
+                continue
             cands.append((s, e, label_from_tokens(doc[s:e]), cat))
             if e - s == 2 and s >= 2 and doc[s - 1].lower_ in ("and", "or") and self._lone_modifier(doc, s - 2):
                 # "influenza and pneumococcal vaccination", "laser or radiofrequency ablation": both share the head
@@ -1802,6 +1828,13 @@ class TreatmentAreasComponent:
                 continue
             _add(doc, "rkg_treatment_areas", s, e, label, cat)
         return doc
+
+    def _medicine(self, text: str) -> bool:
+        """Is this a medicine by name (the drug list, or one word with an INN stem)?"""
+        low = text.lower()
+        if low in self.substances:
+            return False
+        return low in self.drugs or (" " not in low and len(low) >= 7 and has_drug_stem(low))
 
     def _shared_modifier(self, doc: Doc, s: int, e: int) -> tuple[int, int, str, str | None] | None:
         """The second head of a term whose modifier it shares: "genetic testing and counselling" also names

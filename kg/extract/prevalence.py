@@ -320,9 +320,21 @@ def _rejected(sentence: str, end: int) -> bool:
     return bool(_NOT_PREVALENCE.match(sentence[end : end + 40]))
 
 
+# How common carriers are, said before the figures: "carriers are far more common: around 1 in 181 people in the US,
+# and about 1 in 89 among ...", "the carrier frequency is 1 in 30" (the figures, up to the clause's end, are theirs).
+_CARRIER_RATE = gated(
+    r"\bcarriers?\s+(?:are|is)\s+(?:\w+\s+){0,3}?(?:common|frequent|widespread)\b[^.;]*$"
+    r"|\bcarrier\s+(?:frequency|rate|prevalence)\b[^.;]*$",
+    re.I,
+)
+
+
 def _carried(sentence: str, start: int) -> bool:
     """Do carriers of a change come just before the figure starting at `start`?"""
-    return bool(_CARRIED_BEFORE.search(sentence[max(0, start - 80) : start]))
+    return bool(
+        _CARRIED_BEFORE.search(sentence[max(0, start - 80) : start])
+        or _CARRIER_RATE.search(sentence[max(0, start - 160) : start])
+    )
 
 
 def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
