@@ -368,6 +368,8 @@ def test_risk_factors_in_other_phrasings(sentence: str, wanted: str) -> None:
             "autosomal dominant inheritance",
         ),
         ("Symptoms often appear for the first time in adulthood, though the gene is inherited.", "de novo mutation"),
+        # a report in front of the cause: the reporter is no cause
+        ("The geneticist told us that one variant of a gene called RNF213 makes this far more likely.", "geneticist"),
         ("Genes on the X chromosome are also thought to play a part.", "X-linked inheritance"),
         # the effect is an ear discharge (seen in the condition), not the condition
         (
@@ -423,6 +425,9 @@ def test_a_told_pattern_gives_way_to_the_named_one() -> None:
         ("Relatives are offered genetic testing and counselling.", "genetic counselling"),
         ("Relatives are offered genetic testing and counselling.", "genetic testing"),
         ("In the late teens, orthodontists finish the job.", "orthodontist"),  # the graph's orthodontics
+        ("Our dentist looks inside her mouth every six months.", "dentist"),
+        ("A hand surgeon rebuilt her thumb when she was two.", "hand surgeon"),
+        ("In the late teens, jaw surgeons finish the job.", "jaw surgeon"),
         ("Maintenance usually means rituximab infusions every six months.", "rituximab"),  # the medicine, not its form
         ("Attacks are stopped with icatibant injected under the skin.", "icatibant"),  # INN stem -tibant
         ("Cataplexy may respond to clomipramine or modafinil.", "modafinil"),
@@ -529,6 +534,9 @@ def test_synonyms_in_other_phrasings(sentence: str, synonym: str) -> None:
             "Another condition is now recognised as a milder form of the same disorder.",
             "milder form of the same disorder",
         ),
+        ("One particular change, often written N370S, is common in some families.", "N370S"),  # a variant
+        ("The commonest change, Val30Met (now also written V50M), clusters in Portugal.", "V50M"),
+        ("Nearly everyone starts on ursodeoxycholic acid, also called UDCA or ursodiol, every day.", "UDCA"),
     ],
 )
 def test_descriptions_are_not_synonyms(sentence: str, not_a_synonym: str) -> None:

@@ -247,6 +247,8 @@ def test_a_gene_symbol_does_not_collide_with_a_word() -> None:
         ("treatment_area", ["neurologist", "neurologists", "neurology"], "neurology"),
         ("treatment_area", ["paediatric neurologist", "pediatric neurology"], "pediatric neurology"),
         ("treatment_area", ["orthodontist", "orthodontics"], "orthodontics"),
+        ("treatment_area", ["dentist", "dentists", "dentistry"], "dentistry"),
+        ("treatment_area", ["allergist", "allergy"], "allergy"),
         ("treatment_area", ["genetic counsellor", "genetic counselor", "genetic counselling"], "genetic counseling"),
     ],
 )

@@ -350,6 +350,12 @@ def _assemble(document: Document, sentences: list[Segment], parsed: list[Doc]) -
     )
 
 
+# A protein change written as letters around its position: N370S, V50M, Val30Met, p.Arg117His.
+_VARIANT_NOTATION = re.compile(
+    r"(?:p\.)?(?:[ACDEFGHIKLMNPQRSTVWY]\d{1,4}(?:[ACDEFGHIKLMNPQRSTVWY]|fs|del)|[A-Z][a-z]{2}\d{1,4}[A-Z][a-z]{2})"
+)
+
+
 def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mention]:
     out: list[Mention] = []
     seen_label = _key(label)
@@ -362,6 +368,8 @@ def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mentio
             continue
         if k.endswith(" " + seen_label) and len(k.split()) - len(seen_label.split()) >= 3:
             continue  # "In this newsletter our dads explain congenital diaphragmatic hernia": a clause ending in it
+        if _VARIANT_NOTATION.fullmatch(name.strip()):
+            continue  # "one change, often written N370S": a variant's name, not the condition's
         seen.add(k)
         out.append(Mention(label=re.sub(r"\s+", " ", name.strip(" \"'“”‘’")), evidence=ev))
     return out

@@ -129,6 +129,14 @@ def _object_is_condition(cue: str, after: str, names: list[str] | tuple[str, ...
     return refers_to_condition(obj, names) or (first[:1].isupper() and first.lower() not in ("a", "an", "the"))
 
 
+# A report in front of a cause: "the geneticist told us that one variant of RNF213 makes it more likely".
+_REPORTED = re.compile(
+    r"\b(?:told|tells|tell|said|says|explained|explains|believes?|thinks?|thought|learned|learnt|showed|shown|"
+    r"suggests?|suggested|reported)\s+(?:us\s+|me\s+|them\s+|him\s+|her\s+|parents\s+|families\s+)?that\b",
+    re.I,
+)
+
+
 def cause_regions(
     sentence: str, clauses: list[tuple[int, int]], names: list[str] | tuple[str, ...] = ()
 ) -> list[tuple[int, int]]:
@@ -151,7 +159,9 @@ def cause_regions(
                 elif direction == "BEFORE":
                     if not _object_is_condition(m[0], sentence[m.end() : c_end], names):
                         continue  # "narrowings that cause serious problems": the effect is not the condition
-                    regions.append((c_start, m.start()))
+                    # after the last "... told us that" before the cue: the cause is what was told
+                    said = [r.end() for r in _REPORTED.finditer(sentence, c_start, m.start())]
+                    regions.append((said[-1] if said else c_start, m.start()))
                     stop = _SENTENCE_PART_END.search(sentence, m.end())
                     part_end = stop.start() if stop else len(sentence)
                     as_do = _AS_DO.search(sentence, m.end(), part_end)

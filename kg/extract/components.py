@@ -282,6 +282,17 @@ def name_like(name: str) -> bool:
     return has_disease_word(words[-1]) or (len(words) >= 2 and has_disease_word(name))
 
 
+_OWNER_WORDS = re.compile(r"(?P<np>[\w-]+(?:\s+[\w-]+){0,2}?)\s*,\s*(?:\w+ly\s+|also\s+|sometimes\s+|often\s+)*$")
+
+
+def _a_medicine(phrase: str) -> bool:
+    """Do the last one to three words of `phrase` name a medicine on the drug list? (Not by INN stem: "disease"
+    ends like an enzyme.)"""
+    words = phrase.lower().split()
+    drugs = lexicon.phrases("drugs.txt")
+    return not has_disease_word(phrase) and any(" ".join(words[i:]) in drugs for i in range(len(words)))
+
+
 def _names_another(text: str, cue_start: int) -> bool:
     """Does the synonym cue belong to another named thing? "Allgrove syndrome, also called X" in the middle of a
     sentence, or "the clustering ... is labelled X" (a passive cue whose subject is not the condition)."""
@@ -293,6 +304,9 @@ def _names_another(text: str, cue_start: int) -> bool:
     )
     if owner and owner.start("np") > 0:
         return True
+    medicine = _OWNER_WORDS.search(before)
+    if medicine and _a_medicine(medicine["np"]):
+        return True  # "ursodeoxycholic acid, also called UDCA or ursodiol": the medicine's other names
     passive = re.search(
         r"(?:^|[,;:]\s*|\b(?:and|but|whereas)\s+)(?:the|this|that|these|a|an)\s+(?P<head>[a-z][\w-]*)"
         r"[^,;:]*?\s(?:is|are|was|were)\s+(?:\w+ly\s+|also\s+|sometimes\s+)?$",
@@ -1545,10 +1559,11 @@ class RiskFactorsComponent:
 
 _PROFESSION = gated(
     r"\b(?:(?P<mod>interventional|paediatric|pediatric|metabolic|neuromuscular|genetic|clinical|developmental|"
-    r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant|"
+    r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant|hand|heart|jaw|"
+    r"craniofacial|maxillofacial|spinal|spine|foot|eye|"
     r"speech(?:\s+and\s+language)?|occupational|physical|play|music)\s+)?"
     r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist|counsell?or)s?"
-    r"|[a-z]+odontists?|allergists?)\b",
+    r"|[a-z]+odontists?|allergists?|dentists?)\b",
     re.I,
 )
 _SPECIALIST = gated(r"\b(?P<mod>[Ee]ar,?\s+nose,?\s+and\s+throat|[A-Za-z][a-z-]{2,})\s+specialists?\b")
