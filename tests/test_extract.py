@@ -513,6 +513,11 @@ def test_things_that_are_not_treatments(sentence: str, not_wanted: str) -> None:
             "Hereditary hemorrhagic telangiectasia (HHT), known eponymously as Osler-Weber-Rendu syndrome, is rare.",
             "Osler-Weber-Rendu syndrome",
         ),
+        # a longer eponym that ends in the condition's name is a name, not a clause about it
+        (
+            "Batten disease, also known as Spielmeyer-Vogt-Sjögren-Batten disease, is a rare inherited condition.",
+            "Spielmeyer-Vogt-Sjögren-Batten disease",
+        ),
         (
             "Kartagener syndrome is a rare disease, and older papers use the name immotile cilia syndrome.",
             "immotile cilia syndrome",

@@ -366,8 +366,10 @@ def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mentio
         k = _key(re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I))  # "The acromegaly is ..." names the condition
         if not k or k in seen or (_names_match(name, label) and name.lower() == label.lower()):
             continue
-        if k.endswith(" " + seen_label) and len(k.split()) - len(seen_label.split()) >= 3:
-            continue  # "In this newsletter our dads explain congenital diaphragmatic hernia": a clause ending in it
+        if k.endswith(" " + seen_label) and len(name.split()) - len(label.split()) >= 3:
+            # "In this newsletter our dads explain congenital diaphragmatic hernia": a clause ending in it (words
+            # as written: "Spielmeyer-Vogt-Sjögren-Batten disease" is one more word than "Batten disease")
+            continue
         if _VARIANT_NOTATION.fullmatch(name.strip()):
             continue  # "one change, often written N370S": a variant's name, not the condition's
         seen.add(k)
