@@ -241,6 +241,13 @@ def test_the_file_name_written_in_the_opening_beats_a_subject_that_is_not_it(
     assert not any(len(m.label.split()) > 5 or "answer" in m.label for m in record.synonyms), labels(record.synonyms)
 
 
+@pytest.mark.parametrize("name", ["rare-disease.txt", "condition-notes.txt", "summary-2026.txt"])
+def test_a_file_name_of_plain_words_does_not_beat_the_defining_sentence(name: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    path.write_text("Examplosis is a rare disease and condition, caused by smoking (summary 2026).\n", encoding="utf-8")
+    assert kg.extract.extract(read_source(path)).condition.label == "Examplosis"
+
+
 def test_a_short_file_name_is_never_invented_as_the_condition() -> None:
     from kg.errors import InputError
 

@@ -195,13 +195,25 @@ def _mentions_title(title: str, text: str) -> bool:
     return bool(k) and f" {k} " in f" {_key(text[:200_000])} "
 
 
+_PLAIN_WORDS = frozenset({"rare", "summary", "notes", "page", "info", "information", "text", "file", "draft", "copy"})
+
+
+def _distinctive(word: str) -> bool:
+    """Can this word of a file name pick out a condition (not "rare", "disease" or "summary")?"""
+    from kg.extract.components import is_disease_word
+
+    return len(word) > 3 and word.lower() not in _PLAIN_WORDS and not is_disease_word(word) and not word.isdigit()
+
+
 def _title_mention(document: Document, title: str, sentences: list[Segment]) -> tuple[str, Evidence] | None:
     """The file's title as the first paragraph writes it ("moyamoya disease" for moyamoya-disease.txt), with its
     sentence as evidence; None when the first paragraph does not name it."""
     words = re.findall(r"[^\W_]+", title)
-    if not words:
-        return None
-    pattern = re.compile(r"(?<![\w-])" + r"[\s'’-]+".join(re.escape(w) for w in words) + r"(?![\w-])", re.I)
+    if len(words) < 2 or not any(_distinctive(w) for w in words):
+        return None  # "condition.txt", "rare-disease.txt": words any summary has, not a name
+    pattern = re.compile(
+        r"(?<![\w-])(?<!\ba\s)(?<!\ban\s)" + r"[\s'’-]+".join(re.escape(w) for w in words) + r"(?![\w-])", re.I
+    )
     first = sentences[0].paragraph
     for seg in sentences:
         if seg.paragraph != first:
