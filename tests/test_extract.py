@@ -433,6 +433,16 @@ def test_a_told_pattern_gives_way_to_the_named_one() -> None:
         ("Relatives are offered genetic testing and counselling.", "genetic testing"),
         ("In the late teens, orthodontists finish the job.", "orthodontist"),  # the graph's orthodontics
         ("Our dentist looks inside her mouth every six months.", "dentist"),
+        # a measure kept in range
+        (
+            "Stroke prevention relies on aspirin, with blood pressure and cholesterol kept under control.",
+            "blood pressure control",
+        ),
+        (
+            "Stroke prevention relies on aspirin, with blood pressure and cholesterol kept under control.",
+            "cholesterol control",
+        ),
+        ("Blood pressure is kept in the normal range, with other antihypertensives added.", "blood pressure control"),
         ("A hand surgeon rebuilt her thumb when she was two.", "hand surgeon"),
         ("In the late teens, jaw surgeons finish the job.", "jaw surgeon"),
         ("Maintenance usually means rituximab infusions every six months.", "rituximab"),  # the medicine, not its form

@@ -1608,6 +1608,14 @@ _HEAD_OF = gated(
 )
 
 
+# A measure the care keeps in range: "with blood pressure and cholesterol kept under control", "blood pressure is kept
+# in the normal range" (the care is "blood pressure control").
+_KEPT = r"(?:blood\s+pressure|blood\s+sugars?|blood\s+glucose|cholesterol|weight|seizures|fluid\s+balance)"
+_KEPT_IN_RANGE = gated(
+    r"\b(?P<what>" + _KEPT + r")(?:\s+and\s+(?P<what2>" + _KEPT + r"))?\s+(?:is\s+|are\s+)?(?:kept|held|maintained)\s+"
+    r"(?:well\s+|tightly\s+|strictly\s+)?(?:under\s+control|in\s+check|in\s+(?:the\s+)?(?:normal|target|healthy)\s+range)\b",
+    re.I,
+)
 # A profession that names a person rather than care: "the French neurologist Pierre Marie", "Dr Ruiz, a neurologist".
 _PERSON_AFTER = gated(r",?\s+(?:Dr\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z'-]+)+\b")
 _PERSON_BEFORE = gated(r"\b(?:Dr\.?|Doctor|Professor|Prof\.)\s+[A-Z][a-z'-]+,?\s+(?:an?|the)\s+(?:[\w-]+\s+)?$")
@@ -1740,6 +1748,12 @@ class TreatmentAreasComponent:
                 continue  # "cascade screening of relatives" screens people; the care is "cascade screening"
             if toks:
                 cands.append((toks[0], toks[1], normalise_label(m[0]), "care_model"))
+        for m in _KEPT_IN_RANGE.finditer(_txt(doc)):
+            for group in ("what", "what2"):
+                toks = _char_to_tokens(doc, m.start(group), m.end(group)) if m[group] else None
+                if toks:
+                    what = re.sub(r"\s+", " ", m[group].lower())
+                    cands.append((toks[0], toks[1], f"{singular(what)} control", "care_model"))
         cands.extend(self._drugs(doc))
         for rx, cat in ((_PROCEDURE, "procedure"), (_DRUG_CLASS, "drug")):
             for m in rx.finditer(_txt(doc)):
