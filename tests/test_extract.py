@@ -447,6 +447,8 @@ def test_a_told_pattern_gives_way_to_the_named_one() -> None:
         ("In the late teens, jaw surgeons finish the job.", "jaw surgeon"),
         ("Maintenance usually means rituximab infusions every six months.", "rituximab"),  # the medicine, not its form
         ("Attacks are stopped with icatibant injected under the skin.", "icatibant"),  # INN stem -tibant
+        ("Avoid aspirin and take ibuprofen instead.", "ibuprofen"),  # INN stem -profen, after a caution
+        ("Avoid aspirin and take paracetamol instead.", "paracetamol"),
         ("Cataplexy may respond to clomipramine or modafinil.", "modafinil"),
         ("Allergists and immunologists increasingly offer long-term prophylaxis.", "allergist"),  # the graph's allergy
         ("Tom's son needed ECMO, the heart-lung bypass machine, for eleven days.", "ECMO"),

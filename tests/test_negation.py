@@ -56,6 +56,10 @@ def negated(sentence: str, phrase: str) -> bool:
         ("Attenuated androgens such as danazol were the mainstay but have largely been set aside.", "danazol"),
         ("Take care with: non-steroidal anti-inflammatory drugs, and anticoagulants.", "anticoagulants"),
         ("Be careful with aspirin.", "aspirin"),
+        ("Doctors advise against aspirin.", "aspirin"),
+        ("Gene therapy remains out of reach.", "Gene therapy"),
+        ("Interferon was given up because of side effects.", "Interferon"),
+        ("Interferon fell out of use in the 1990s.", "Interferon"),
         ("Irradiation is left out, because FA cells are extremely sensitive to alkylating drugs.", "alkylating drugs"),
         ("Steroids and IVIG have no effect.", "Steroids"),
     ],
@@ -77,6 +81,9 @@ def test_scope_covers_the_negated_item(sentence: str, phrase: str) -> None:
         # "and have no ..." says what else the subject has, not that the thing before it fails
         ("Patients take colchicine every day and have no attacks.", "colchicine"),
         ("The tumour is highly sensitive to chemotherapy.", "chemotherapy"),  # the tumour, not the patient
+        # a new verb of care after "and" ends what the cue denies
+        ("Avoid aspirin and take paracetamol instead.", "paracetamol"),
+        ("Doctors advise against aspirin and prescribe clopidogrel instead.", "clopidogrel"),
         ("Some people carry a de novo variant and have no affected relative.", "de novo variant"),
         ("Don't skip the daily colchicine.", "colchicine"),
     ],

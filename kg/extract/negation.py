@@ -84,7 +84,25 @@ _FOR_WHOM = gated(
 )
 
 
+# "and" before a new verb of care ends what a forward cue denies: "avoid aspirin and take paracetamol instead",
+# "doctors advise against aspirin and prescribe clopidogrel" (the second verb's object is care, not denied).
+_AND_CARE_VERB = re.compile(
+    r"\s+(?:and|but|or)\s+(?:(?:[a-z]+\s+)?(?:take|takes|use|uses|give|gives|prescribe|prescribes|start|starts|try|"
+    r"tries|choose|chooses|switch|switches|rely|relies|offer|offers|recommend|recommends|ask|see|keep|keeps|wear|"
+    r"apply|applies)\b|instead\b)",
+    re.I,
+)
+
+
 def _forward_end(sentence: str, pos: int) -> int:
+    """End of a forward scope starting at `pos` (see `_forward_clause_end`), cut before "and" with a new verb of
+    care."""
+    end = _forward_clause_end(sentence, pos)
+    cut = _AND_CARE_VERB.search(sentence, pos, end)
+    return cut.start() if cut else end
+
+
+def _forward_clause_end(sentence: str, pos: int) -> int:
     """End of a forward scope starting at `pos`: the clause end, continued over the commas of a list (but not past
     the comma that closes a conditional clause: "when medicines are not enough, radiotherapy is possible")."""
     start = pos
