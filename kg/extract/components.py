@@ -1104,10 +1104,14 @@ class RiskFactorsComponent:
         (de novo changes told so are `_DE_NOVO`'s). A sentence that also speaks of boys, sons or the X chromosome names
         no autosomal pattern, since one copy is enough in boys for an X-linked condition too."""
         text = _txt(doc)
+        ambiguous: bool | None = None  # does the sentence speak of one sex or the X (asked once, when needed)
         for m in _INHERITANCE_TOLD.finditer(text):
             kind = next(g for g in _TOLD_LABELS if m[g])
-            if kind in ("ar", "ad") and _NOT_AUTOSOMAL.search(_BOTH_SEXES.sub(" ", text)):
-                continue
+            if kind in ("ar", "ad"):
+                if ambiguous is None:
+                    ambiguous = bool(_NOT_AUTOSOMAL.search(_BOTH_SEXES.sub(" ", text)))
+                if ambiguous:
+                    continue
             if kind == "ad" and re.search(r"\bcarrier|\brecessive", text, re.I):
                 continue  # "a parent who is a carrier has a 50% chance of passing on the carrier state"
             toks = _char_to_tokens(doc, m.start(), m.end())
@@ -1623,12 +1627,10 @@ _PERSON_BEFORE = gated(r"\b(?:Dr\.?|Doctor|Professor|Prof\.)\s+[A-Z][a-z'-]+,?\s
 # referral ("referral to our clinic is through your GP or paediatrician").
 _NOT_CARE_BEFORE = gated(
     r"\b(?:like|as\s+if|as\s+though|resembl\w+)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?$"
-    r"|\breferr\w*\b[^.;]{0,40}\bthrough\s+(?:your|their)\s+(?:[\w-]+\s+(?:or|and)\s+)?$",
+    r"|\breferr\w*\b[^.;]{0,40}\bthrough\s+(?:your|their)\s+(?:[\w-]+\s+(?:or|and)\s+)?$"
+    # who wrote the page, not who gives care: "this page was written by our information team"
+    r"|\b(?:written|authored|prepared|edited|compiled)\s+by\s+(?:our\s+|the\s+|an?\s+)?(?:[\w-]+\s+)?$",
     re.I,
-)
-# Who wrote the page, not who gives care: "this page was written by our information team".
-_AUTHORED_BY = gated(
-    r"\b(?:written|authored|prepared|edited|compiled)\s+by\s+(?:our\s+|the\s+|an?\s+)?(?:[\w-]+\s+)?$", re.I
 )
 _TRIAL = re.compile(r"\btrials?\b|being\s+(?:tested|studied)|under\s+investigation", re.I)
 # ", and" between two clauses that each have their own verb: "infections are treated with antibiotics, and the
@@ -1832,9 +1834,8 @@ class TreatmentAreasComponent:
             if clause is None or _not_entity(label):
                 continue
             if _NOT_CARE_BEFORE.search(text, max(clause.start, cs - 80), cs):
-                continue  # "planned like a military operation", "referral ... through your GP or paediatrician"
-            if _AUTHORED_BY.search(text, max(clause.start, cs - 60), cs):
-                continue  # "this page was written by our information team": the page's authors
+                continue  # "planned like a military operation", "referral ... through your GP or paediatrician",
+                # "written by our information team"
             if cat == "specialty" and _named_person(text, cs, ce):
                 continue  # "named after the French neurologist Pierre Marie"
             if cat in ("drug", "substance") and _MADE_BY_BODY.search(text, max(clause.start, cs - 50), cs):

@@ -128,9 +128,13 @@ _AREA = gated(
     r"China|India|England|Scotland|Wales|Ireland|France|Germany|Italy|Spain|the\s+world|worldwide|[A-Z][a-z]+"
     r"(?:\s+[A-Z][a-z]+)?))\b"
 )
+# Who a share is taken of when it is a share of patients: "of cases", "of probands", "of people with ...".
+_OF_PATIENTS = (
+    r"cases|patients|probands|affected|those|people\s+with|children\s+with|individuals\s+with|families|carriers"
+)
 _NOT_PREVALENCE = gated(
-    r"^\s*(?:chance|risk|odds|likelihood|probability|recurrence|of\s+(?:cases|patients|probands|affected|those|people\s+with|"
-    r"children\s+with|individuals\s+with|families|carriers|them|these))\b|^\s*(?:are|is)\s+carriers"
+    r"^\s*(?:chance|risk|odds|likelihood|probability|recurrence|of\s+(?:" + _OF_PATIENTS + r"|them|these))\b"
+    r"|^\s*(?:are|is)\s+carriers"
     r"|^\s*(?:\w+\s+)?(?:carry|carries|carried)\s+(?:a|an|one|the|this|that)\b"  # "1 in 25 people carry a variant"
     # "1 to 2 in every 100 children with the disease have ...": a share of patients, not of a population
     r"|^\s*(?:with|who\s+(?:have|has|had|carry|develop)|affected\s+by)\b(?!\s+(?:\w+\s+){0,3}?(?:ancestry|descent|"
@@ -404,8 +408,7 @@ def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
     after = sentence[m.end() : m.end() + 60].lower()
     # "70 percent of cases result from ..." is a share of patients, not a prevalence.
     if re.match(
-        r"\s*(?:of\s+(?:the\s+)?(?:cases|patients|probands|affected|those|people\s+with|children\s+with|"
-        r"individuals\s+with|families|carriers|deaths|tumou?rs))",
+        r"\s*(?:of\s+(?:the\s+)?(?:" + _OF_PATIENTS + r"|deaths|tumou?rs))",
         after,
     ):
         return None
