@@ -12,9 +12,9 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -339,14 +339,26 @@ class DocScore:
 
 
 def score_labels(
-    predicted: Sequence[str], required: Sequence[str], acceptable: Sequence[str], must_not: Sequence[str] = ()
+    predicted: Sequence[str],
+    required: Sequence[str],
+    acceptable: Sequence[str],
+    must_not: Sequence[str] = (),
+    node: Callable[[str], str] | None = None,
 ) -> TypeScore:
     """One-to-one matching, best similarity first, the required items before the acceptable ones: a prediction
     paired with a required item is a TP, with an acceptable item is ignored, unpaired is an FP (and a negation
     error when it matches only must_not entries).
 
     Required items are paired first so that listing a wording as acceptable never costs a required item its
-    match: with "TCOF1 variant" required and "TCOF1" acceptable, the prediction "TCOF1" finds the variant."""
+    match: with "TCOF1 variant" required and "TCOF1" acceptable, the prediction "TCOF1" finds the variant.
+
+    With `node` (the graph's label of a wording, `kg.link.normalise_label`), two wordings that the graph makes one
+    node also match ("Ashkenazi Jewish descent" is "Ashkenazi Jewish ancestry"), as a SPARQL user would count them.
+    """
+
+    def similar(a: str, b: str) -> float:
+        return max(similarity(a, b), similarity(node(a), node(b))) if node else similarity(a, b)
+
     gold = [(g, True) for g in required] + [(g, False) for g in acceptable]
     pairs: dict[int, int] = {}  # predicted index -> gold index
     used: set[int] = set()
@@ -356,7 +368,7 @@ def score_labels(
             for pi, p in enumerate(predicted)
             if pi not in pairs
             for gi, (g, is_req) in enumerate(gold)
-            if is_req is wanted and (sim := similarity(p, g)) > 0.0
+            if is_req is wanted and (sim := similar(p, g)) > 0.0
         )
         for _, gi, pi in candidates:
             if pi not in pairs and gi not in used:
@@ -369,9 +381,9 @@ def score_labels(
             (result.matched if is_req else result.ignored).append((p, g))
             continue
         result.spurious.append(p)
-        if not any(match(p, g) for g, _ in gold):
-            bad = max(must_not, key=lambda m: similarity(p, m), default=None)
-            if bad is not None and match(p, bad):
+        if not any(similar(p, g) > 0.0 for g, _ in gold):
+            bad = max(must_not, key=lambda m: similar(p, m), default=None)
+            if bad is not None and similar(p, bad) > 0.0:
                 result.negation.append((p, bad))
     result.missed = [g for gi, (g, is_req) in enumerate(gold) if is_req and gi not in used]
     return result
@@ -444,12 +456,23 @@ def score_prevalence(predicted: Sequence[Prevalence], gold: Sequence[Prevalence]
     return result
 
 
+# The graph's node label of a risk factor or treatment area wording; synonyms are names and stay as written.
+_NODE: dict[str, Callable[[str], str]] = {
+    "risk_factors": partial(link.normalise_label, "risk_factor"),
+    "treatment_areas": partial(link.normalise_label, "treatment_area"),
+}
+
+
 def score(gold: Gold | dict[str, Any], record: Record, name: str | None = None) -> DocScore:
     """Score one record against one gold annotation (a `Gold` or the decoded JSON of a gold file)."""
     g = parse_gold(gold, name or "gold")
     types = {
         kind: score_labels(
-            [m.label for m in getattr(record, kind)], g.required[kind], g.acceptable[kind], g.must_not_extract
+            [m.label for m in getattr(record, kind)],
+            g.required[kind],
+            g.acceptable[kind],
+            g.must_not_extract,
+            _NODE.get(kind),
         )
         for kind in ENTITY_TYPES
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from kg.evaluate import (
     tokens,
 )
 from kg.ingest import Document
+from kg.link import normalise_label
 from kg.records import Condition, Evidence, Mention, Prevalence, Record
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evaluate"
@@ -231,6 +233,19 @@ def test_required_items_are_paired_before_acceptable_ones() -> None:
     )
     assert result.matched == [("TCOF1", "TCOF1 variant"), ("nebulised hypertonic saline", "hypertonic saline")]
     assert (result.counts.tp, result.counts.fp, result.counts.fn) == (2, 0, 0)
+
+
+def test_two_wordings_of_one_graph_node_match_when_the_scorer_knows_the_nodes() -> None:
+    # "new mutation" and "de novo mutation" share one word of four, so the word rule alone keeps them apart; the
+    # graph makes them one node (kg.link), and so does the scorer of a record, for facts and for negations.
+    node = partial(normalise_label, "risk_factor")
+    assert score_labels(["de novo mutation"], ["new mutation"], []).missed == ["new mutation"]
+    found = score_labels(["de novo mutation"], ["new mutation"], [], node=node)
+    assert found.matched == [("de novo mutation", "new mutation")]
+    denied = score_labels(["de novo mutation"], [], [], ["new mutation"], node=node)
+    assert denied.negation == [("de novo mutation", "new mutation")]
+    apart = score_labels(["de novo mutation"], ["maternal diabetes"], [], node=node)
+    assert (apart.counts.tp, apart.counts.fp, apart.counts.fn) == (0, 1, 1)
 
 
 _LABELS = st.sampled_from(["TCOF1", "TCOF1 variant", "gene variant", "hypertonic saline", "saline", "surgery"])

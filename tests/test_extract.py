@@ -590,3 +590,92 @@ def test_long_labels_are_cut_but_stay_apart() -> None:
 
     a, b = slugify("x" * 100 + " one"), slugify("x" * 100 + " two")
     assert a != b and len(a) <= 80 and len(b) <= 80
+
+
+@pytest.mark.parametrize(
+    ("sentence", "wanted"),
+    [
+        ("It may follow a bad head injury or meningitis.", "head injury"),
+        ("It may follow a bad head injury or meningitis.", "meningitis"),
+        ("It can also follow certain medicines, such as dasatinib.", "dasatinib"),
+        # the condition is the subject, so the other diseases are what it is linked to
+        ("It is linked to autoimmune diseases such as systemic lupus erythematosus.", "systemic lupus erythematosus"),
+        ("Being over 60 is the biggest predisposing factor.", "age over 60"),
+        ("It mostly turns up in women past forty.", "female sex"),
+        ("It mostly turns up in women past forty.", "age over forty"),
+        ("Men are diagnosed about three times as often as women.", "male sex"),
+        ("It mainly affects young men.", "male sex"),
+    ],
+)
+def test_causes_told_as_what_it_follows_and_whom_it_strikes(sentence: str, wanted: str) -> None:
+    risks = labels(_record(sentence).risk_factors)
+    assert has(risks, wanted), risks
+
+
+def test_a_cause_of_the_subject_is_still_the_subject_when_the_object_names_the_disease() -> None:
+    risks = labels(_record("Smoking is strongly linked to the disease.").risk_factors)
+    assert has(risks, "smoking"), risks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "wanted"),
+    [
+        ("Doctors prescribe macitentan or ambrisentan.", "macitentan"),
+        ("Riociguat and selexipag are added later.", "riociguat"),
+        ("Riociguat and selexipag are added later.", "selexipag"),
+        ("Low blood pressure on standing is treated with midodrine or droxidopa.", "midodrine"),
+        ("Low blood pressure on standing is treated with midodrine or droxidopa.", "droxidopa"),
+        ("Stiffness may ease with levodopa.", "levodopa"),
+        ("A pump delivers treprostinil under the skin.", "treprostinil"),
+        # "like" after a plural is "such as", not a simile
+        ("Doctors use PDE5 inhibitors like sildenafil.", "sildenafil"),
+        ("Sleep apnoea is treated with CPAP at night.", "CPAP"),
+        ("Swollen legs are helped by compression stockings.", "compression stocking"),
+        ("Bladder problems are managed with intermittent self-catheterisation.", "self-catheterisation"),
+        ("Her diabetes nurse checks the pump each month.", "diabetes nurse"),
+        ("When the aorta widens, a cardiothoracic surgeon replaces the root.", "cardiothoracic surgeon"),
+        ("Low blood sugar is treated with diazoxide.", "diazoxide"),
+        ("The aorta is checked by MR angiography every year.", "MR angiography"),
+    ],
+)
+def test_treatments_named_by_stem_device_and_profession(sentence: str, wanted: str) -> None:
+    care = labels(_record(sentence).treatment_areas)
+    assert has(care, wanted), care
+
+
+@pytest.mark.parametrize(
+    ("sentence", "not_wanted"),
+    [
+        ("Parents are given, if needed, a rescue medicine such as buccal midazolam.", "needed"),
+        ("The plan was drawn up like a military campaign.", "military campaign"),
+        ("The enzyme needs vitamin B12 to work.", "B12"),
+    ],
+)
+def test_not_care_and_not_genes(sentence: str, not_wanted: str) -> None:
+    record = _record(sentence)
+    found = labels(record.treatment_areas) + labels(record.risk_factors)
+    assert not_wanted not in found, found
+
+
+@pytest.mark.parametrize(
+    ("text", "synonym"),
+    [
+        ("Louis-Bar disease, or LBD for short, is a rare inherited disorder.", "LBD"),
+        (
+            "Examplosis, which you may see written as Smith-Jones dysplasia, is a rare disease of the skin.",
+            "Smith-Jones dysplasia",
+        ),
+        (
+            "Examplosis (older clinic letters may say Smith-Jones syndrome) is a rare disease of the skin.",
+            "Smith-Jones syndrome",
+        ),
+    ],
+)
+def test_synonyms_told_the_way_patients_meet_them(text: str, synonym: str) -> None:
+    record = kg.extract.extract(text, "x.txt")
+    assert synonym in labels(record.synonyms), labels(record.synonyms)
+
+
+def test_growths_known_as_something_are_still_not_synonyms() -> None:
+    record = kg.extract.extract("Examplosis is a rare disease that causes growths known as hamartomas.", "x.txt")
+    assert "hamartomas" not in labels(record.synonyms)

@@ -60,6 +60,8 @@ GOLD_DIRS = [ROOT / "data" / "gold", ROOT / "data" / "descriptions" / "gold"]
         ("treatment_area", ["paediatric urology", "Pediatric Urology"], "pediatric urology"),
         ("treatment_area", ["physiotherapy", "physical therapy"], "physical therapy"),
         ("treatment_area", ["liver transplant", "Liver transplantation"], "liver transplantation"),
+        ("treatment_area", ["echocardiograms", "echocardiography", "echo scans"], "echocardiography"),
+        ("treatment_area", ["MR angiogram", "magnetic resonance angiography"], "MR angiography"),
     ],
 )
 def test_variants_share_one_canonical_label(kind: str, variants: list[str], canonical: str) -> None:

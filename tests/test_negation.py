@@ -263,3 +263,55 @@ def test_modal_asides_and_contractions_negate(sentence: str, phrase: str) -> Non
 )
 def test_conditions_and_the_people_a_denial_names_are_not_negations(sentence: str, phrase: str) -> None:
     assert not negated(sentence, phrase)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("Plain antihistamines seldom bring any real relief from the itch.", "antihistamines"),
+        ("He had two courses of antibiotics, and neither did a thing.", "antibiotics"),
+        ("Vaccines given in infancy play no part in it.", "Vaccines"),
+        ("Methotrexate was tried for a year and then stopped because of nausea.", "Methotrexate"),
+        ("Interferon was tested and later set aside when the side effects mounted.", "Interferon"),
+        ("Some anti-seizure drugs, such as phenytoin, can make the drop attacks worse.", "phenytoin"),
+        ("Nobody offers a gene therapy for it yet.", "gene therapy"),
+        ("Whole-brain radiotherapy is only a last resort.", "radiotherapy"),
+        ("She was put on the list for a liver transplant; the team cancelled it after the scan.", "liver transplant"),
+        ("The planned splenectomy was called off.", "splenectomy"),
+        # "that" after a preposition is a determiner: the operation is still the subject
+        ("The operation used for that other disorder does not help these babies.", "operation"),
+    ],
+)
+def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:
+    assert negated(sentence, phrase)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        # a clause of its own before a bare "and": the subject of the denial is not the list before it
+        ("CT scans are swapped for MRI and radiotherapy is only a last resort.", "MRI"),
+        # a comparison denied, not the things compared
+        ("In other conditions losartan has not proved better than atenolol.", "atenolol"),
+        ("In other conditions losartan has not proved better than atenolol.", "losartan"),
+        ("Shop-bought cannabis oils are not the same as prescribed cannabidiol.", "cannabidiol"),
+    ],
+)
+def test_what_sits_beside_a_denial_is_not_denied(sentence: str, phrase: str) -> None:
+    assert not negated(sentence, phrase)
+
+
+def test_no_better_than_a_placebo_still_denies() -> None:
+    assert negated("Steroids were no better than a placebo.", "Steroids")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("Efgartigimod is being assessed only within controlled trials.", "Efgartigimod"),
+        ("Two gene therapies are so far only inside clinical studies.", "gene therapies"),
+        ("A hospital group has been looking at whether metformin lowers the cancer risk.", "metformin"),
+    ],
+)
+def test_research_told_more_ways(sentence: str, phrase: str) -> None:
+    assert researched(sentence, phrase)

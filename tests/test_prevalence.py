@@ -78,6 +78,9 @@ def test_yearly_rates_are_marked_as_incidence() -> None:
         "About 70 percent of cases result from a deletion.",
         "At DiseaseMaps.org, 12 people with the condition have already connected.",
         "Survival at 5 years is about 60%.",
+        # the figure of the condition it is compared with
+        "It seems to be rarer than Marfan syndrome, which affects around 1 in 5,000 people.",
+        "Unlike Tay-Sachs disease, which is seen in about 1 in 3,600 births among some groups, it has no screening.",
     ],
 )
 def test_shares_risks_and_community_counts_are_not_prevalence(sentence: str) -> None:

@@ -47,10 +47,15 @@ _DISEASE_OBJECT = gated(
 )
 
 
-def refers_to_condition(text: str, names: list[str] | tuple[str, ...] = ()) -> bool:
+def refers_to_condition(
+    text: str, names: list[str] | tuple[str, ...] = (), only_names: list[str] | tuple[str, ...] | None = None
+) -> bool:
     """Does this stretch (the start of an object, or a subject) name the condition? `names` are the condition's
-    names known so far ("TTP" in "tied to antibody-driven TTP")."""
-    if _CONDITION_REF.match(text) or _DISEASE_OBJECT.match(text):
+    names known so far ("TTP" in "tied to antibody-driven TTP"); with `only_names`, only those names count (no
+    generic "the disease")."""
+    if only_names is not None:
+        names = only_names
+    elif _CONDITION_REF.match(text) or _DISEASE_OBJECT.match(text):
         return True
     if not names:
         return False
@@ -172,7 +177,8 @@ def cause_regions(
                         regions.append((app.end(), c_end))
                 elif direction == "SYM":
                     after = sentence[m.end() : c_end]
-                    if refers_to_condition(after, names):
+                    subject = sentence[c_start : m.start()]
+                    if refers_to_condition(after, names) and not _other_diseases(after, subject, names):
                         regions.append((c_start, m.start()))
                     elif _SUBJECT_REF.search(sentence[c_start : m.start()]) or m.start() - c_start < 3:
                         regions.append((m.end(), c_end))
@@ -183,6 +189,15 @@ def cause_regions(
                     elif refers_to_condition(sentence[m.end() : c_end], names):
                         regions.append((m.start("mid"), m.end("mid")))
     return [(s, e) for s, e in regions if e > s]
+
+
+def _other_diseases(obj: str, subject: str, names: list[str] | tuple[str, ...]) -> bool:
+    """Is the object of a two-way cue other diseases, with the condition as the subject? In "it is linked to
+    connective tissue diseases" the diseases are what it is linked to; "smoking is linked to the disease" keeps
+    the subject as the cause."""
+    if not _DISEASE_OBJECT.match(obj) or _CONDITION_REF.match(obj) or refers_to_condition(obj, (), names):
+        return False
+    return _SUBJECT_REF.search(subject) is not None or refers_to_condition(subject, (), names)
 
 
 def in_regions(regions: list[tuple[int, int]], start: int, end: int) -> bool:

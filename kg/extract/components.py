@@ -353,7 +353,8 @@ class NamesComponent:
             found.append((m.start("name"), m.end("name"), "SUBJECT", m["name"].strip()))
             if m["paren"]:
                 self._parenthetical(text, m.start("paren"), m["paren"], found, "SUBJECT")
-            alt = re.match(r",\s+or\s+([^,;()]{3,80}?),", text[m.end("name") :])
+            # "X, or Y, is ...", "X, or A-T for short (...)"
+            alt = re.match(r",\s+or\s+([^,;()]{3,80}?)(?:\s+for\s+short)?\s*(?:,|\()", text[m.end("name") :])
             if alt and defining and name_like(alt[1]):
                 pos = m.end("name") + alt.start(1)
                 found.append((pos, pos + len(alt[1]), "SYNONYM", alt[1]))
@@ -405,7 +406,8 @@ class NamesComponent:
                 ):
                     continue  # "a milder, later-onset form is known as Y": the name of a variant, not a synonym
                 active = re.match(
-                    r"(?:call|calls|know|knows|describe|describes|list|lists|refer|refers|write|writes|use|uses)\b",
+                    r"(?:call|calls|know|knows|describe|describes|list|lists|refer|refers|write|writes|use|uses)\b"
+                    r"|(?:letters|records|notes|textbooks|books|papers|reports|files|charts)\s",  # "old letters say X"
                     cue[0],
                     re.I,
                 )
@@ -424,6 +426,7 @@ class NamesComponent:
                     and not active
                     and not re.search(r"\b(?:it|them)\b", cue[0], re.I)
                     and not _names_the_condition(prev_word[1])
+                    and prev_word[1] not in _SEEN_AS  # "which you may also see written as X": the reader sees it
                 ):
                     continue  # "growths known as hamartomas", "a process known as X": the name of something else
                 if _names_another(text, cue.start()):
@@ -464,6 +467,10 @@ class NamesComponent:
                 if pos >= 0:
                     role = "ABBREV" if not cue else "SYNONYM"
                     found.append((pos, pos + len(part), f"SUBJECT_{role}" if owner == "SUBJECT" else role, part))
+
+
+# Verbs of reading before a naming cue: "you may see written as X", "you will find it called X".
+_SEEN_AS = frozenset({"see", "seen", "find", "found", "hear", "heard", "read", "meet", "encounter"})
 
 
 # ---------------------------------------------------------------------------------------------------- prevalence
@@ -688,7 +695,12 @@ _SEX = gated(
     r"|\b(?:nearly|almost|virtually|practically)\s+(?:all|every\w*)\s+(?:\w+\s+){0,2}?(?:is|are|were|was)\s+"
     r"(?P<e>female|male|girls|boys|women|men|females|males)\b"
     r"|\b(?:with\s+)?(?P<d>girls|boys|women|men|females|males)\s+affected\s+(?:a\s+little\s+|slightly\s+|"
-    r"somewhat\s+)?more\s+often",
+    r"somewhat\s+)?more\s+often"
+    # "women are diagnosed two to four times as often as men", "it mostly turns up in men past fifty"
+    r"|\b(?P<f>boys|males|men|girls|females|women)\s+(?:are|were)\s+diagnosed\s+(?:[\w\s-]{0,20}times\s+as\s+often|"
+    r"more\s+(?:often|frequently|commonly))"
+    r"|\b(?:mostly|mainly|chiefly|predominantly|largely)\s+(?:affects?|turns?\s+up\s+in|occurs?\s+in|strikes?|"
+    r"(?:is\s+)?seen\s+in|appears?\s+in)\s+(?:young\s+|older\s+|adult\s+)?(?P<g>boys|girls|men|women|males|females)\b",
     re.I,
 )
 _PARENT_CARRIES = gated(
@@ -838,7 +850,13 @@ _AGE = gated(
     r"(?:patients|cases|children|people|those\s+affected|affected\s+\w+)\s+(?:are|were)\s+(?:\w+\s+)?"
     r"(?P<dir>under|below|younger|over|older)\s+(?:than\s+)?(?:the\s+age\s+of\s+)?(?P<n>\d+|one|two|three|four|five|six|"
     r"seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy)\b"
-    r"|\b(?:risk|incidence|likelihood|frequency)\s+(?:rises|increases|climbs|grows)\s+(?:\w+\s+)?with\s+(?:advancing\s+|increasing\s+)?age\b",
+    r"|\b(?:risk|incidence|likelihood|frequency)\s+(?:rises|increases|climbs|grows)\s+(?:\w+\s+)?with\s+(?:advancing\s+|increasing\s+)?age\b"
+    # "simply being past fifty is the clearest predisposing factor", "it mostly turns up in men past fifty"
+    r"|\bbeing\s+(?P<dir2>past|over|older\s+than|above)\s+(?:the\s+age\s+of\s+)?(?P<n2>\d+|forty|fifty|sixty|seventy)\b"
+    r"(?=[^.;]{0,60}\b(?:risk|predispos\w*|factor|likel\w*|chance)\b)"
+    r"|\b(?:mostly|mainly|chiefly|usually|typically|largely|predominantly)\s+(?:\w+\s+){1,3}?(?:in\s+)?"
+    r"(?:men|women|people|adults|patients)\s+(?P<dir3>past|over|older\s+than|above|aged\s+over)\s+(?:the\s+age\s+of\s+)?"
+    r"(?P<n3>\d+|forty|fifty|sixty|seventy)\b",
     re.I,
 )
 # What stands before the agent in a cause-list item: "after treatment with alemtuzumab", "infection with X".
@@ -1199,11 +1217,13 @@ class RiskFactorsComponent:
                     "genetic",
                 )
         for m in _AGE.finditer(text):
-            toks = _char_to_tokens(doc, m.start(), m.end())
+            # "mostly turns up in men past fifty": the age is "past fifty" (the men are the sex's mention)
+            toks = _char_to_tokens(doc, m.start("dir3") if m["dir3"] else m.start(), m.end())
             if toks:
-                if m["n"]:
-                    side = "under" if m["dir"].lower() in ("under", "below", "younger") else "over"
-                    yield toks[0], toks[1], f"age {side} {m['n'].lower()}", "other"
+                if m["n"] or m["n2"] or m["n3"]:
+                    n = m["n"] or m["n2"] or m["n3"]
+                    side = "under" if (m["dir"] or "").lower() in ("under", "below", "younger") else "over"
+                    yield toks[0], toks[1], f"age {side} {n.lower()}", "other"
                 else:
                     yield toks[0], toks[1], "older age", "other"
         for m in _ANTIBODY.finditer(text):
@@ -1520,7 +1540,7 @@ class RiskFactorsComponent:
     def _groups(doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
         """Groups a summary says are affected more often: sex and ancestry ("boys outnumber girls" -> male sex)."""
         for m in _SEX.finditer(_txt(doc)):
-            who = (m["a"] or m["b"] or m["c"] or m["d"] or m["e"]).lower()
+            who = (m["a"] or m["b"] or m["c"] or m["d"] or m["e"] or m["f"] or m["g"]).lower()
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:
                 sex = "male sex" if who in ("boys", "males", "men", "male") else "female sex"
@@ -1564,10 +1584,13 @@ class RiskFactorsComponent:
 _PROFESSION = gated(
     r"\b(?:(?P<mod>interventional|paediatric|pediatric|metabolic|neuromuscular|genetic|clinical|developmental|"
     r"respiratory|cardiac|orthopa?edic|thoracic|plastic|vascular|general|colorectal|transplant|hand|heart|jaw|"
-    r"craniofacial|maxillofacial|spinal|spine|foot|eye|"
+    r"craniofacial|maxillofacial|spinal|spine|foot|eye|cardiothoracic|"
     r"speech(?:\s+and\s+language)?|occupational|physical|play|music)\s+)?"
     r"(?P<head>[a-z]+ologists?|[a-z]*(?:ician|iatrist|dietitian|dietician|therapist|surgeon|geneticist|counsell?or)s?"
-    r"|[a-z]+odontists?|allergists?|dentists?)\b",
+    r"|[a-z]+odontists?|allergists?|dentists?)\b"
+    # a nurse of a named field: "your epilepsy nurse", "the diabetes nurse" (a bare or "specialist" nurse names none)
+    r"|\b(?:epilepsy|diabetes|stoma|continence|palliative\s+care|respiratory|haemophilia|hemophilia|transplant|"
+    r"liver|renal|dialysis|neuromuscular|genetic|metabolic|oncology|cancer)\s+nurses?\b",
     re.I,
 )
 _SPECIALIST = gated(r"\b(?P<mod>[Ee]ar,?\s+nose,?\s+and\s+throat|[A-Za-z][a-z-]{2,})\s+specialists?\b")
@@ -1624,9 +1647,10 @@ _KEPT_IN_RANGE = gated(
 _PERSON_AFTER = gated(r",?\s+(?:Dr\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z'-]+)+\b")
 _PERSON_BEFORE = gated(r"\b(?:Dr\.?|Doctor|Professor|Prof\.)\s+[A-Z][a-z'-]+,?\s+(?:an?|the)\s+(?:[\w-]+\s+)?$")
 # What stands before a phrase that is not care: a simile ("planned like a military operation") or the route of a
-# referral ("referral to our clinic is through your GP or paediatrician").
+# referral ("referral to our clinic is through your GP or paediatrician"). After a plural ("PDE5 inhibitors like
+# sildenafil") "like" means "such as".
 _NOT_CARE_BEFORE = gated(
-    r"\b(?:like|as\s+if|as\s+though|resembl\w+)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?$"
+    r"(?:(?<![a-z]s\s)\blike|\bas\s+if|\bas\s+though|\bresembl\w+)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?$"
     r"|\breferr\w*\b[^.;]{0,40}\bthrough\s+(?:your|their)\s+(?:[\w-]+\s+(?:or|and)\s+)?$"
     # who wrote the page, not who gives care: "this page was written by our information team"
     r"|\b(?:written|authored|prepared|edited|compiled)\s+by\s+(?:our\s+|the\s+|an?\s+)?(?:[\w-]+\s+)?$",
@@ -1684,7 +1708,7 @@ def _care_profession(profession: str) -> str | None:
     mods = words[:-1]
     if head in lexicon.words("not-professions.txt") and not (head in ("surgeon", "radiologist") and mods):
         return None
-    if head in ("dietitian", "dietician"):
+    if head in ("dietitian", "dietician") or (head == "nurse" and mods):
         return " ".join([*mods, head])
     from kg.link import specialty_word  # kg.link imports this package: import it once it is loaded
 
@@ -2073,6 +2097,7 @@ _MEDICINE_CUES = (
     ),
     # "Caplacizumab, a nanobody that ...", "inosine pranobex (isoprinosine), a drug that ..."
     gated(
+        r"(?<!\bif\s)(?<!\bwhen\s)(?<!\bwhere\s)"  # "if needed, a rescue medicine": a condition, not a name
         r"\b(?P<x>[A-Za-z][a-z][\w-]{3,}(?:\s+[a-z]{4,})?)(?:\s*\([^()]{1,40}\))?,\s+(?:a|an)\s+(?:[\w-]+\s+){0,4}?"
         r"(?:drug|medicine|medication|nanobody|antibody|compound|agent|steroid|antibiotic|tablet|hormone|inhibitor|"
         r"blocker|beta-blocker|supplement|antioxidant|analogue|analog)\b",

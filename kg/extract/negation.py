@@ -32,11 +32,11 @@ _STRONG_START = gated(
     re.I,
 )
 # ", and"/"," or an "and" before a pronoun subject ("... is inconsistent and it is not approved")
-_COMMA_CONJ = gated(r",\s*(?:and|or)\b|,|\s(?:and|but)\s+(?=(?:it|they|this|these|that)\s)", re.I)
+_COMMA_CONJ = gated(r",\s*(?:and|or)\b|,|\s(?:and|but)\s+(?=(?:it|they|this|these|that)\s)|\sand\s", re.I)
 # A finite verb: its presence means a stretch of text is a clause of its own, not just a list of noun phrases.
 _FINITE = gated(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|can|could|may|might|must|should|will|would|does|do|did|"
-    r"remains?|seems?|appears?|helps?|works?|needs?|offers?|gives?|makes?|uses?|leads?|causes?|means?|includes?|"
+    r"remains?|seems?|appears?|helps?|works?|needs?|offers?|gives?|makes?|uses?|leads?|causes?|means?|includes?|gets?|got|"
     r"\w{3,}(?:ed|es)\s+(?:by|to|with|on|in|from|as)\b)\b",
     re.I,
 )
@@ -164,6 +164,14 @@ _LIMITED_REACH = gated(
     r"(?:everywhere|in\s+all|to\s+all|to\s+everyone))\b",
     re.I,
 )
+# A comparison denied, not the things compared: "losartan has not proved better than a beta-blocker" (both are used),
+# "cannabis oils are not the same as prescribed cannabidiol".
+_COMPARISON = gated(
+    r"\s*(?:(?:\w+\s+){0,2}?(?:better|superior|more\s+effective|more\s+useful|any\s+better|worse|inferior)\s+(?:than|to)|"
+    r"(?:quite\s+|exactly\s+)?the\s+same\s+(?:thing\s+)?as|identical\s+to|to\s+be\s+confused\s+with)\b"
+    r"(?!\s+(?:an?\s+|the\s+)?(?:placebo|dummy|sham|nothing|no\s+treatment|doing\s+nothing|chance))",
+    re.I,
+)
 _HELPS = gated(
     r"\b(?:helps?|slows?|improves?|reduces?|eases?|relieves?|controls?|prolongs?|extends?|delays?|lessens?|"
     r"stabili[sz]es?|manages?|works?|benefits?|lowers?|shrinks?|protects?|prevents?|extend|useful|effective|important|"
@@ -177,8 +185,19 @@ def _clause_start(sentence: str, end: int, floor: int = 0) -> tuple[int, str]:
     """Start of the clause ending at `end` (after its last strong boundary), and the boundary word found there."""
     start, word = floor, ""
     for c in _STRONG_START.finditer(sentence, floor, end):
+        if c.group().lower() == "that" and _PREPOSITION_BEFORE.search(sentence, max(0, c.start() - 12), c.start()):
+            continue  # "the operation used for that condition does not help": a determiner, no clause starts
         start, word = c.end(), c.group().lower()
     return start, word
+
+
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:in|of|by|to|with|for|from|on|at|through|during|like|after|before|about)\s+$", re.I
+)
+
+
+# A relative clause with a verb of its own and an object: "which brings the missing enzyme into the liver".
+_FULL_RELATIVE = re.compile(r"\s*(?:\w+\s+){0,2}?\w+(?:s|ed)\s+(?:\w+\s+){1,}", re.I)
 
 
 def _backward_start(sentence: str, cue_start: int) -> int:
@@ -193,6 +212,14 @@ def _backward_start(sentence: str, cue_start: int) -> int:
         and re.search(r",\s*(?:\w+ly\s+)?$", sentence[start:cue_start])
         and not re.search(r"\b(?:in|of|by|to|with|for|from|on|at|through|during)\s+$", sentence[:relative])
     ):
+        start, word = _clause_start(sentence, relative - 1)
+    elif (
+        word in ("which", "that")
+        and _FULL_RELATIVE.match(sentence[start:cue_start])
+        and not re.search(r"[,;:]\s*$|\b(?:in|of|by|to|with|for|from|on|at|through|during)\s+$", sentence[:relative])
+    ):
+        # "a medicine which brings the enzyme into the liver is only inside trials": the relative clause is
+        # complete before the cue, so the subject is the noun before it
         start, word = _clause_start(sentence, relative - 1)
     # ", and"/"," inside the clause: a boundary only when the text before it is a clause of its own (has a verb)
     inner = start
@@ -216,6 +243,8 @@ def _scopes(sentence: str, cues: GateSet) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     for direction, rx in cues.candidates(sentence):
         for m in rx.finditer(sentence):
+            if direction in ("FORWARD", "BACKWARD") and _COMPARISON.match(sentence, m.end()):
+                continue
             if direction == "FORWARD":
                 ranges.append((m.start(), _forward_end(sentence, m.end())))
             elif direction == "SENTENCE":

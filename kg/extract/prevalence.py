@@ -257,6 +257,15 @@ def _round(x: float | None) -> float | None:
     return None if x is None else float(f"{x:.6g}")
 
 
+# A figure of the condition it is compared with: "it is rarer than Marfan syndrome, which affects about 1 in 5,000".
+_ANOTHER_CONDITION = gated(
+    r"\b(?:rarer|commoner|less\s+common|more\s+common|less\s+frequent|more\s+frequent|unlike|compared\s+(?:with|to))\s+"
+    r"(?:than\s+)?(?:[\w'’-]+\s+){1,4}?(?:syndrome|disease|disorder|condition|anaemia|anemia|dystrophy)s?,?\s+"
+    r"(?:which|that)\s+(?:\w+\s+){0,4}?$",
+    re.I,
+)
+
+
 def find_figures(sentence: str) -> list[Figure]:
     """Every prevalence figure in one sentence, in text order, overlapping matches resolved longest-first."""
     found: list[Figure] = []
@@ -278,6 +287,7 @@ def find_figures(sentence: str) -> list[Figure]:
         fig = _count(sentence, m)
         if fig:
             found.append(fig)
+    found = [f for f in found if not _ANOTHER_CONDITION.search(sentence[max(0, f.start - 120) : f.start])]
     found.sort(key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[Figure] = []
     reach = -1  # sorted by start: a figure overlaps a kept one only if it starts before the furthest kept end
