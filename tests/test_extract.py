@@ -604,6 +604,7 @@ def test_long_labels_are_cut_but_stay_apart() -> None:
         ("It mostly turns up in women past forty.", "female sex"),
         ("It mostly turns up in women past forty.", "age over forty"),
         ("Men are diagnosed about three times as often as women.", "male sex"),
+        ("It is seen more often where the parents are relatives by blood.", "consanguinity"),
         ("It mainly affects young men.", "male sex"),
     ],
 )
@@ -635,6 +636,8 @@ def test_a_cause_of_the_subject_is_still_the_subject_when_the_object_names_the_d
         ("Her diabetes nurse checks the pump each month.", "diabetes nurse"),
         ("When the aorta widens, a cardiothoracic surgeon replaces the root.", "cardiothoracic surgeon"),
         ("Low blood sugar is treated with diazoxide.", "diazoxide"),
+        ("In a crisis the ward gives carglumic acid to bring the ammonia down.", "carglumic acid"),
+        ("The neurology team works with physiotherapy and pain medicine.", "pain medicine"),
         ("The aorta is checked by MR angiography every year.", "MR angiography"),
     ],
 )

@@ -295,6 +295,8 @@ def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:
         ("In other conditions losartan has not proved better than atenolol.", "atenolol"),
         ("In other conditions losartan has not proved better than atenolol.", "losartan"),
         ("Shop-bought cannabis oils are not the same as prescribed cannabidiol.", "cannabidiol"),
+        # the danger is the sudden stop, so the medicine is in use
+        ("Sudden withdrawal of clonazepam is dangerous, as it can provoke fits.", "clonazepam"),
     ],
 )
 def test_what_sits_beside_a_denial_is_not_denied(sentence: str, phrase: str) -> None:

@@ -773,7 +773,8 @@ def make_risk_factors(nlp: Language, name: str) -> RiskFactorsComponent:
 
 
 _CONSANGUINITY = gated(
-    r"\b(?:parents?|couples?|spouses?)\s+(?:who\s+are|are|were|being)\s+(?:\w+\s+)?(?:blood\s+relatives|related|"
+    r"\b(?:parents?|couples?|spouses?)\s+(?:who\s+are|are|were|being)\s+(?:\w+\s+)?(?:blood\s+relatives|"
+    r"relatives\s+by\s+blood|related\s+by\s+blood|related|"
     r"(?:first\s+|second\s+)?cousins)\b|\b(?:blood-related|related|consanguineous|cousin)\s+(?:parents|marriages?|"
     r"unions?|couples?|families)\b|\bmarriages?\s+between\s+(?:\w+\s+)?(?:relatives|cousins)\b",
     re.I,

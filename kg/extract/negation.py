@@ -172,6 +172,11 @@ _COMPARISON = gated(
     r"(?!\s+(?:an?\s+|the\s+)?(?:placebo|dummy|sham|nothing|no\s+treatment|doing\s+nothing|chance))",
     re.I,
 )
+# A subject that is the stopping of a treatment: "abrupt withdrawal of baclofen is hazardous".
+_STOPPING = re.compile(
+    r"\s*(?:the\s+|an?\s+)?(?:(?:abrupt|sudden|rapid|quick)\s+)?(?:withdrawal|discontinuation|cessation)\s+of\b",
+    re.I,
+)
 _HELPS = gated(
     r"\b(?:helps?|slows?|improves?|reduces?|eases?|relieves?|controls?|prolongs?|extends?|delays?|lessens?|"
     r"stabili[sz]es?|manages?|works?|benefits?|lowers?|shrinks?|protects?|prevents?|extend|useful|effective|important|"
@@ -255,6 +260,8 @@ def _scopes(sentence: str, cues: GateSet) -> list[tuple[int, int]]:
                 if _conditional(sentence, m.start()):
                     continue  # "if X does not work, Y is tried": X is still care
                 start = _backward_start(sentence, m.start())
+                if _STOPPING.match(sentence, start):
+                    continue  # "sudden withdrawal of clonazepam is dangerous": the stop is denied, the medicine is used
                 if _LIMITED_CLAIM.match(sentence, m.end()) and _HELPS.search(sentence, start, m.start()):
                     continue  # "X slows the disease but does not cure it": X is still used
                 if _LIMITED_REACH.match(sentence, m.end()):
