@@ -47,16 +47,14 @@ _DISEASE_OBJECT = gated(
 )
 
 
-def refers_to_condition(
-    text: str, names: list[str] | tuple[str, ...] = (), only_names: list[str] | tuple[str, ...] | None = None
-) -> bool:
+def refers_to_condition(text: str, names: list[str] | tuple[str, ...] = ()) -> bool:
     """Does this stretch (the start of an object, or a subject) name the condition? `names` are the condition's
-    names known so far ("TTP" in "tied to antibody-driven TTP"); with `only_names`, only those names count (no
-    generic "the disease")."""
-    if only_names is not None:
-        names = only_names
-    elif _CONDITION_REF.match(text) or _DISEASE_OBJECT.match(text):
-        return True
+    names known so far ("TTP" in "tied to antibody-driven TTP")."""
+    return bool(_CONDITION_REF.match(text) or _DISEASE_OBJECT.match(text)) or _names_it(text, names)
+
+
+def _names_it(text: str, names: list[str] | tuple[str, ...]) -> bool:
+    """Does the head of this stretch hold one of the condition's own names?"""
     if not names:
         return False
     head = _OBJECT_END.split(text[:60], maxsplit=1)[0]
@@ -195,9 +193,9 @@ def _other_diseases(obj: str, subject: str, names: list[str] | tuple[str, ...]) 
     """Is the object of a two-way cue other diseases, with the condition as the subject? In "it is linked to
     connective tissue diseases" the diseases are what it is linked to; "smoking is linked to the disease" keeps
     the subject as the cause."""
-    if not _DISEASE_OBJECT.match(obj) or _CONDITION_REF.match(obj) or refers_to_condition(obj, (), names):
+    if not _DISEASE_OBJECT.match(obj) or _CONDITION_REF.match(obj) or _names_it(obj, names):
         return False
-    return _SUBJECT_REF.search(subject) is not None or refers_to_condition(subject, (), names)
+    return _SUBJECT_REF.search(subject) is not None or _names_it(subject, names)
 
 
 def in_regions(regions: list[tuple[int, int]], start: int, end: int) -> bool:

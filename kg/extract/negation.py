@@ -190,7 +190,7 @@ def _clause_start(sentence: str, end: int, floor: int = 0) -> tuple[int, str]:
     """Start of the clause ending at `end` (after its last strong boundary), and the boundary word found there."""
     start, word = floor, ""
     for c in _STRONG_START.finditer(sentence, floor, end):
-        if c.group().lower() == "that" and _PREPOSITION_BEFORE.search(sentence, max(0, c.start() - 12), c.start()):
+        if c.group().lower() == "that" and _after_preposition(sentence, c.start()):
             continue  # "the operation used for that condition does not help": a determiner, no clause starts
         start, word = c.end(), c.group().lower()
     return start, word
@@ -199,6 +199,12 @@ def _clause_start(sentence: str, end: int, floor: int = 0) -> tuple[int, str]:
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|of|by|to|with|for|from|on|at|through|during|like|after|before|about)\s+$", re.I
 )
+
+
+def _after_preposition(sentence: str, pos: int) -> bool:
+    """Does a preposition end just before `pos`? Then a "that" there is a determiner and a relative pronoun there
+    belongs to a prepositional phrase ("the drug for which ...")."""
+    return _PREPOSITION_BEFORE.search(sentence, max(0, pos - 12), pos) is not None
 
 
 # A relative clause with a verb of its own and an object: "which brings the missing enzyme into the liver".
@@ -215,13 +221,14 @@ def _backward_start(sentence: str, cue_start: int) -> int:
     if (
         word in _RELATIVE
         and re.search(r",\s*(?:\w+ly\s+)?$", sentence[start:cue_start])
-        and not re.search(r"\b(?:in|of|by|to|with|for|from|on|at|through|during)\s+$", sentence[:relative])
+        and not _after_preposition(sentence, relative)
     ):
         start, word = _clause_start(sentence, relative - 1)
     elif (
         word in ("which", "that")
         and _FULL_RELATIVE.match(sentence[start:cue_start])
-        and not re.search(r"[,;:]\s*$|\b(?:in|of|by|to|with|for|from|on|at|through|during)\s+$", sentence[:relative])
+        and not re.search(r"[,;:]\s*$", sentence[max(0, relative - 4) : relative])
+        and not _after_preposition(sentence, relative)
     ):
         # "a medicine which brings the enzyme into the liver is only inside trials": the relative clause is
         # complete before the cue, so the subject is the noun before it
