@@ -605,6 +605,8 @@ def test_long_labels_are_cut_but_stay_apart() -> None:
         ("It mostly turns up in women past forty.", "age over forty"),
         ("Men are diagnosed about three times as often as women.", "male sex"),
         ("It is seen more often where the parents are relatives by blood.", "consanguinity"),
+        ("Coeliac disease is the strongest pointer we know of.", "coeliac disease"),
+        ("Having a brother or sister with it raises the odds.", "family history"),
         ("It mainly affects young men.", "male sex"),
     ],
 )
@@ -652,6 +654,7 @@ def test_treatments_named_by_stem_device_and_profession(sentence: str, wanted: s
         ("Parents are given, if needed, a rescue medicine such as buccal midazolam.", "needed"),
         ("The plan was drawn up like a military campaign.", "military campaign"),
         ("The enzyme needs vitamin B12 to work.", "B12"),
+        ("A skin biopsy is the main pointer to the diagnosis.", "skin biopsy"),
     ],
 )
 def test_not_care_and_not_genes(sentence: str, not_wanted: str) -> None:

@@ -784,7 +784,10 @@ _RELATIVE = gated(
     r"close\s+relative|first-degree\s+relative)s?|carrier\s+(?:mother|father|parent)s?|"
     r"(?:brothers\s+and\s+sisters|siblings)\s+of\s+(?:an?\s+)?affected\s+\w+)"
     r"|\b(?P<fam>family\s+history|runs?\s+in\s+(?:the\s+)?families|cluster\w*\s+in\s+families|"
-    r"(?:other\s+)?(?:relatives|family\s+members)\s+(?:who\s+are|are)\s+(?:also\s+)?affected)\b",
+    r"(?:other\s+)?(?:relatives|family\s+members)\s+(?:who\s+are|are)\s+(?:also\s+)?affected"
+    # "having a parent, brother or sister with PSC raises the odds"
+    r"|having\s+(?:an?\s+)?(?:parent|brother|sister|sibling|child|relative)(?:(?:,\s*|\s+or\s+|\s+and\s+)(?:an?\s+)?"
+    r"(?:parent|brother|sister|sibling|child|relative))*\s+with\s+(?:the\s+(?:condition|disease)|it|(?-i:[A-Z][\w-]+)))\b",
     re.I,
 )
 _ANTIBODY = gated(
