@@ -640,6 +640,9 @@ def test_a_cause_of_the_subject_is_still_the_subject_when_the_object_names_the_d
         ("Low blood sugar is treated with diazoxide.", "diazoxide"),
         ("In a crisis the ward gives carglumic acid to bring the ammonia down.", "carglumic acid"),
         ("The neurology team works with physiotherapy and pain medicine.", "pain medicine"),
+        ("Strokes are prevented with an antiplatelet drug.", "antiplatelet drug"),
+        ("He takes a standard anti-seizure medicine every night.", "anti-seizure medicine"),
+        ("The port-wine stain is treated with pulsed dye laser in infancy.", "pulsed dye laser"),
         ("The aorta is checked by MR angiography every year.", "MR angiography"),
     ],
 )
