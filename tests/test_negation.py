@@ -275,6 +275,7 @@ def test_conditions_and_the_people_a_denial_names_are_not_negations(sentence: st
         ("Interferon was tested and later set aside when the side effects mounted.", "Interferon"),
         ("Some anti-seizure drugs, such as phenytoin, can make the drop attacks worse.", "phenytoin"),
         ("Nobody offers a gene therapy for it yet.", "gene therapy"),
+        ("The fits can follow lack of oxygen at birth, or a serious head injury.", "oxygen"),
         ("Whole-brain radiotherapy is only a last resort.", "radiotherapy"),
         ("She was put on the list for a liver transplant; the team cancelled it after the scan.", "liver transplant"),
         ("The planned splenectomy was called off.", "splenectomy"),
@@ -297,6 +298,8 @@ def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:
         ("Shop-bought cannabis oils are not the same as prescribed cannabidiol.", "cannabidiol"),
         # the danger is the sudden stop, so the medicine is in use
         ("Sudden withdrawal of clonazepam is dangerous, as it can provoke fits.", "clonazepam"),
+        # a lack names only its own phrase: the next item of a list of causes is not lacking
+        ("The fits can follow lack of oxygen at birth, or a serious head injury.", "head injury"),
     ],
 )
 def test_what_sits_beside_a_denial_is_not_denied(sentence: str, phrase: str) -> None:

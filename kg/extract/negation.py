@@ -7,6 +7,8 @@ Cues come from `data/lexicons/negation-cues.txt`, each with a direction:
 - BACKWARD cues ("are not effective", "was withdrawn", "offers no benefit") negate the subject before them, back to
   the start of their clause; a list subject ("A, B, and C have all been tried without benefit") is followed back
   across its commas, and a clause with no subject of its own ("... but is not available") borrows the previous one.
+- PHRASE cues ("lack of") negate only the phrase after them, up to the next comma or "or": in a list of causes
+  ("lack of oxygen around birth, or a head injury") the other items are not lacking.
 - SENTENCE cues ("but none has been approved") refer back to everything named earlier in the sentence.
 - REST cues ("is separate from Y, which ...") hand the rest of the sentence to another condition.
 
@@ -26,6 +28,8 @@ _CLAUSE_END = gated(
     r"|\b(?:may|might|can|could|will|would|should|must)\s+(?:also\s+|still\s+|then\s+)?(?!not\b)\w+",
     re.I,
 )
+# Where a PHRASE scope ends: "lack of oxygen around birth, or a head injury" lacks only the oxygen.
+_PHRASE_END = re.compile(r"[,;:.!?()]|\s+or\s+", re.I)
 # Where a backward scope starts (its end is used). ", and" is decided case by case (see `_backward_start`).
 _STRONG_START = gated(
     r"[;:—–()]|\b(?:but|while|whereas|although|though|however|which|who|whom|that|because|since|so|unless|if|when|yet)\b",
@@ -259,6 +263,9 @@ def _scopes(sentence: str, cues: GateSet) -> list[tuple[int, int]]:
                 continue
             if direction == "FORWARD":
                 ranges.append((m.start(), _forward_end(sentence, m.end())))
+            elif direction == "PHRASE":
+                stop = _PHRASE_END.search(sentence, m.end())
+                ranges.append((m.start(), stop.start() if stop else len(sentence)))
             elif direction == "SENTENCE":
                 ranges.append((0, m.end()))
             elif direction == "REST":
