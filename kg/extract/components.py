@@ -1615,7 +1615,8 @@ _PROCEDURE = gated(
 )
 # Drug classes: "antidepressants", "anti-inflammatory drugs", "anticoagulation", "bronchodilators".
 _DRUG_CLASS = gated(
-    r"\b(?:anti-?[a-z]{3,}(?:ants?|ics?|ives?|ory|ories|als)|anti-?(?:platelet|seizure|thrombotic)s?|bronchodilators?|analgesics?|painkillers?|"
+    r"\b(?:anti-?[a-z]{3,}(?:ants?|ics?|ives?|ory|ories|als)|anti-?(?:platelet|seizure|thrombotic)s?|"
+    r"bronchodilators?|analgesics?|painkillers?|"
     r"immunosuppressants?|diuretics?|laxatives?|corticosteroids?|glucocorticoids?|steroids?|antibiotics?|stimulants?|"
     r"fibrates?|bisphosphonates?|benzodiazepines?|nitrates|anticonvulsants?|antihistamines?|beta-blockers?|"
     r"anticoagulation|anticoagulants?)\b(?:\s+(?:drugs?|medicines?|medications?|therapy|treatment))?",

@@ -35,8 +35,9 @@ _STRONG_START = gated(
     r"[;:—–()]|\b(?:but|while|whereas|although|though|however|which|who|whom|that|because|since|so|unless|if|when|yet)\b",
     re.I,
 )
-# ", and"/"," or an "and" before a pronoun subject ("... is inconsistent and it is not approved")
-_COMMA_CONJ = gated(r",\s*(?:and|or)\b|,|\s(?:and|but)\s+(?=(?:it|they|this|these|that)\s)|\sand\s", re.I)
+# ", and"/",", a bare "and" ("CT is swapped for MRI and radiotherapy is a last resort"; a boundary only after a
+# clause with a verb, see `_backward_start`) or a "but" before a pronoun subject ("... but it is not approved")
+_COMMA_CONJ = gated(r",\s*(?:and|or)\b|,|\sand\s|\sbut\s+(?=(?:it|they|this|these|that)\s)", re.I)
 # A finite verb: its presence means a stretch of text is a clause of its own, not just a list of noun phrases.
 _FINITE = gated(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|can|could|may|might|must|should|will|would|does|do|did|"

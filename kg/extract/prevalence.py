@@ -287,7 +287,7 @@ def find_figures(sentence: str) -> list[Figure]:
         fig = _count(sentence, m)
         if fig:
             found.append(fig)
-    found = [f for f in found if not _ANOTHER_CONDITION.search(sentence[max(0, f.start - 120) : f.start])]
+    found = [f for f in found if not _someone_elses(sentence, f.start)]
     found.sort(key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[Figure] = []
     reach = -1  # sorted by start: a figure overlaps a kept one only if it starts before the furthest kept end
@@ -343,11 +343,14 @@ _CARRIER_RATE = gated(
 )
 
 
-def _carried(sentence: str, start: int) -> bool:
-    """Do carriers of a change come just before the figure starting at `start`?"""
+def _someone_elses(sentence: str, start: int) -> bool:
+    """Is the figure starting at `start` about someone else: carriers of a change ("variants turn up in about 1 in
+    300 people", "carriers are far more common: around 1 in 181") or a condition it is compared with ("rarer than
+    Marfan syndrome, which affects about 1 in 5,000")? Checked once for every kind of figure."""
     return bool(
         _CARRIED_BEFORE.search(sentence[max(0, start - 80) : start])
         or _CARRIER_RATE.search(sentence[max(0, start - 160) : start])
+        or _ANOTHER_CONDITION.search(sentence[max(0, start - 120) : start])
     )
 
 
@@ -361,8 +364,6 @@ def _one_in(sentence: str, m: re.Match[str]) -> Figure | None:
         sentence, max(0, m.start() - 50), m.start()
     ):
         return None  # "ninety-seven in every hundred" (a word cut in two); "protect about 97 in 100" (an efficacy)
-    if _carried(sentence, m.start()):
-        return None
     if _rejected(sentence, m.end()) and not (a >= 1000 and _OF_THEM.match(sentence, m.end())):
         return None  # "1 in 3 of them are carriers" is a share; "1 in 50,000 of them" is still a prevalence
     if m["num"].lower() in ("a", "an") and not re.search(r"\b(?:in|out of|per)\s", m[0]):
@@ -390,7 +391,7 @@ def _per(sentence: str, m: re.Match[str]) -> Figure | None:
     x = number(m["x"])
     y = number(m["y"]) if m["y"] else None
     a = 1e6 if m["a"].lower() == "million" else number(m["a"])
-    if x is None or not a or a < 100 or _rejected(sentence, m.end()) or _carried(sentence, m.start()):
+    if x is None or not a or a < 100 or _rejected(sentence, m.end()):
         return None
     if y is not None and y < x:
         return None
@@ -407,12 +408,7 @@ def _per(sentence: str, m: re.Match[str]) -> Figure | None:
 def _percent(sentence: str, m: re.Match[str]) -> Figure | None:
     x = float(m["x"])
     y = float(m["y"]) if m["y"] else None
-    if (
-        _rejected(sentence, m.end())
-        or _carried(sentence, m.start())
-        or x > 100
-        or (y is not None and (y > 100 or y < x))
-    ):
+    if _rejected(sentence, m.end()) or x > 100 or (y is not None and (y > 100 or y < x)):
         return None
     before = sentence[max(0, m.start() - 60) : m.start()].lower()
     after = sentence[m.end() : m.end() + 60].lower()
