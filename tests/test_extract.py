@@ -213,6 +213,18 @@ def test_a_title_line_adds_no_synonym_and_the_defining_sentence_still_gives_them
     assert labels(record.synonyms) == ["example syndrome"]
 
 
+def test_a_file_name_without_the_apostrophe_names_the_possessive(tmp_path: Path) -> None:
+    # "examplars-disease.txt" for "Examplar's disease": file names drop the apostrophe
+    path = tmp_path / "late-onset-examplars-disease.txt"
+    path.write_text(
+        "The late-onset Examplar's disease (LOED), in some books called adult Examplar's disease, is a rare "
+        "inflammation sickness of the whole body. Rheumatologists treat it.\n",
+        encoding="utf-8",
+    )
+    record = kg.extract.extract(read_source(path))
+    assert record.condition.label == "Late-onset Examplar's disease"
+
+
 @pytest.mark.parametrize(
     ("opening", "condition"),
     [
@@ -608,11 +620,26 @@ def test_long_labels_are_cut_but_stay_apart() -> None:
         ("Coeliac disease is the strongest pointer we know of.", "coeliac disease"),
         ("Having a brother or sister with it raises the odds.", "family history"),
         ("It mainly affects young men.", "male sex"),
+        # other diseases named by a class, in the plural, and by a disease ending ("-iasis")
+        ("It is tied to connective tissue diseases and to HIV.", "connective tissue disease"),
+        ("It can follow congenital heart defects.", "congenital heart defect"),
+        ("In the tropics it is linked to schistosomiasis.", "schistosomiasis"),
+        ("It can follow appetite drugs, most famously the fenfluramine-type slimming pills.", "slimming pill"),
     ],
 )
 def test_causes_told_as_what_it_follows_and_whom_it_strikes(sentence: str, wanted: str) -> None:
     risks = labels(_record(sentence).risk_factors)
     assert has(risks, wanted), risks
+
+
+def test_a_medicine_named_with_its_kind_is_its_name() -> None:
+    risks = labels(_record("It can follow the leukaemia drug dasatinib or the antibiotic minocycline.").risk_factors)
+    assert "dasatinib" in risks and "minocycline" in risks, risks
+
+
+def test_a_genetic_head_alone_is_still_no_cause() -> None:
+    risks = labels(_record("It can follow a genetic defect.").risk_factors)
+    assert not has(risks, "genetic defect"), risks
 
 
 def test_a_cause_of_the_subject_is_still_the_subject_when_the_object_names_the_disease() -> None:
@@ -644,6 +671,9 @@ def test_a_cause_of_the_subject_is_still_the_subject_when_the_object_names_the_d
         ("He takes a standard anti-seizure medicine every night.", "anti-seizure medicine"),
         ("The port-wine stain is treated with pulsed dye laser in infancy.", "pulsed dye laser"),
         ("The aorta is checked by MR angiography every year.", "MR angiography"),
+        # imaging grown over its modifiers
+        ("Screening adds a yearly breast MRI and an abdominal ultrasound.", "breast MRI"),
+        ("Screening adds a yearly breast MRI and an abdominal ultrasound.", "abdominal ultrasound"),
     ],
 )
 def test_treatments_named_by_stem_device_and_profession(sentence: str, wanted: str) -> None:

@@ -191,8 +191,14 @@ def _usable_title(title: str | None) -> bool:
 
 def _mentions_title(title: str, text: str) -> bool:
     """Does the text name the title as whole words ("Wilson disease" in "... Wilson disease is ...")?"""
-    k = _key(title)
-    return bool(k) and f" {k} " in f" {_key(text[:200_000])} "
+    k = _no_possessive(_key(title))
+    return bool(k) and f" {k} " in f" {_no_possessive(_key(text[:200_000]))} "
+
+
+def _no_possessive(k: str) -> str:
+    """A key without the "s" of a possessive: the key of "Still's" is "still s", that of the file name "stills" is
+    "still"."""
+    return k.replace(" s ", " ").removesuffix(" s")
 
 
 _PLAIN_WORDS = frozenset({"rare", "summary", "notes", "page", "info", "information", "text", "file", "draft", "copy"})
@@ -205,6 +211,14 @@ def _distinctive(word: str) -> bool:
     return len(word) > 3 and word.lower() not in _PLAIN_WORDS and not is_disease_word(word) and not word.isdigit()
 
 
+def _title_word(word: str) -> str:
+    """A file name's word as a pattern; a final "s" may follow an apostrophe that file names drop ("stills" for
+    "Still's")."""
+    if len(word) > 3 and word[-1] in "sS":
+        return re.escape(word[:-1]) + r"['’]?" + re.escape(word[-1])
+    return re.escape(word)
+
+
 def _title_mention(document: Document, title: str, sentences: list[Segment]) -> tuple[str, Evidence] | None:
     """The file's title as the first paragraph writes it ("moyamoya disease" for moyamoya-disease.txt), with its
     sentence as evidence; None when the first paragraph does not name it."""
@@ -212,7 +226,7 @@ def _title_mention(document: Document, title: str, sentences: list[Segment]) -> 
     if len(words) < 2 or not any(_distinctive(w) for w in words):
         return None  # "condition.txt", "rare-disease.txt": words any summary has, not a name
     pattern = re.compile(
-        r"(?<![\w-])(?<!\ba\s)(?<!\ban\s)" + r"[\s'’-]+".join(re.escape(w) for w in words) + r"(?![\w-])", re.I
+        r"(?<![\w-])(?<!\ba\s)(?<!\ban\s)" + r"[\s'’-]+".join(map(_title_word, words)) + r"(?![\w-])", re.I
     )
     first = sentences[0].paragraph
     for seg in sentences:

@@ -889,6 +889,8 @@ def _exposure_gerunds() -> dict[str, str]:
     return {k: v.upper() for k, v in lexicon.table("exposure-gerunds.tsv").items()}
 
 
+# Words that stand before a medicine's name as its kind: "the leukaemia drug dasatinib", "the antibiotic X".
+_MEDICINE_WORDS = frozenset({"drug", "medicine", "medication", "antibiotic", "agent", "painkiller", "tablet"})
 _EXAMPLE_MARK = gated(r"^\s*(?:e\.g\.|i\.e\.|for\s+(?:example|instance))\s*,?\s*", re.I)
 # An antibody "target" that names nothing in particular: "a protein in the kidney's filters", "certain cells".
 _NO_TARGET = re.compile(
@@ -1256,7 +1258,7 @@ class RiskFactorsComponent:
                 items = re.split(
                     r"\s+(?:and|or|as\s+well\s+as|and/or|plus|together\s+with|along\s+with|such\s+as|"
                     r"including|notably|especially|particularly|among\s+them|in\s+particular|above\s+all|chiefly|"
-                    r"mainly|mostly|most\s+(?:clearly|often|notably|commonly)|e\.g\.|for\s+example|for\s+instance)\s+",
+                    r"mainly|mostly|most\s+(?:clearly|often|notably|commonly|famously|importantly|strikingly)|e\.g\.|for\s+example|for\s+instance)\s+",
                     part.group(),
                 )
                 for n_item, item in enumerate(items):
@@ -1304,10 +1306,9 @@ class RiskFactorsComponent:
                         continue
                     head = doc[e - 1].lower_
                     mods = {t.lower_ for t in doc[s : e - 1]}
-                    if head in lexicon.words("genetic-generic-heads.txt") and not (
-                        mods & lexicon.words("genetic-specific-modifiers.txt")
-                    ):
-                        continue
+                    specific = lexicon.words("genetic-specific-modifiers.txt") | lexicon.words("disease-modifiers.txt")
+                    if head in lexicon.words("genetic-generic-heads.txt") and not mods & specific:
+                        continue  # "a genetic defect" says nothing, "congenital heart defects" names a condition
                     low = doc[s].lower_
                     single_first = (
                         first_item
@@ -1360,7 +1361,13 @@ class RiskFactorsComponent:
                         )
                     ):
                         continue
+                    if e - s >= 2 and doc[e - 2].lower_ in _MEDICINE_WORDS and self._a_drug(doc[e - 1].lower_):
+                        s = e - 1  # "the leukaemia drug dasatinib": the medicine is its name
                     yield s, e, label_from_tokens(doc[s:e]), None
+
+    def _a_drug(self, word: str) -> bool:
+        """Is the word a medicine's name, by the drug list or its INN stem?"""
+        return word in self.drugs or (len(word) > 6 and has_drug_stem(word))
 
     @staticmethod
     def _shares_occupation(doc: Doc, s: int, next_item: str) -> bool:
@@ -1402,7 +1409,7 @@ class RiskFactorsComponent:
         first = doc[s].lower_
         proper = any(t.text[:1].isupper() and not _GENE_TOKEN.match(t.text) for t in doc[s : e - 1])
         mods = [t.lower_ for t in doc[s : e - 1] if t.is_alpha]
-        named_disease = is_disease_word(head) and (
+        named_disease = is_disease_word(singular(head)) and (
             proper or len(mods) >= 2 or bool(set(mods) & lexicon.words("disease-modifiers.txt"))
         )  # "Down syndrome", "congenital central hypoventilation syndrome", "autoimmune conditions"
         named_group = proper and head in ("community", "communities", "population", "populations", "kindred", "group")
