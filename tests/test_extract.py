@@ -718,3 +718,72 @@ def test_synonyms_told_the_way_patients_meet_them(text: str, synonym: str) -> No
 def test_growths_known_as_something_are_still_not_synonyms() -> None:
     record = kg.extract.extract("Examplosis is a rare disease that causes growths known as hamartomas.", "x.txt")
     assert "hamartomas" not in labels(record.synonyms)
+
+
+# ------------------------------------------------------------------------- dev6: names, causes and care in letters
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Dear all, many of you asked what examplosis is, so here is the long version.",
+        "Hi, I'm 16 and I have examplosis, a rare inherited disease of the skin.",
+    ],
+)
+def test_a_letters_salutation_is_no_name(opening: str) -> None:
+    record = kg.extract.extract(opening + " Examplosis is a rare disease of the skin. Dermatologists treat it.")
+    assert not any(s.label.lower().startswith(("dear", "hi")) for s in record.synonyms), record.synonyms
+
+
+def test_other_names_beside_the_name_outside_the_defining_sentence() -> None:
+    record = _record(
+        "Last spring my niece was diagnosed with examplosis (EXS), which her grandfather knew as scaly-skin "
+        "disease. The clinic letter says examplosis, also recorded as Examplar ichthyosis or EX disease."
+    )
+    names = labels(record.synonyms)
+    assert "EXS" in names and "scaly-skin disease" in names, names
+    assert "Examplar ichthyosis" in names, names
+
+
+def test_an_abbreviation_must_start_like_the_name() -> None:
+    record = _record("Last spring my niece was diagnosed with examplosis (MRI), after a scan.")
+    assert "MRI" not in labels(record.synonyms)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "wanted"),
+    [
+        ("Women are diagnosed somewhat more often than men.", "female sex"),
+        # a diagnosis in another stretch of the sentence does not hide the family history
+        ("Girls are diagnosed more often than boys, and having a sibling with it raises the odds.", "family history"),
+        ("Working around silica or mould has been tied to higher rates.", "silica exposure"),
+        ("Working around silica or mould has been tied to higher rates.", "mould exposure"),
+        ("Sleep apnoea and PCOS both make it more likely.", "PCOS"),
+    ],
+)
+def test_causes_told_in_letters_and_leaflets(sentence: str, wanted: str) -> None:
+    risks = labels(_record(sentence).risk_factors)
+    assert wanted in risks, risks
+
+
+def test_higher_rates_of_another_disease_are_not_the_condition() -> None:
+    risks = labels(_record("Silica dust has been tied to higher rates of lung cancer.").risk_factors)
+    assert not risks, risks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "not_wanted"),
+    [
+        ("Please check with us before buying any remedy online.", "please check"),
+        ("Next review will focus on the kidneys.", "next review"),
+        ("Nearly everyone carries a change in the RET proto-oncogene.", "oncogene"),
+    ],
+)
+def test_words_of_a_letter_are_not_care(sentence: str, not_wanted: str) -> None:
+    care = [c.lower() for c in labels(_record(sentence).treatment_areas)]
+    assert not_wanted not in care, care
+
+
+def test_a_verb_before_the_care_is_not_part_of_it() -> None:
+    care = labels(_record("At school age many families consider smile surgery.").treatment_areas)
+    assert "smile surgery" in care, care

@@ -281,6 +281,15 @@ def test_conditions_and_the_people_a_denial_names_are_not_negations(sentence: st
         ("The planned splenectomy was called off.", "splenectomy"),
         # "that" after a preposition is a determiner: the operation is still the subject
         ("The operation used for that other disorder does not help these babies.", "operation"),
+        ("Although the rash looks like an infection, antibiotics bring no profit here.", "antibiotics"),
+        ("A neighbour swore by a juice cleanse, and none of that nonsense does anything.", "juice cleanse"),
+        ("A tendon transfer, which suits milder cases, is ruled out for him.", "tendon transfer"),
+        ("Stopping the steroid is planned, whereas giving a diuretic first can set off a dangerous fall.", "diuretic"),
+        ("Surgery helps, but standard radiotherapy offers little.", "radiotherapy"),
+        ("One kinase drug, examplinib, had its European licence for this use withdrawn.", "examplinib"),
+        ("Baclofen tried for a fortnight, stopped for drowsiness.", "Baclofen"),
+        ("Plasma exchange during relapses: evidence weak, not offered.", "Plasma exchange"),
+        ("Alcohol has never been shown to bring it on.", "Alcohol"),
     ],
 )
 def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:
@@ -300,6 +309,9 @@ def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:
         ("Sudden withdrawal of clonazepam is dangerous, as it can provoke fits.", "clonazepam"),
         # a lack names only its own phrase: the next item of a list of causes is not lacking
         ("The fits can follow lack of oxygen at birth, or a serious head injury.", "head injury"),
+        # the medicine used instead of the dangerous one
+        ("Stopping the steroid is planned, whereas giving a diuretic first can set off a dangerous fall.", "steroid"),
+        ("Surgery helps, but standard radiotherapy offers little.", "Surgery"),
     ],
 )
 def test_what_sits_beside_a_denial_is_not_denied(sentence: str, phrase: str) -> None:

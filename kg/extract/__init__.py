@@ -358,7 +358,8 @@ def _assemble(document: Document, sentences: list[Segment], parsed: list[Doc]) -
             community = here
             community_ev = ev
     label, cond_ev = _condition(document, names, sentences)
-    synonyms = _synonyms(label, names)
+    named = {ev.start for role, _name, ev in names if role.startswith("SUBJECT")}  # the defining sentences
+    synonyms = _synonyms(label, names + _named_beside(document, label, [s for s in sentences if s.start not in named]))
     name_keys = {_key(label)} | {_key(m.label) for m in synonyms}
     # something the summary denies anywhere ("vaccination has nothing to do with it") is asserted nowhere
     record_id = slugify(label)
@@ -380,6 +381,44 @@ def _assemble(document: Document, sentences: list[Segment], parsed: list[Doc]) -
 _VARIANT_NOTATION = re.compile(
     r"(?:p\.)?(?:[ACDEFGHIKLMNPQRSTVWY]\d{1,4}(?:[ACDEFGHIKLMNPQRSTVWY]|fs|del)|[A-Z][a-z]{2}\d{1,4}[A-Z][a-z]{2})"
 )
+
+
+# what follows the condition's name, wherever it stands: "(VWD)", ", which older leaflets call X or Y", ", also
+# recorded as X"
+_BESIDE_NAME = re.compile(
+    r"\s*(?:\((?P<abbr>[A-Za-z][A-Za-z0-9-]{1,9})\))?"
+    r"(?:,\s+(?:which\s+(?:[\w'’-]+\s+){0,4}?(?:call|calls|called|knew\s+as|know\s+as|knows\s+as|refer\s+to\s+as|"
+    r"refers\s+to\s+as)|(?:also|sometimes|often|formerly)\s+(?:known\s+as|called|recorded\s+as|written\s+as|"
+    r"listed\s+as|referred\s+to\s+as))\s+(?P<first>[^,;.()]{3,60}?)(?:\s+or\s+(?P<second>[^,;.()]{3,60}?))?(?=[,;.()]|$))?"
+)
+
+
+def _named_beside(document: Document, label: str, sentences: list[Segment]) -> list[tuple[str, str, Evidence]]:
+    """Other names written beside the condition's own name outside the defining sentence: "diagnosed with von
+    Willebrand disease (VWD), which her grandmother knew as pseudohaemophilia". An abbreviation must start with
+    the name's first letter; a spelled-out name must look like a condition's name or share a word with it."""
+    from kg.extract.components import is_abbreviation
+
+    own = re.compile(r"(?<![\w-])" + re.escape(label) + r"(?![\w-])", re.I)
+    words = {w for w in _key(label).split() if len(w) > 3}
+    out: list[tuple[str, str, Evidence]] = []
+    text = document.text
+    for seg in sentences:
+        for m in own.finditer(text, seg.start, seg.end):
+            after = _BESIDE_NAME.match(text, m.end(), seg.end)
+            if after is None:
+                continue
+            ev = Evidence(sentence=document.span(seg), start=seg.start, end=seg.end)
+            abbr = after["abbr"]
+            if abbr and is_abbreviation(abbr) and abbr[0].lower() == label[0].lower():
+                out.append(("SYNONYM", abbr, ev))
+            for group in ("first", "second"):
+                name = (after[group] or "").strip()
+                if re.search(r"\b(?:and|after|because|which|that|in|for|as|to)\b", name):
+                    continue  # a clause, not a name: "SBLA syndrome after the sarcoma ... it tends to cause"
+                if name and (_name_like(name) or words & set(_key(name).split())):
+                    out.append(("SYNONYM", name, ev))
+    return out
 
 
 def _synonyms(label: str, names: list[tuple[str, str, Evidence]]) -> list[Mention]:

@@ -22,7 +22,10 @@ _CONDITION_REF = gated(
     # its episodes, and how early or badly it shows: "set off an attack", "linked to earlier onset"
     r"|(?:an?\s+|the\s+)?(?:\w+\s+)?(?:attacks?|episodes?|flares?|flare-ups?|relapses?|crises|crisis|bouts?)"
     r"|(?:an?\s+)?(?:earlier|early|younger|more\s+severe|severe|worse|faster|rapid|more\s+rapid|more\s+aggressive)\s+"
-    r"(?:onset|progression|course|disease|symptoms|expression))\b",
+    r"(?:onset|progression|course|disease|symptoms|expression)"
+    # how often it is found: "tied to higher rates", but not "higher rates of lung cancer"
+    r"|(?:higher|greater|increased|raised|elevated)\s+(?:rates?|incidence|frequency)"
+    r"(?!\s+of\s+(?!it\b|this\b|the\s+(?:condition|disease|disorder)\b)))\b",
     re.I,
 )
 _SUBJECT_REF = gated(

@@ -235,12 +235,17 @@ def is_abbreviation(word: str) -> bool:
     )
 
 
+_GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "greetings"})
+
+
 def _plausible_name(name: str) -> bool:
     words = name.split()
     if not words or len(words) > 9 or len(name) > 80:
         return False
     if words[0].lower() in lexicon.words("np-boundaries.txt") and not words[0].isupper():
         return False
+    if words[0].lower().strip(",") in _GREETINGS:
+        return False  # "Dear Ren, you asked what is going on": a letter's salutation
     if all(w.lower().strip(",") in lexicon.words("not-names.txt") for w in words):
         return False  # "autosomal recessive", "X-linked": a description, not a name
     if re.search(r"\b(?:form|type|variant|version|kind|subtype|part|feature|complication)\s+of\b", name, re.I):
@@ -339,6 +344,8 @@ class NamesComponent:
         text = _txt(doc)
         found: list[tuple[int, int, str, str]] = []
         m = _SUBJECT.match(text)
+        if m and m["name"].split()[0].lower().strip(",") in _GREETINGS:
+            m = None  # "Dear all, several of you asked ...": a letter's salutation is not the subject
         defining = bool(
             m
             and (
@@ -698,7 +705,7 @@ _SEX = gated(
     r"somewhat\s+)?more\s+often"
     # "women are diagnosed two to four times as often as men", "it mostly turns up in men past fifty"
     r"|\b(?P<f>boys|males|men|girls|females|women)\s+(?:are|were)\s+diagnosed\s+(?:[\w\s-]{0,20}times\s+as\s+often|"
-    r"more\s+(?:often|frequently|commonly))"
+    r"(?:somewhat\s+|slightly\s+|a\s+little\s+|far\s+|much\s+|rather\s+)?more\s+(?:often|frequently|commonly))"
     r"|\b(?:mostly|mainly|chiefly|predominantly|largely)\s+(?:affects?|turns?\s+up\s+in|occurs?\s+in|strikes?|"
     r"(?:is\s+)?seen\s+in|appears?\s+in)\s+(?:young\s+|older\s+|adult\s+)?(?P<g>boys|girls|men|women|males|females)\b",
     re.I,
@@ -889,6 +896,8 @@ def _exposure_gerunds() -> dict[str, str]:
     return {k: v.upper() for k, v in lexicon.table("exposure-gerunds.tsv").items()}
 
 
+# Prepositions between an activity and what it exposes people to: "working around silica", "living near a mine".
+_NEAR = frozenset({"around", "with", "near", "among", "alongside", "beside"})
 # Words that stand before a medicine's name as its kind: "the leukaemia drug dasatinib", "the antibiotic X".
 _MEDICINE_WORDS = frozenset({"drug", "medicine", "medication", "antibiotic", "agent", "painkiller", "tablet"})
 _EXAMPLE_MARK = gated(r"^\s*(?:e\.g\.|i\.e\.|for\s+(?:example|instance))\s*,?\s*", re.I)
@@ -1160,11 +1169,13 @@ class RiskFactorsComponent:
         for m in _RELATIVE.finditer(text):
             toks = _char_to_tokens(doc, m.start(), m.end())
             clause = clause_at(doc, m.start())
-            if (
-                not toks
-                or clause is None
-                or re.search(r"\btest|screen|diagnos|reveal", text[clause.start : clause.end], re.I)
-            ):
+            if not toks or clause is None:
+                continue
+            # a test or diagnosis in the same stretch between commas ("a relative's test revealed it"); "women are
+            # diagnosed more often than men, having a parent with it raises the odds" is two stretches
+            lo = max(clause.start, text.rfind(",", clause.start, m.start()) + 1)
+            hi = text.find(",", m.end(), clause.end)
+            if re.search(r"\btest|screen|diagnos|reveal", text[lo : hi if hi >= 0 else clause.end], re.I):
                 continue
             if m["fam"] and re.match(
                 r"\s+(?:through|via|by|as|in\s+an?)\s+(?:\w+\s+){0,3}?(?:inheritance|pattern|fashion|manner|trait)\b",
@@ -1287,6 +1298,11 @@ class RiskFactorsComponent:
                     if e <= s:
                         continue
                     gerund = _exposure_gerunds().get(doc[s].lower_)
+                    if gerund == "DROP" and s + 2 < toks[1] and doc[s + 1].lower_ in _NEAR:
+                        s, e = self._item_phrase(doc, s + 2, toks[1])  # "working around silica": the silica
+                        if e <= s:
+                            continue
+                        gerund = None
                     if gerund and e - s >= 2 and not is_boundary(doc[s + 1]):
                         if gerund == "AFTER":  # "recycling electronics" -> "electronics recycling"
                             yield s, e, f"{label_from_tokens(doc[s + 1 : e])} {doc[s].lower_}", None
@@ -1432,6 +1448,7 @@ class RiskFactorsComponent:
         return bool(
             first in self.terms
             or singular(first) in self.terms
+            or f"{singular(first)} exposure" in self.terms  # "mould", which the label names as an exposure
             or (_GENE_TOKEN.match(text) and len(text) > 2)
             or (name_like(text) and len(text) > 5 and text.islower())
             or first in lexicon.words("cause-words.txt")

@@ -121,6 +121,8 @@ def singular(word: str) -> str:
     low = word.lower()
     if len(word) > 3 and word[-1] == "s" and word[:-1].isupper() and word[:-1].isalpha():
         return word[:-1]  # an acronym's plural: "NSAIDs", "TKIs" ("AIDS", all capitals, is a name)
+    if word.isupper():
+        return word  # an acronym in capitals: "PCOS", "ARDS", "AIDS"
     if low.endswith("ics") and (low.startswith("anti") or low in lexicon.words("ics-plurals.txt")):
         return word[:-1]  # "clinics", "antibiotics", "analgesics" are count nouns; "genetics" is not
     if len(low) <= 3 or not low.endswith("s") or low.endswith(_not_plurals()):
