@@ -759,6 +759,20 @@ def test_an_abbreviation_must_start_like_the_name() -> None:
         ("Working around silica or mould has been tied to higher rates.", "silica exposure"),
         ("Working around silica or mould has been tied to higher rates.", "mould exposure"),
         ("Sleep apnoea and PCOS both make it more likely.", "PCOS"),
+        ("It turns up more often among Hutterites and Ashkenazi Jews.", "Hutterite ancestry"),
+        ("It turns up more often among Hutterites and Ashkenazi Jews.", "Ashkenazi Jewish ancestry"),
+        (
+            "People whose families come from the Middle East or South Asia are more likely to carry it.",
+            "South Asian ancestry",
+        ),
+        (
+            "People whose families come from the Middle East or South Asia are more likely to carry it.",
+            "Middle Eastern ancestry",
+        ),
+        # a link with no object at the end of its clause
+        ("Valproate, thalidomide and alcohol have also been connected.", "thalidomide"),
+        ("Working with benzene has been linked too.", "benzene exposure"),
+        ("Babies exposed in the womb to warfarin are affected more often.", "warfarin"),
     ],
 )
 def test_causes_told_in_letters_and_leaflets(sentence: str, wanted: str) -> None:
@@ -787,3 +801,14 @@ def test_words_of_a_letter_are_not_care(sentence: str, not_wanted: str) -> None:
 def test_a_verb_before_the_care_is_not_part_of_it() -> None:
     care = labels(_record("At school age many families consider smile surgery.").treatment_areas)
     assert "smile surgery" in care, care
+
+
+def test_like_after_a_kind_of_medicine_is_such_as() -> None:
+    care = labels(_record("If needed, a steroid-sparing drug like mycophenolate is added.").treatment_areas)
+    assert "mycophenolate" in care, care
+
+
+def test_the_second_verb_of_a_denied_subject_does_not_reach_back_past_whereas() -> None:
+    record = _record("Rituximab is approved, whereas abatacept failed in clinical studies and is not covered.")
+    care = labels(record.treatment_areas)
+    assert "rituximab" in care and "abatacept" not in care, care

@@ -752,11 +752,46 @@ _ANCESTRY = gated(
     r"(?:other\s+)?" + _COMPASS + r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+"
     r"(?P<kind>ancestry|descent|origin|heritage|background|roots)\b"
 )
+# A people named by a plural noun where a condition is commoner: "it turns up more often among Hutterites and
+# Ashkenazi Jews", "more common among Black Americans".
+_PEOPLE = r"(?:[A-Z][a-z]+\s+)?[A-Z][a-z]+s"
+_AMONG_PEOPLE = gated(
+    r"\b(?:more\s+(?:often|common|commonly|frequent|frequently|likely)|over-represented|higher\s+rates?)\b[^.;]{0,60}?"
+    r"\bamong\s+(?:the\s+)?(?P<who>" + _PEOPLE + r"(?:(?:,\s+|\s+and\s+|\s+or\s+)(?:the\s+)?" + _PEOPLE + r")*)\b"
+)
+# Where the families come from: "people whose families come from around the Mediterranean, the Middle East and
+# South Asia are much more likely to carry it".
+_PLACE = r"(?:[A-Z][a-z]+\s+)?[A-Z][a-z]+"
+_FAMILIES_FROM = gated(
+    r"\b(?i:people|those|families|individuals|anyone)\s+whose\s+(?:families|family|ancestors|forebears|roots|parents)\s+"
+    r"(?:come|came|comes|originate|originated)\s+from\s+(?:around\s+|in\s+)?(?:the\s+)?(?P<where>"
+    + _PLACE
+    + r"(?:(?:,\s+|\s+and\s+|\s+or\s+|,\s+and\s+)(?:the\s+)?"
+    + _PLACE
+    + r")*)\b"
+)
 # A named community where a condition clusters: "the clustering of lethal disease in Canadian Mennonite communities".
 _COMMUNITY_GROUP = gated(
     r"\b(?:cluster\w*|founder|concentrat\w+|common|frequent|prevalent|higher\s+rates?|over-represented)\b[^.;]{0,60}?"
     r"\b(?:in|among|within)\s+(?:the\s+)?(?P<who>(?:[A-Z][a-z]+\s+){1,3})(?P<kind>communit(?:y|ies)|kindreds?|isolates?)\b"
 )
+
+
+def _people_adjective(people: str) -> str:
+    """ "Hutterites" -> "Hutterite", "Ashkenazi Jews" -> "Ashkenazi Jewish", "Black Americans" -> "Black American"."""
+    *first, last = people.split()
+    last = "Jewish" if last == "Jews" else last[:-1]
+    return " ".join([*first, last])
+
+
+def _place_adjective(place: str) -> str:
+    """ "South Asia" -> "South Asian", "the Middle East" -> "Middle Eastern", "Mediterranean" stays."""
+    *first, last = place.split()
+    if last.endswith("a"):
+        last += "n"
+    elif last in ("East", "West", "North", "South"):
+        last += "ern"
+    return " ".join([*first, last])
 
 
 def _acronym_of_preceding(doc: Doc, i: int) -> bool:
@@ -1573,6 +1608,17 @@ class RiskFactorsComponent:
             if toks:
                 sex = "male sex" if who in ("boys", "males", "men", "male") else "female sex"
                 yield toks[0], toks[1], sex, "other"
+        text = _txt(doc)
+        for m in _AMONG_PEOPLE.finditer(text):
+            for part in re.finditer(_PEOPLE, m["who"]):
+                span = _char_to_tokens(doc, m.start("who") + part.start(), m.start("who") + part.end())
+                if span:
+                    yield span[0], span[1], f"{_people_adjective(part[0])} ancestry", "genetic"
+        for m in _FAMILIES_FROM.finditer(text):
+            for part in re.finditer(_PLACE, m["where"]):
+                span = _char_to_tokens(doc, m.start("where") + part.start(), m.start("where") + part.end())
+                if span:
+                    yield span[0], span[1], f"{_place_adjective(part[0])} ancestry", "genetic"
         for m in _ANCESTRY.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start("who"), m.end("kind"))
             if re.search(
@@ -1677,9 +1723,10 @@ _PERSON_AFTER = gated(r",?\s+(?:Dr\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z'-]+)+\b")
 _PERSON_BEFORE = gated(r"\b(?:Dr\.?|Doctor|Professor|Prof\.)\s+[A-Z][a-z'-]+,?\s+(?:an?|the)\s+(?:[\w-]+\s+)?$")
 # What stands before a phrase that is not care: a simile ("planned like a military operation") or the route of a
 # referral ("referral to our clinic is through your GP or paediatrician"). After a plural ("PDE5 inhibitors like
-# sildenafil") "like" means "such as".
+# sildenafil"), or after a kind of medicine ("a steroid-sparing drug like methotrexate"), "like" means "such as".
 _NOT_CARE_BEFORE = gated(
-    r"(?:(?<![a-z]s\s)\blike|\bas\s+if|\bas\s+though|\bresembl\w+)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?$"
+    r"(?:(?<![a-z]s\s)(?<!drug\s)(?<!agent\s)(?<!medicine\s)(?<!medication\s)(?<!therapy\s)(?<!treatment\s)"
+    r"(?<!blocker\s)(?<!inhibitor\s)\blike|\bas\s+if|\bas\s+though|\bresembl\w+)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?$"
     r"|\breferr\w*\b[^.;]{0,40}\bthrough\s+(?:your|their)\s+(?:[\w-]+\s+(?:or|and)\s+)?$"
     # who wrote the page, not who gives care: "this page was written by our information team"
     r"|\b(?:written|authored|prepared|edited|compiled)\s+by\s+(?:our\s+|the\s+|an?\s+)?(?:[\w-]+\s+)?$",

@@ -239,11 +239,16 @@ def _backward_start(sentence: str, cue_start: int) -> int:
         # complete before the cue, so the subject is the noun before it
         start, word = _clause_start(sentence, relative - 1)
     # ", and"/"," inside the clause: a boundary only when the text before it is a clause of its own (has a verb)
-    inner = start
+    inner = previous = start
+    joint = ""
     for c in _COMMA_CONJ.finditer(sentence, start, cue_start):
         if _FINITE.search(sentence[start : c.start()]):
-            inner = c.end()
+            previous, inner, joint = inner, c.end(), c.group()
     subject = sentence[inner:cue_start]
+    if joint.strip() == "and" and not subject.strip() and re.search(r"[A-Za-z]{3}", sentence[previous:inner]):
+        # "whereas etanercept failed in studies and is not covered": the second verb shares the subject of the
+        # conjunct before it
+        return previous
     if word in ("who", "whom") and not subject.strip():
         return start  # "a matched sibling who does not have FA": the person, not anything named before
     if not re.search(r"[A-Za-z]{3}", _PRONOUN_ONLY.sub("", subject)) or (start > 0 and _ANAPHOR.match(subject)):
