@@ -812,3 +812,21 @@ def test_the_second_verb_of_a_denied_subject_does_not_reach_back_past_whereas() 
     record = _record("Rituximab is approved, whereas abatacept failed in clinical studies and is not covered.")
     care = labels(record.treatment_areas)
     assert "rituximab" in care and "abatacept" not in care, care
+
+
+@pytest.mark.parametrize(
+    ("sentence", "wanted"),
+    [
+        # a dose after a name makes it a medicine, whatever the name looks like
+        ("On discharge: examplisant started at 5 mg each morning.", "examplisant"),
+        ("Calcium examplate in two divided doses for the cramps.", "calcium examplate"),
+        ("The ophthalmologist tracks sight loss, and low-vision services adapt the home.", "low-vision service"),
+    ],
+)
+def test_care_named_in_discharge_notes(sentence: str, wanted: str) -> None:
+    care = labels(_record(sentence).treatment_areas)
+    assert wanted in care, care
+
+
+def test_a_dose_raised_names_no_medicine() -> None:
+    assert labels(_record("The dose was raised to 36 mg over three weeks.").treatment_areas) == []

@@ -2185,6 +2185,14 @@ _MEDICINE_CUES = (
         r"[\w-]{0,3}\b)?)",
         re.I,
     ),
+    # a dose after the name: "pitolisant started at 9 mg each morning", "sodium oxybate in two night-time doses"
+    gated(
+        r"\b(?P<x>[a-z][\w-]{4,}(?:\s+(?!(?:started|begun|given|taken|continued)\b)[a-z][\w-]{4,})?)\s+"
+        r"(?:(?:started|begun|given|taken|continued)\s+)?(?:at\s+)?"
+        r"(?:\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms?|milligrams?|units?)\b|in\s+(?:one|two|three|four|divided)\s+"
+        r"(?:[\w-]+\s+)?doses\b)",
+        re.I,
+    ),
     # "Cysteamine, taken by mouth ...", "X is given by infusion"
     gated(
         r"\b(?P<x>[A-Za-z][\w-]{4,})\s*,?\s+(?:is\s+|are\s+)?(?:taken|given|swallowed|injected|infused|inhaled|applied)\s+"
