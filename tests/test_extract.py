@@ -773,6 +773,9 @@ def test_an_abbreviation_must_start_like_the_name() -> None:
         ("Valproate, thalidomide and alcohol have also been connected.", "thalidomide"),
         ("Working with benzene has been linked too.", "benzene exposure"),
         ("Babies exposed in the womb to warfarin are affected more often.", "warfarin"),
+        ("About eight in ten patients are female.", "female sex"),
+        ("Gaining weight in the last year pushes the odds up.", "gaining weight"),
+        ("A late form can turn up in older adults alongside an underactive thyroid.", "underactive thyroid"),
     ],
 )
 def test_causes_told_in_letters_and_leaflets(sentence: str, wanted: str) -> None:
@@ -830,3 +833,21 @@ def test_care_named_in_discharge_notes(sentence: str, wanted: str) -> None:
 
 def test_a_dose_raised_names_no_medicine() -> None:
     assert labels(_record("The dose was raised to 36 mg over three weeks.").treatment_areas) == []
+
+
+def test_a_share_of_patients_no_larger_than_half_names_no_sex() -> None:
+    assert labels(_record("Two in five patients are male.").risk_factors) == []
+
+
+def test_care_denied_for_one_use_only_is_kept_where_it_is_used() -> None:
+    record = _record(
+        "A kidney crisis is treated at once with an ACE inhibitor such as enalapril. Taking an ACE inhibitor ahead "
+        "of time to prevent a crisis is discouraged, as it has not been shown to help."
+    )
+    care = labels(record.treatment_areas)
+    assert "ACE inhibitor" in care and "enalapril" in care, care
+
+
+def test_care_denied_outright_is_denied_everywhere() -> None:
+    record = _record("Doctors once gave colchicine. Colchicine does not help and is not used.")
+    assert "colchicine" not in labels(record.treatment_areas)

@@ -312,6 +312,11 @@ def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:
         # the medicine used instead of the dangerous one
         ("Stopping the steroid is planned, whereas giving a diuretic first can set off a dangerous fall.", "steroid"),
         ("Surgery helps, but standard radiotherapy offers little.", "Surgery"),
+        # "it" after "as" is the conjunct just before, not the clause before the semicolon
+        (
+            "Crises are treated with captopril; starting it early is discouraged, as it has not been shown to help.",
+            "captopril",
+        ),
     ],
 )
 def test_what_sits_beside_a_denial_is_not_denied(sentence: str, phrase: str) -> None:

@@ -710,6 +710,16 @@ _SEX = gated(
     r"(?:is\s+)?seen\s+in|appears?\s+in)\s+(?:young\s+|older\s+|adult\s+)?(?P<g>boys|girls|men|women|males|females)\b",
     re.I,
 )
+# A share of patients of one sex: "nine in ten patients are female", "about three in four patients are male". Only
+# a share above a half names a predisposition (checked in `_groups`).
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_SEX_SHARE = gated(
+    r"\b(?:(?P<most>most|the\s+(?:vast\s+)?majority|nearly\s+all|almost\s+all)|(?P<n>two|three|four|five|six|seven|"
+    r"eight|nine)\s+(?:in|out\s+of)\s+(?P<m>three|four|five|six|seven|eight|nine|ten))\s+(?:of\s+(?:the\s+)?)?"
+    r"(?:patients|cases|people\s+(?:affected|with\s+it)|those\s+affected|sufferers)\s+(?:are|were)\s+"
+    r"(?P<who>male|female|men|women|boys|girls)\b",
+    re.I,
+)
 _PARENT_CARRIES = gated(
     r"\b(?P<who>parent|mother|father)\s+(?:who\s+)?(?:carries|carry|has|have|harbou?rs?)\s+(?:a|an|the)\s+"
     r"(?P<x>(?:[\w-]+\s+){0,2}?(?:translocation|inversion|variant|mutation|premutation|deletion|rearrangement|gene|copy))\b"
@@ -931,6 +941,14 @@ def _exposure_gerunds() -> dict[str, str]:
     return {k: v.upper() for k, v in lexicon.table("exposure-gerunds.tsv").items()}
 
 
+# A denial of care for one use, time or type only: "taking an ACE inhibitor ahead of time to prevent a crisis is
+# discouraged", "desmopressin is of no use in type 3". The mention there is dropped, but the same care named as used
+# in another sentence is kept (other denials hold for the whole summary).
+_RESTRICTED_DENIAL = gated(
+    r"\b(?:ahead\s+of\s+time|in\s+advance|beforehand|to\s+prevent|as\s+(?:a\s+)?prevention|preventive(?:ly)?|"
+    r"prophylactic(?:ally)?|in\s+types?\s+\d\w?|for\s+types?\s+\d\w?)\b",
+    re.I,
+)
 # Prepositions between an activity and what it exposes people to: "working around silica", "living near a mine".
 _NEAR = frozenset({"around", "with", "near", "among", "alongside", "beside"})
 # Words that stand before a medicine's name as its kind: "the leukaemia drug dasatinib", "the antibiotic X".
@@ -1609,6 +1627,13 @@ class RiskFactorsComponent:
                 sex = "male sex" if who in ("boys", "males", "men", "male") else "female sex"
                 yield toks[0], toks[1], sex, "other"
         text = _txt(doc)
+        for m in _SEX_SHARE.finditer(text):
+            if m["n"] and _NUMBER_WORDS[m["n"].lower()] * 2 <= _NUMBER_WORDS[m["m"].lower()]:
+                continue  # "two in five patients are male": no more than their share
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                male = m["who"].lower() in ("male", "men", "boys")
+                yield toks[0], toks[1], "male sex" if male else "female sex", "other"
         for m in _AMONG_PEOPLE.finditer(text):
             for part in re.finditer(_PEOPLE, m["who"]):
                 span = _char_to_tokens(doc, m.start("who") + part.start(), m.start("who") + part.end())
@@ -1941,8 +1966,9 @@ class TreatmentAreasComponent:
             if cat in ("drug", "substance") and _MADE_BY_BODY.search(text, max(clause.start, cs - 50), cs):
                 continue  # "the body produces too much growth hormone": made by the body, not given
             if _negated(doc, cs, ce):
-                _add(doc, "rkg_denied", s, e, label, role="treatment")
-                continue
+                if not _RESTRICTED_DENIAL.search(text, max(clause.start, cs - 40), min(clause.end, ce + 60)):
+                    _add(doc, "rkg_denied", s, e, label, role="treatment")
+                continue  # a denial for one use or one type only is not repeated elsewhere (see _RESTRICTED_DENIAL)
             if causal.in_regions(causes, cs, ce):
                 continue  # "exposure to valproate", "acquired through corneal transplants"
             if negation.is_negated(research, cs, ce):

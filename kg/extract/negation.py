@@ -252,6 +252,10 @@ def _backward_start(sentence: str, cue_start: int) -> int:
     if word in ("who", "whom") and not subject.strip():
         return start  # "a matched sibling who does not have FA": the person, not anything named before
     if not re.search(r"[A-Za-z]{3}", _PRONOUN_ONLY.sub("", subject)) or (start > 0 and _ANAPHOR.match(subject)):
+        if inner > start and re.match(r"\W*as\s+(?:it|they)\W*$", subject, re.I):
+            # "taking X ahead of time is discouraged, as it has not been shown to help": "it" is the conjunct
+            # before, inside this clause
+            return previous
         # "... has shown promise in animals but is not available": the subject is the previous clause's
         prev = 0
         for c in _STRONG_START.finditer(sentence, 0, max(0, start - 1)):
