@@ -290,6 +290,7 @@ def test_conditions_and_the_people_a_denial_names_are_not_negations(sentence: st
         ("Baclofen tried for a fortnight, stopped for drowsiness.", "Baclofen"),
         ("Plasma exchange during relapses: evidence weak, not offered.", "Plasma exchange"),
         ("Alcohol has never been shown to bring it on.", "Alcohol"),
+        ("Unlike in other palsies, steroid courses cannot bring the missing nerves back.", "steroid courses"),
     ],
 )
 def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:

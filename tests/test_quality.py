@@ -79,8 +79,8 @@ def test_held_out_descriptions_do_not_regress(descriptions: Report) -> None:
 # The development sets: summaries and descriptions by authors who never saw the extractor (dev, dev2, dev3; the
 # extractor was tuned on each after it was first scored). Floors sit a little below the scores measured on
 # 2026-12-08 (dev: synonyms 1.0, risk factors 0.93, treatment areas 0.95; dev2: 0.95, 0.87, 0.96; dev3: 0.97, 0.89,
-# 0.90; dev4: 0.93, 0.82, 0.88; dev5: 0.90, 0.77, 0.94; see the README), so that a change that only helps our own
-# corpus shows up here.
+# 0.90; dev4: 0.93, 0.82, 0.88; dev5: 0.90, 0.81, 0.95; dev6: 0.86, 0.76, 0.85; see the README), so that a change
+# that only helps our own corpus shows up here.
 _FLOORS = {"synonyms": 0.9, "risk_factors": 0.85, "treatment_areas": 0.85, "prevalence": 0.9}
 DEV_SETS = {
     "summaries": ("dev", "dev/gold", "*.txt", _FLOORS),
@@ -99,6 +99,12 @@ DEV_SETS = {
         "dev5/gold",
         "*.txt",
         {**_FLOORS, "synonyms": 0.88, "risk_factors": 0.72, "treatment_areas": 0.9, "prevalence": 0.94},
+    ),
+    "dev6 summaries": (
+        "dev6",
+        "dev6/gold",
+        "*.txt",
+        {**_FLOORS, "synonyms": 0.84, "risk_factors": 0.73, "treatment_areas": 0.82, "prevalence": 0.93},
     ),
 }
 
