@@ -851,3 +851,8 @@ def test_care_denied_for_one_use_only_is_kept_where_it_is_used() -> None:
 def test_care_denied_outright_is_denied_everywhere() -> None:
     record = _record("Doctors once gave colchicine. Colchicine does not help and is not used.")
     assert "colchicine" not in labels(record.treatment_areas)
+
+
+def test_a_diet_named_by_what_it_holds() -> None:
+    care = labels(_record("The dietitian plans a diet poor in natural protein from the first weeks.").treatment_areas)
+    assert "low-protein diet" in care, care

@@ -1726,6 +1726,13 @@ _SUPPLEMENT_WITH = gated(
     r"electrolytes?|enzymes?|hormones?|magnesium|potassium|phosphate|bicarbonate|salt|fluids?)\b",
     re.I,
 )
+# A diet named by what it holds: "a diet poor in natural protein" is a low-protein diet, "rich in fibre" high-fibre.
+_DIET_IN = gated(
+    r"\bdiets?\s+(?:that\s+is\s+|which\s+is\s+)?(?:very\s+)?(?P<d>low|poor|high|rich)\s+in\s+"
+    r"(?:natural\s+|dietary\s+|animal\s+)?(?P<x>protein|fat|fats|sugar|salt|sodium|fibre|fiber|carbohydrates?|"
+    r"phenylalanine|leucine|copper|iron|oxalate|purines?|galactose|lactose|fructose|gluten)\b",
+    re.I,
+)
 # Care nouns with their object after "of": "monitoring of spinal curvature", "control of seizures".
 _HEAD_OF = gated(
     r"\b(?:monitoring|screening|surveillance|control|management|prevention|removal|repair|treatment|imaging|"
@@ -1917,6 +1924,11 @@ class TreatmentAreasComponent:
                 and mod not in self.not_specialty
             ):
                 cands.append((toks[0], toks[1], f"{mod} medicine", "specialty"))  # "mitochondrial medicine"
+        for m in _DIET_IN.finditer(_txt(doc)):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:  # "a diet poor in natural protein" -> "low-protein diet"
+                level = "low" if m["d"].lower() in ("low", "poor") else "high"
+                cands.append((toks[0], toks[1], f"{level}-{singular(m['x'].lower())} diet", "intervention"))
         for m in _SUPPLEMENT_WITH.finditer(_txt(doc)):
             toks = _char_to_tokens(doc, m.start(), m.end())
             if toks:  # "supplementation with vitamins A, D, E and K" -> "vitamin supplementation"
