@@ -776,6 +776,7 @@ def test_an_abbreviation_must_start_like_the_name() -> None:
         ("About eight in ten patients are female.", "female sex"),
         ("Gaining weight in the last year pushes the odds up.", "gaining weight"),
         ("A late form can turn up in older adults alongside an underactive thyroid.", "underactive thyroid"),
+        ("Coeliac disease and autoimmune thyroiditis are over-represented among patients.", "autoimmune thyroiditis"),
     ],
 )
 def test_causes_told_in_letters_and_leaflets(sentence: str, wanted: str) -> None:
