@@ -777,6 +777,11 @@ def test_an_abbreviation_must_start_like_the_name() -> None:
         ("Gaining weight in the last year pushes the odds up.", "gaining weight"),
         ("A late form can turn up in older adults alongside an underactive thyroid.", "underactive thyroid"),
         ("Coeliac disease and autoimmune thyroiditis are over-represented among patients.", "autoimmune thyroiditis"),
+        ("It is commonest in families whose roots lie in sub-Saharan Africa or India.", "sub-Saharan African ancestry"),
+        ("It is commonest in families whose roots lie in sub-Saharan Africa or India.", "Indian ancestry"),
+        ("In a third of patients it travels alongside another illness, most often Crohn's disease.", "Crohn's disease"),
+        ("Residents living with dementia or a past stroke develop it more often than others.", "dementia"),
+        ("Residents living with dementia or a past stroke develop it more often than others.", "past stroke"),
     ],
 )
 def test_causes_told_in_letters_and_leaflets(sentence: str, wanted: str) -> None:
@@ -857,3 +862,15 @@ def test_care_denied_outright_is_denied_everywhere() -> None:
 def test_a_diet_named_by_what_it_holds() -> None:
     care = labels(_record("The dietitian plans a diet poor in natural protein from the first weeks.").treatment_areas)
     assert "low-protein diet" in care, care
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Sir, I write about examplosis, which I have had for ten years.",
+        "Discharge summary, Skin Unit. Diagnosis: examplosis, a rare inherited disease of the skin.",
+    ],
+)
+def test_a_letters_address_or_a_pages_kind_is_no_name(opening: str) -> None:
+    record = kg.extract.extract(opening + " Examplosis is a rare disease of the skin.")
+    assert not any(s.label.lower() in ("sir", "discharge summary") for s in record.synonyms), record.synonyms

@@ -581,3 +581,16 @@ def test_a_rule_group_that_must_be_a_symbol_does_not_take_a_word() -> None:
     assert normalise_label("risk_factor", "mutations in the dystrophin gene") == "mutations in the dystrophin gene"
     assert normalise_label("treatment_area", "chelation therapy") == "chelation therapy"  # not a medicine
     assert normalise_label("treatment_area", "insulin therapy") == "insulin"  # a medicine of drugs.txt
+
+
+@pytest.mark.parametrize(
+    ("label", "node"),
+    [
+        ("flu vaccine", "influenza vaccination"),
+        ("flu jab", "influenza vaccination"),
+        ("pneumococcal vaccines", "pneumococcal vaccination"),
+        ("influenza vaccination", "influenza vaccination"),
+    ],
+)
+def test_a_vaccine_and_its_vaccination_are_one_node(label: str, node: str) -> None:
+    assert normalise_label("treatment_area", label) == node

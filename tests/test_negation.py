@@ -291,6 +291,12 @@ def test_conditions_and_the_people_a_denial_names_are_not_negations(sentence: st
         ("Plasma exchange during relapses: evidence weak, not offered.", "Plasma exchange"),
         ("Alcohol has never been shown to bring it on.", "Alcohol"),
         ("Unlike in other palsies, steroid courses cannot bring the missing nerves back.", "steroid courses"),
+        # a list that continues the object of a denied verb phrase
+        ("It cannot be caught by kissing, shared cups or a public bath.", "shared cups"),
+        ("It cannot be caught by kissing, shared cups or a public bath.", "public bath"),
+        ("Barrier creams meant for nappy rash will not shift the scale.", "Barrier creams"),
+        ("Azathioprine was dropped after a month.", "Azathioprine"),
+        ("Before the diagnosis, exclude sarcoidosis and asbestosis.", "asbestosis"),
     ],
 )
 def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:
@@ -334,6 +340,7 @@ def test_no_better_than_a_placebo_still_denies() -> None:
         ("Efgartigimod is being assessed only within controlled trials.", "Efgartigimod"),
         ("Two gene therapies are so far only inside clinical studies.", "gene therapies"),
         ("A hospital group has been looking at whether metformin lowers the cancer risk.", "metformin"),
+        ("A newer pill, examplisib, is still confined to trials.", "examplisib"),
     ],
 )
 def test_research_told_more_ways(sentence: str, phrase: str) -> None:

@@ -235,7 +235,11 @@ def is_abbreviation(word: str) -> bool:
     )
 
 
-_GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "greetings"})
+_GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "greetings", "sir", "madam"})
+# The kind of page a summary opens with, never a condition's name: "Discharge summary, Sleep Medicine Unit."
+_DOCUMENT_NOUNS = frozenset(
+    {"summary", "sheet", "leaflet", "handout", "letter", "notes", "newsletter", "factsheet", "transcript", "update"}
+)
 
 
 def _plausible_name(name: str) -> bool:
@@ -344,8 +348,11 @@ class NamesComponent:
         text = _txt(doc)
         found: list[tuple[int, int, str, str]] = []
         m = _SUBJECT.match(text)
-        if m and m["name"].split()[0].lower().strip(",") in _GREETINGS:
-            m = None  # "Dear all, several of you asked ...": a letter's salutation is not the subject
+        if m and (
+            m["name"].split()[0].lower().strip(",") in _GREETINGS
+            or m["name"].split()[-1].lower().strip(",") in _DOCUMENT_NOUNS
+        ):
+            m = None  # "Dear all, several of you asked ...", "Discharge summary, ...": a salutation or a page's kind
         defining = bool(
             m
             and (
@@ -771,12 +778,13 @@ _AMONG_PEOPLE = gated(
 )
 # Where the families come from: "people whose families come from around the Mediterranean, the Middle East and
 # South Asia are much more likely to carry it".
-_PLACE = r"(?:[A-Z][a-z]+\s+)?[A-Z][a-z]+"
+_PLACE = r"(?:(?:sub-)?[A-Z][a-z]+\s+)?(?:sub-)?[A-Z][a-z]+"
 _FAMILIES_FROM = gated(
-    r"\b(?i:people|those|families|individuals|anyone)\s+whose\s+(?:families|family|ancestors|forebears|roots|parents)\s+"
-    r"(?:come|came|comes|originate|originated)\s+from\s+(?:around\s+|in\s+)?(?:the\s+)?(?P<where>"
+    r"\b(?i:people|those|families|individuals|anyone)\s+whose\s+(?:families|family|ancestors|forebears|roots|parents|"
+    r"origins)\s+(?:come|came|comes|originate|originated|lie|lies|lay)\s+(?:from|in)\s+(?:around\s+|in\s+)?(?:the\s+)?"
+    r"(?P<where>"
     + _PLACE
-    + r"(?:(?:,\s+|\s+and\s+|\s+or\s+|,\s+and\s+)(?:the\s+)?"
+    + r"(?:(?:,\s+|\s+and\s+|\s+or\s+|,\s+and\s+)(?:(?:parts|much)\s+of\s+)?(?:the\s+)?"
     + _PLACE
     + r")*)\b"
 )
@@ -1462,11 +1470,13 @@ class RiskFactorsComponent:
             head = singular(doc[e - 1].lower_)
             nxt = doc[e].lower_ if e < end else ""
             person = head in lexicon.words("people.txt") and (
-                nxt in ("who", "with", "that") or nxt in _exposure_gerunds()
+                nxt in ("who", "with", "that", "living") or nxt in _exposure_gerunds()
             )  # "people who already live with X", "people recycling electronics"
             lacking = head in ("deficiency", "lack", "shortage", "loss") and nxt == "of"  # "deficiencies of protein C"
             if not (person or lacking):
                 return s, e
+            if nxt == "living":
+                e += 1  # "residents living with dementia": the dementia
             while e < end and is_boundary(doc[e]):
                 e += 1
         return s, e

@@ -123,7 +123,8 @@ def _forward_clause_end(sentence: str, pos: int) -> int:
             return _bracket_end(sentence, m.start())
         if m.group() != "," or conditional:
             return m.start()
-        if _VERB_PHRASE.search(sentence, start, m.start()):
+        verb = _VERB_PHRASE.search(sentence, start, m.start())
+        if verb and not _PREPOSITION_OBJECT.search(sentence, start, m.start()):
             return m.start()  # "if the mass cannot be taken out safely, radiation therapy ...": a verb was negated
         item = _LIST_ITEM.match(sentence, m.end())
         if item is None or not _is_list_item(item["np"]):
@@ -133,6 +134,11 @@ def _forward_clause_end(sentence: str, pos: int) -> int:
         if sep in ("", ".", ";", ":", "!", "?") and not conj:
             return m.start()  # "no cure, physiotherapy helps." is two clauses, not a list
         pos = m.end()
+
+
+# A negated verb phrase that ends in the object of a preposition, so that a list may continue it: "it cannot be
+# passed on by touch, shared towels or a swimming pool".
+_PREPOSITION_OBJECT = re.compile(r"\b(?:by|through|via|from|with)\s+(?:[\w'’-]+\s+){0,2}[\w'’-]+$", re.I)
 
 
 def _bracket_end(sentence: str, open_at: int) -> int:
