@@ -728,11 +728,15 @@ def test_growths_known_as_something_are_still_not_synonyms() -> None:
     [
         "Dear all, many of you asked what examplosis is, so here is the long version.",
         "Hi, I'm 16 and I have examplosis, a rare inherited disease of the skin.",
+        "Sir, I write about examplosis, which I have had for ten years.",
+        # the kind of page is no name either
+        "Discharge summary, Skin Unit. Diagnosis: examplosis, a rare inherited disease of the skin.",
     ],
 )
 def test_a_letters_salutation_is_no_name(opening: str) -> None:
     record = kg.extract.extract(opening + " Examplosis is a rare disease of the skin. Dermatologists treat it.")
-    assert not any(s.label.lower().startswith(("dear", "hi")) for s in record.synonyms), record.synonyms
+    first = {s.label.split()[0].lower().strip(",") for s in record.synonyms}
+    assert not first & {"dear", "hi", "sir", "discharge"}, record.synonyms
 
 
 def test_other_names_beside_the_name_outside_the_defining_sentence() -> None:
@@ -862,15 +866,3 @@ def test_care_denied_outright_is_denied_everywhere() -> None:
 def test_a_diet_named_by_what_it_holds() -> None:
     care = labels(_record("The dietitian plans a diet poor in natural protein from the first weeks.").treatment_areas)
     assert "low-protein diet" in care, care
-
-
-@pytest.mark.parametrize(
-    "opening",
-    [
-        "Sir, I write about examplosis, which I have had for ten years.",
-        "Discharge summary, Skin Unit. Diagnosis: examplosis, a rare inherited disease of the skin.",
-    ],
-)
-def test_a_letters_address_or_a_pages_kind_is_no_name(opening: str) -> None:
-    record = kg.extract.extract(opening + " Examplosis is a rare disease of the skin.")
-    assert not any(s.label.lower() in ("sir", "discharge summary") for s in record.synonyms), record.synonyms
