@@ -786,6 +786,11 @@ def test_an_abbreviation_must_start_like_the_name() -> None:
         ("In a third of patients it travels alongside another illness, most often Crohn's disease.", "Crohn's disease"),
         ("Residents living with dementia or a past stroke develop it more often than others.", "dementia"),
         ("Residents living with dementia or a past stroke develop it more often than others.", "past stroke"),
+        (
+            "It may be switched on by a medicine, for example the antibiotics examplomycin or minocycline.",
+            "examplomycin",
+        ),
+        ("Girls are affected more often than boys, and children of Nordic descent less often.", "female sex"),
     ],
 )
 def test_causes_told_in_letters_and_leaflets(sentence: str, wanted: str) -> None:
@@ -866,3 +871,10 @@ def test_care_denied_outright_is_denied_everywhere() -> None:
 def test_a_diet_named_by_what_it_holds() -> None:
     care = labels(_record("The dietitian plans a diet poor in natural protein from the first weeks.").treatment_areas)
     assert "low-protein diet" in care, care
+
+
+def test_a_people_affected_less_often_has_no_predisposition() -> None:
+    risks = labels(
+        _record("Girls are affected more often than boys, and children of Nordic descent less often.").risk_factors
+    )
+    assert "Nordic descent" not in risks, risks

@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from kg.extract import causal, lexicon, negation
 from kg.extract.phrases import grow_left, is_boundary, key, label_from_tokens, normalise_label, singular, trim_start
@@ -960,7 +960,20 @@ _RESTRICTED_DENIAL = gated(
 # Prepositions between an activity and what it exposes people to: "working around silica", "living near a mine".
 _NEAR = frozenset({"around", "with", "near", "among", "alongside", "beside"})
 # Words that stand before a medicine's name as its kind: "the leukaemia drug dasatinib", "the antibiotic X".
-_MEDICINE_WORDS = frozenset({"drug", "medicine", "medication", "antibiotic", "agent", "painkiller", "tablet"})
+_MEDICINE_WORDS = frozenset(
+    {
+        "drug",
+        "drugs",
+        "medicine",
+        "medicines",
+        "medication",
+        "antibiotic",
+        "antibiotics",
+        "agent",
+        "painkiller",
+        "tablet",
+    }
+)
 _EXAMPLE_MARK = gated(r"^\s*(?:e\.g\.|i\.e\.|for\s+(?:example|instance))\s*,?\s*", re.I)
 # An antibody "target" that names nothing in particular: "a protein in the kidney's filters", "certain cells".
 _NO_TARGET = re.compile(
@@ -1188,6 +1201,7 @@ class RiskFactorsComponent:
                 and len(prev) > 3
                 and singular(prev) != prev
                 and not compound
+                and prev not in _MEDICINE_WORDS  # "the antibiotics nitrofurantoin or minocycline"
             ):
                 return i  # a word after a plural noun starts the verb: "asbestos fibres lodge in the pleura"
         return e
@@ -1438,13 +1452,23 @@ class RiskFactorsComponent:
                         )
                     ):
                         continue
-                    if e - s >= 2 and doc[e - 2].lower_ in _MEDICINE_WORDS and self._a_drug(doc[e - 1].lower_):
+                    if e - s >= 2 and doc[e - 2].lower_ in _MEDICINE_WORDS and self._named_medicine(doc[e - 1]):
                         s = e - 1  # "the leukaemia drug dasatinib": the medicine is its name
                     yield s, e, label_from_tokens(doc[s:e]), None
 
-    def _a_drug(self, word: str) -> bool:
-        """Is the word a medicine's name, by the drug list or its INN stem?"""
-        return word in self.drugs or (len(word) > 6 and has_drug_stem(word))
+    def _named_medicine(self, tok: Token) -> bool:
+        """Can the word after "the drug" or "the antibiotics" be the medicine's name? On the drug list, with an INN
+        stem, or any long enough word that is not a verb, a generic noun or a function word ("nitrofurantoin")."""
+        word = tok.lower_
+        if word in self.drugs or (len(word) > 6 and has_drug_stem(word)):
+            return True
+        return (
+            len(word) >= 6
+            and tok.is_alpha
+            and word not in self.verbs
+            and word not in lexicon.words("not-heads.txt")
+            and not is_boundary(tok)
+        )
 
     @staticmethod
     def _shares_occupation(doc: Doc, s: int, next_item: str) -> bool:
@@ -1662,6 +1686,8 @@ class RiskFactorsComponent:
                 re.I,
             ):
                 continue  # "less common in people of Asian descent" is not a predisposition
+            if re.match(r"\s+(?:\w+\s+)?less\s+(?:often|commonly|frequently)\b", _txt(doc)[m.end() :]):
+                continue  # "children of East Asian descent less often"
             if toks:
                 kind = m["kind"].lower() if m["kind"].lower() in ("descent", "ancestry", "origin") else "ancestry"
                 for part in re.finditer(r"(?:other\s+)?(?P<w>[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*)", m["who"]):
