@@ -791,6 +791,7 @@ def test_an_abbreviation_must_start_like_the_name() -> None:
             "examplomycin",
         ),
         ("Girls are affected more often than boys, and children of Nordic descent less often.", "female sex"),
+        ("The majority of patients are current or former smokers.", "smoking"),
     ],
 )
 def test_causes_told_in_letters_and_leaflets(sentence: str, wanted: str) -> None:

@@ -769,6 +769,13 @@ _ANCESTRY = gated(
     r"(?:other\s+)?" + _COMPASS + r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+"
     r"(?P<kind>ancestry|descent|origin|heritage|background|roots)\b"
 )
+# A habit most patients share: "most have smoked, current or ex", "the majority of patients are smokers".
+_MOST_SMOKED = gated(
+    r"\b(?:most|many|nearly\s+all|almost\s+all|the\s+(?:vast\s+)?majority)\s+(?:of\s+(?:them|those\s+affected|patients)\s+|"
+    r"patients\s+|people\s+with\s+it\s+)?(?:have\s+(?:ever\s+)?smoked|(?:are|were)\s+(?:current\s+or\s+(?:former\s+|ex-)?)?"
+    r"(?:smokers|ex-smokers|former\s+smokers))\b",
+    re.I,
+)
 # A people named by a plural noun where a condition is commoner: "it turns up more often among Hutterites and
 # Ashkenazi Jews", "more common among Black Americans".
 _PEOPLE = r"(?:[A-Z][a-z]+\s+)?[A-Z][a-z]+s"
@@ -995,7 +1002,7 @@ _GENETIC_CUE = gated(
     r"gene|inherit|mutat|variant|chromosom|dominant|recessive|X-linked|allele|deletion|"
     r"duplication|expansion|famil|parent|relative|sibling|antibod|immune|autoimmun|cousin|"
     r"males?\b|females?\b|boys|girls|men\b|women|ancestry|descent|origin|mother|father|carrier|roots|HLA|"
-    r"communit",
+    r"communit|smok|whose",
     re.I,
 )
 
@@ -1668,6 +1675,10 @@ class RiskFactorsComponent:
             if toks:
                 male = m["who"].lower() in ("male", "men", "boys")
                 yield toks[0], toks[1], "male sex" if male else "female sex", "other"
+        for m in _MOST_SMOKED.finditer(text):
+            toks = _char_to_tokens(doc, m.start(), m.end())
+            if toks:
+                yield toks[0], toks[1], "smoking", "environmental"
         for m in _AMONG_PEOPLE.finditer(text):
             for part in re.finditer(_PEOPLE, m["who"]):
                 span = _char_to_tokens(doc, m.start("who") + part.start(), m.start("who") + part.end())
