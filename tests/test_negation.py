@@ -314,6 +314,7 @@ def test_denials_said_in_plain_words(sentence: str, phrase: str) -> None:
         ("Shop-bought cannabis oils are not the same as prescribed cannabidiol.", "cannabidiol"),
         # the danger is the sudden stop, so the medicine is in use
         ("Sudden withdrawal of clonazepam is dangerous, as it can provoke fits.", "clonazepam"),
+        ("Never stop your hydrocortisone abruptly, even when you feel better.", "hydrocortisone"),
         # a lack names only its own phrase: the next item of a list of causes is not lacking
         ("The fits can follow lack of oxygen at birth, or a serious head injury.", "head injury"),
         # the medicine used instead of the dangerous one
