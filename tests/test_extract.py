@@ -879,3 +879,10 @@ def test_a_people_affected_less_often_has_no_predisposition() -> None:
         _record("Girls are affected more often than boys, and children of Nordic descent less often.").risk_factors
     )
     assert "Nordic descent" not in risks, risks
+
+
+def test_antibodies_against_a_counted_kind_of_protein_name_no_target() -> None:
+    record = _record(
+        "The immune system makes antibodies against two binding proteins, XB1 and XB2, that hold the layers."
+    )
+    assert not any("protein" in r for r in labels(record.risk_factors)), record.risk_factors

@@ -107,6 +107,23 @@ DEV_SETS = {
         {**_FLOORS, "synonyms": 0.84, "risk_factors": 0.73, "treatment_areas": 0.82, "prevalence": 0.93},
     ),
 }
+# dev7 (first scored 2026-12-08 at 0.750 / 0.605 / 0.713 / 0.895 with 6 negation errors, now 0.79 / 0.76 / 0.80 / 0.90
+# with one: a medicine dropped as "they" two clauses later) has floors of its own and allows that one error.
+DEV7 = (
+    "dev7",
+    "dev7/gold",
+    "*.txt",
+    {"synonyms": 0.76, "risk_factors": 0.73, "treatment_areas": 0.77, "prevalence": 0.88},
+)
+
+
+def test_the_seventh_development_set_generalises() -> None:
+    texts, gold, pattern, floors = DEV7
+    report = _report(texts, gold, pattern)
+    assert not report.gold_without_summary and not report.summaries_without_gold
+    assert report.negation_errors() <= 1
+    for kind, floor in floors.items():
+        assert report.counts(kind).f1 >= floor, (kind, report.counts(kind).to_json())
 
 
 @pytest.mark.parametrize("name", sorted(DEV_SETS))

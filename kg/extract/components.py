@@ -984,7 +984,7 @@ _MEDICINE_WORDS = frozenset(
 _EXAMPLE_MARK = gated(r"^\s*(?:e\.g\.|i\.e\.|for\s+(?:example|instance))\s*,?\s*", re.I)
 # An antibody "target" that names nothing in particular: "a protein in the kidney's filters", "certain cells".
 _NO_TARGET = re.compile(
-    r"(?:(?:a|an|the|one|some|certain|its|their)\s+)?(?:\w+\s+)?(?:proteins?|parts?|components?|"
+    r"(?:(?:a|an|the|one|two|three|several|both|some|certain|its|their|these|those)\s+)?(?:\w+\s+)?(?:proteins?|parts?|components?|"
     r"structures?|substances?|molecules?|tissues?|cells?)",
     re.I,
 )
