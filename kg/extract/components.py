@@ -802,6 +802,12 @@ _COMMUNITY_GROUP = gated(
 )
 
 
+@functools.cache
+def _specific_modifiers() -> frozenset[str]:
+    """Modifiers that make a generic genetic head name something ("de novo mutation", "congenital heart defects")."""
+    return lexicon.words("genetic-specific-modifiers.txt") | lexicon.words("disease-modifiers.txt")
+
+
 def _people_adjective(people: str) -> str:
     """ "Hutterites" -> "Hutterite", "Ashkenazi Jews" -> "Ashkenazi Jewish", "Black Americans" -> "Black American"."""
     *first, last = people.split()
@@ -1404,8 +1410,7 @@ class RiskFactorsComponent:
                         continue
                     head = doc[e - 1].lower_
                     mods = {t.lower_ for t in doc[s : e - 1]}
-                    specific = lexicon.words("genetic-specific-modifiers.txt") | lexicon.words("disease-modifiers.txt")
-                    if head in lexicon.words("genetic-generic-heads.txt") and not mods & specific:
+                    if head in lexicon.words("genetic-generic-heads.txt") and not mods & _specific_modifiers():
                         continue  # "a genetic defect" says nothing, "congenital heart defects" names a condition
                     low = doc[s].lower_
                     single_first = (
