@@ -248,8 +248,6 @@ def _plausible_name(name: str) -> bool:
         return False
     if words[0].lower() in lexicon.words("np-boundaries.txt") and not words[0].isupper():
         return False
-    if words[0].lower().strip(",") in _GREETINGS:
-        return False  # "Dear Ren, you asked what is going on": a letter's salutation
     if all(w.lower().strip(",") in lexicon.words("not-names.txt") for w in words):
         return False  # "autosomal recessive", "X-linked": a description, not a name
     if re.search(r"\b(?:form|type|variant|version|kind|subtype|part|feature|complication)\s+of\b", name, re.I):
